@@ -1,0 +1,31 @@
+# Flotilla: `make run` sets everything up and runs the quick start; `make test` runs the test suite.
+SHELL := /bin/bash
+SWIFT ?= swift
+DEBIAN_PACKAGES := libgit2-dev libcurl4-openssl-dev pkg-config git lighttpd openssh-server openssh-client
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps build run test clean
+
+# Installs the Debian packages the build and the tests need, when any is missing.
+deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+# The quick start: build, then validate the sample repository.
+run: build
+	$$($(SWIFT) build --show-bin-path)/flotilla validate sample-repo
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+clean:
+	rm -rf .build

@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Flotilla",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "flotilla", targets: ["flotilla"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CGit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(
+            name: "FlotillaModel",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        .target(
+            name: "FlotillaGit",
+            dependencies: ["CGit2", .product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(
+            name: "flotilla",
+            dependencies: [
+                "FlotillaModel",
+                "FlotillaGit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "FlotillaModelTests", dependencies: ["FlotillaModel"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FlotillaGitTests", dependencies: ["FlotillaGit"]),
+        .testTarget(name: "FlotillaCLITests", dependencies: ["FlotillaModel"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

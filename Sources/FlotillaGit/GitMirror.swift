@@ -1,0 +1,257 @@
+import CGit2
+import Foundation
+
+/// One file read from a commit, with its path relative to the sub-path it was read from.
+public struct GitFile: Sendable, Hashable {
+    public var path: String
+    public var contents: Data
+
+    public init(path: String, contents: Data) {
+        self.path = path
+        self.contents = contents
+    }
+}
+
+/// A bare mirror of one remote in a cache folder, driven through libgit2: fetch, resolve refs, read trees
+/// straight from the object database (there is no work tree), commit and push.
+///
+/// It owns C handles and is not `Sendable`: one owner uses it from one thread at a time (`GitSource` does that
+/// off the cooperative pool). Every call blocks.
+public final class GitMirror {
+    /// The remote, without credentials.
+    public let remote: GitRemoteURL
+    /// The bare repository's folder.
+    public let directory: String
+    let credentials: GitCredentials
+    let repository: GitHandle
+    /// Raised by a watchdog to abort the network operation in flight.
+    public let abort = AbortSignal()
+
+    static let trackingPrefix = "refs/remotes/origin/"
+
+    /// Opens (or creates) the mirror of `url` under `cacheRoot`. Credentials in the URL are taken out of it and
+    /// used like the given ones; the mirror's config never holds them (the remote is anonymous).
+    public init(url: String, credentials: GitCredentials = GitCredentials(), cacheRoot: String) throws(GitError) {
+        GitLibrary.ensureInitialized()
+        let remote = GitRemoteURL(url)
+        self.remote = remote
+        self.credentials = credentials.merged(with: remote.embedded)
+        try GitLibrary.useCABundle(self.credentials.caBundlePath)
+        self.directory = URL(fileURLWithPath: cacheRoot).appendingPathComponent(Self.cacheName(for: remote.url)).path
+        do {
+            try FileManager.default.createDirectory(atPath: cacheRoot, withIntermediateDirectories: true)
+        } catch {
+            throw GitError.invalidConfiguration("cannot create cache folder \(cacheRoot): \(error.localizedDescription)")
+        }
+        var pointer: OpaquePointer?
+        var code = git_repository_open_bare(&pointer, directory)
+        if code != 0 {
+            code = git_repository_init(&pointer, directory, 1)
+        }
+        guard code == 0, let pointer else {
+            throw GitError.libgit2(operation: "opening cache \(directory)", code: code,
+                                   message: GitLibrary.lastErrorMessage())
+        }
+        repository = GitHandle(pointer, free: git_repository_free)
+    }
+
+    /// A folder name for a URL: readable, and unique through a hash.
+    static func cacheName(for url: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in url.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        let tail = url.split(whereSeparator: { $0 == "/" || $0 == ":" }).last.map(String.init) ?? "repo"
+        let safe = tail.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }
+        return "\(safe.isEmpty ? "repo" : safe)-\(String(hash, radix: 16))"
+    }
+
+    // MARK: Fetch
+
+    /// Fetches every branch and tag (incrementally, after the first time) into the mirror.
+    public func fetch() throws(GitError) {
+        try withRemote("fetch") { remote, context throws(GitError) in
+            var options = git_fetch_options()
+            git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION))
+            context.install(into: &options.callbacks)
+            options.prune = GIT_FETCH_PRUNE
+            options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
+            let refspecs = ["+refs/heads/*:\(Self.trackingPrefix)*", "+refs/tags/*:refs/tags/*"]
+            let code = withStringArray(refspecs) { array in
+                git_remote_fetch(remote, &array, &options, "flotilla fetch")
+            }
+            if code != 0 { throw classify(code, operation: "fetch", context: context) }
+            recordDefaultBranch(remote)
+        }
+    }
+
+    /// Remembers the remote's default branch as `refs/remotes/origin/HEAD`, so `resolve(nil)` finds it offline.
+    private func recordDefaultBranch(_ remote: OpaquePointer) {
+        var buffer = git_buf()
+        defer { git_buf_dispose(&buffer) }
+        guard git_remote_default_branch(&buffer, remote) == 0, let pointer = buffer.ptr else { return }
+        let head = String(cString: pointer)
+        guard head.hasPrefix("refs/heads/") else { return }
+        let target = Self.trackingPrefix + head.dropFirst("refs/heads/".count)
+        var reference: OpaquePointer?
+        if git_reference_symbolic_create(&reference, repository.pointer, Self.trackingPrefix + "HEAD", target, 1,
+                                         "flotilla default branch") == 0 {
+            git_reference_free(reference)
+        }
+    }
+
+    /// Runs a network operation on an anonymous remote (nothing stored in the mirror's config).
+    func withRemote<T>(_ operation: String,
+                       _ body: (OpaquePointer, RemoteCallbackContext) throws(GitError) -> T) throws(GitError) -> T {
+        var pointer: OpaquePointer?
+        let code = git_remote_create_anonymous(&pointer, repository.pointer, remote.url)
+        guard code == 0, let pointer else {
+            throw GitError.invalidConfiguration("invalid remote URL \(remote): \(GitLibrary.lastErrorMessage())")
+        }
+        defer { git_remote_free(pointer) }
+        let context = RemoteCallbackContext(credentials: credentials, url: remote.url, abort: abort)
+        return try body(pointer, context)
+    }
+
+    /// Turns a failed network call into a typed error. Must run on the failing call's thread, before any await.
+    func classify(_ code: Int32, operation: String, context: RemoteCallbackContext) -> GitError {
+        let message = GitLibrary.lastErrorMessage()
+        if context.cancelled.isTriggered {
+            return .timedOut(url: remote.url, operation: operation, seconds: 0)
+        }
+        if let problem = context.certificateProblem {
+            return .certificateRejected(url: remote.url, reason: problem)
+        }
+        if code == GIT_ECERTIFICATE.rawValue {
+            return .certificateRejected(url: remote.url, reason: message)
+        }
+        if code == GIT_EAUTH.rawValue || context.authenticationProblem != nil {
+            return .authenticationFailed(url: remote.url, reason: context.authenticationProblem ?? message)
+        }
+        let lower = message.lowercased()
+        if lower.contains("401") || lower.contains("403") || lower.contains("authentication") {
+            return .authenticationFailed(url: remote.url, reason: message)
+        }
+        return .unreachable(url: remote.url, reason: message)
+    }
+
+    // MARK: Resolve and read
+
+    /// The commit a branch, tag, full ref or (abbreviated) commit id names, as a 40-character id. Nil or `HEAD`
+    /// is the remote's default branch.
+    public func resolve(_ ref: String?) throws(GitError) -> String {
+        let name = ref ?? "HEAD"
+        var candidates: [String] = []
+        if name.hasPrefix("refs/heads/") {
+            candidates.append(Self.trackingPrefix + name.dropFirst("refs/heads/".count))
+        } else if name.hasPrefix("refs/") {
+            candidates.append(name)
+        } else {
+            candidates += [Self.trackingPrefix + name, "refs/tags/" + name]
+            if name == "HEAD" { candidates += [Self.trackingPrefix + "main", Self.trackingPrefix + "master"] }
+        }
+        for candidate in candidates {
+            if let commit = peelToCommit(candidate) { return commit }
+        }
+        let isHex = name.count >= 4 && name.count <= 40 && name.allSatisfy(\.isHexDigit)
+        if isHex, let commit = peelToCommit(name) { return commit }
+        throw GitError.refNotFound(url: remote.url, ref: name)
+    }
+
+    private func peelToCommit(_ spec: String) -> String? {
+        var object: OpaquePointer?
+        guard git_revparse_single(&object, repository.pointer, spec) == 0, let object else { return nil }
+        defer { git_object_free(object) }
+        var commit: OpaquePointer?
+        guard git_object_peel(&commit, object, GIT_OBJECT_COMMIT) == 0, let commit else { return nil }
+        defer { git_object_free(commit) }
+        return git_object_id(commit).pointee.hex
+    }
+
+    /// Every file below `path` in `commit` that `include` accepts (given the path relative to `path`), sorted by
+    /// path, read straight from the object database.
+    public func readFiles(commit: String, path: String = "",
+                          include: (String) -> Bool = { _ in true }) throws(GitError) -> [GitFile] {
+        let tree = try rootTree(commit: commit)
+        defer { git_tree_free(tree) }
+        let subPath = path.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
+        var start = tree
+        var ownsStart = false
+        if !subPath.isEmpty {
+            var entry: OpaquePointer?
+            guard git_tree_entry_bypath(&entry, tree, subPath) == 0, let entry else {
+                throw GitError.pathNotFound(url: remote.url, path: subPath, revision: commit)
+            }
+            defer { git_tree_entry_free(entry) }
+            guard git_tree_entry_type(entry) == GIT_OBJECT_TREE else {
+                throw GitError.pathNotFound(url: remote.url, path: subPath, revision: commit)
+            }
+            var subtree: OpaquePointer?
+            guard git_tree_lookup(&subtree, repository.pointer, git_tree_entry_id(entry)) == 0, let subtree else {
+                throw GitError.libgit2(operation: "reading \(subPath)", code: -1, message: GitLibrary.lastErrorMessage())
+            }
+            start = subtree
+            ownsStart = true
+        }
+        defer { if ownsStart { git_tree_free(start) } }
+        var files: [GitFile] = []
+        try collect(tree: start, prefix: "", include: include, into: &files)
+        return files.sorted { $0.path < $1.path }
+    }
+
+    private func rootTree(commit: String) throws(GitError) -> OpaquePointer {
+        guard var oid = git_oid(hex: commit) else { throw GitError.refNotFound(url: remote.url, ref: commit) }
+        var commitPointer: OpaquePointer?
+        guard git_commit_lookup(&commitPointer, repository.pointer, &oid) == 0, let commitPointer else {
+            throw GitError.refNotFound(url: remote.url, ref: commit)
+        }
+        defer { git_commit_free(commitPointer) }
+        var tree: OpaquePointer?
+        guard git_commit_tree(&tree, commitPointer) == 0, let tree else {
+            throw GitError.libgit2(operation: "reading tree of \(commit)", code: -1,
+                                   message: GitLibrary.lastErrorMessage())
+        }
+        return tree
+    }
+
+    private func collect(tree: OpaquePointer, prefix: String, include: (String) -> Bool,
+                         into files: inout [GitFile]) throws(GitError) {
+        for index in 0..<git_tree_entrycount(tree) {
+            guard let entry = git_tree_entry_byindex(tree, index) else { continue }
+            let name = String(cString: git_tree_entry_name(entry))
+            let path = prefix.isEmpty ? name : "\(prefix)/\(name)"
+            switch git_tree_entry_type(entry) {
+            case GIT_OBJECT_TREE:
+                var subtree: OpaquePointer?
+                guard git_tree_lookup(&subtree, repository.pointer, git_tree_entry_id(entry)) == 0, let subtree else {
+                    continue
+                }
+                defer { git_tree_free(subtree) }
+                try collect(tree: subtree, prefix: path, include: include, into: &files)
+            case GIT_OBJECT_BLOB where include(path):
+                var blob: OpaquePointer?
+                guard git_blob_lookup(&blob, repository.pointer, git_tree_entry_id(entry)) == 0, let blob else {
+                    throw GitError.libgit2(operation: "reading \(path)", code: -1,
+                                           message: GitLibrary.lastErrorMessage())
+                }
+                defer { git_blob_free(blob) }
+                let size = Int(git_blob_rawsize(blob))
+                let data = size == 0 ? Data() : Data(bytes: git_blob_rawcontent(blob), count: size)
+                files.append(GitFile(path: path, contents: data))
+            default:
+                continue
+            }
+        }
+    }
+}
+
+/// Calls `body` with a `git_strarray` holding `strings`, valid for the call.
+func withStringArray<T>(_ strings: [String], _ body: (inout git_strarray) -> T) -> T {
+    var pointers = strings.map { strdup($0) }
+    defer { pointers.forEach { free($0) } }
+    return pointers.withUnsafeMutableBufferPointer { buffer -> T in
+        var array = git_strarray(strings: buffer.baseAddress, count: strings.count)
+        return body(&array)
+    }
+}

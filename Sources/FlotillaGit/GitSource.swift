@@ -1,0 +1,81 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// A revision read from a source: the commit id and the files below the sub-path.
+public struct GitSnapshot: Sendable {
+    public var commit: String
+    public var files: [GitFile]
+}
+
+/// The async face of a `GitMirror`: every blocking libgit2 call runs on one serial queue of its own (never on
+/// the cooperative pool), under a watchdog, because libgit2 has no network timeouts and a stalled server would
+/// otherwise block forever.
+public final class GitSource: Sendable {
+    private let queue: DispatchQueue
+    /// Touched only on `queue`.
+    private let mirror: GitMirror
+    private let abort: AbortSignal
+    /// The remote, without credentials.
+    public let remote: GitRemoteURL
+    /// The longest a network operation may take.
+    public let timeout: Duration
+
+    public init(url: String, credentials: GitCredentials = GitCredentials(), cacheRoot: String,
+                timeout: Duration = .seconds(120)) throws(GitError) {
+        let mirror = try GitMirror(url: url, credentials: credentials, cacheRoot: cacheRoot)
+        self.remote = mirror.remote
+        self.abort = mirror.abort
+        self.mirror = mirror
+        self.timeout = timeout
+        self.queue = DispatchQueue(label: "flotilla.git.\(GitMirror.cacheName(for: mirror.remote.url))")
+    }
+
+    /// Runs `body` on the mirror's queue; fails with `GitError.timedOut` when it outlasts the timeout (the
+    /// transfer is then aborted at libgit2's next progress callback).
+    public func run<T: Sendable>(_ operation: String,
+                                 _ body: @escaping @Sendable (GitMirror) throws(GitError) -> T) async throws(GitError) -> T {
+        let finished = Atomic<Bool>(false)
+        let url = remote.url
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        let result: Result<T, GitError> = await withCheckedContinuation { continuation in
+            queue.async { [mirror, abort] in
+                abort.reset()
+                let result: Result<T, GitError>
+                do throws(GitError) {
+                    result = .success(try body(mirror))
+                } catch {
+                    result = .failure(error)
+                }
+                if !finished.exchange(true, ordering: .acquiringAndReleasing) {
+                    continuation.resume(returning: result)
+                }
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [abort] in
+                if !finished.exchange(true, ordering: .acquiringAndReleasing) {
+                    abort.trigger()
+                    continuation.resume(returning: .failure(.timedOut(url: url, operation: operation, seconds: seconds)))
+                }
+            }
+        }
+        return try result.get()
+    }
+
+    /// Fetches, resolves `ref` (nil: the default branch) and reads the files below `path` that `include` accepts.
+    public func snapshot(ref: String?, path: String,
+                         include: @escaping @Sendable (String) -> Bool = { _ in true }) async throws(GitError) -> GitSnapshot {
+        try await run("fetch") { mirror throws(GitError) in
+            try mirror.fetch()
+            let commit = try mirror.resolve(ref)
+            return GitSnapshot(commit: commit, files: try mirror.readFiles(commit: commit, path: path, include: include))
+        }
+    }
+
+    /// Commits and pushes files onto a branch (see `GitMirror.commitAndPush`).
+    public func commitAndPush(_ request: GitCommitRequest) async throws(GitError) -> GitPushResult {
+        try await run("push") { mirror throws(GitError) in try mirror.commitAndPush(request) }
+    }
+}
+
+/// The mirror crosses into `GitSource`'s serial queue and is only ever touched there.
+extension GitMirror: @unchecked Sendable {}

@@ -1,0 +1,135 @@
+/// Turns parsed documents into templates and typed Karmada objects, validating each and the set as a whole.
+struct ManifestBuilder {
+    let documents: [ParsedDocument]
+    /// Scopes that CRDs in the source define, keyed `group/kind`: true when cluster-scoped.
+    private var customScopes: [String: Bool] = [:]
+    private var seen: [ResourceIdentity: SourceLocation] = [:]
+
+    init(documents: [ParsedDocument]) {
+        self.documents = documents
+        for document in documents {
+            guard document.value["kind"]?.stringValue == "CustomResourceDefinition",
+                  let spec = document.value["spec"],
+                  let group = spec["group"]?.stringValue,
+                  let kind = spec.value(at: ["names", "kind"])?.stringValue
+            else { continue }
+            customScopes["\(group)/\(kind)"] = spec["scope"]?.stringValue == "Cluster"
+        }
+    }
+
+    /// The Karmada kinds Flotilla reads, as `group/kind`, with the version they must have.
+    static let karmadaKinds: Set<String> = [
+        "cluster.karmada.io/Cluster", "policy.karmada.io/PropagationPolicy",
+        "policy.karmada.io/ClusterPropagationPolicy", "policy.karmada.io/OverridePolicy",
+        "policy.karmada.io/ClusterOverridePolicy", "autoscaling.karmada.io/FederatedHPA",
+    ]
+
+    mutating func build(into manifests: inout Manifests) {
+        for document in documents {
+            guard let object = header(of: document, errors: &manifests.errors) else { continue }
+            let groupKind = "\(object.group)/\(object.kind)"
+            if let previous = seen[object.identity] {
+                manifests.errors.append(.duplicate(object.identity, first: previous, second: object.location))
+                continue
+            }
+            seen[object.identity] = object.location
+            if Self.karmadaKinds.contains(groupKind) {
+                guard object.apiVersion.hasSuffix("/v1alpha1") else {
+                    manifests.errors.append(.invalidValue(
+                        document.location(ofField: "apiVersion"), kind: object.kind, field: "apiVersion",
+                        message: "unsupported version \"\(object.apiVersion)\": Flotilla reads \(object.group)/v1alpha1"))
+                    continue
+                }
+                KarmadaDecoder(document: document, object: object).decode(into: &manifests)
+            } else if object.group.hasSuffix("karmada.io") {
+                manifests.errors.append(.invalidValue(
+                    document.location(ofField: "kind"), kind: object.kind, field: "kind",
+                    message: "\(object.kind).\(object.group) is a Karmada control-plane kind Flotilla does not support; "
+                        + "supported: Cluster, PropagationPolicy, ClusterPropagationPolicy, OverridePolicy, "
+                        + "ClusterOverridePolicy, FederatedHPA"))
+            } else {
+                manifests.templates.append(object)
+            }
+        }
+    }
+
+    /// Checks apiVersion, kind and metadata; returns the object with its namespace settled (defaulted to
+    /// `default` for namespaced kinds, removed for cluster-scoped ones), or nil after recording errors.
+    private func header(of document: ParsedDocument, errors: inout [ManifestError]) -> KubernetesObject? {
+        guard case .object = document.value else {
+            errors.append(.invalidValue(document.location, kind: nil, field: "(document)",
+                                        message: "a manifest must be an object, found \(document.value.typeName)"))
+            return nil
+        }
+        let kindName = document.value["kind"]?.stringValue
+        var valid = true
+        for field in ["apiVersion", "kind"] {
+            switch document.value[field] {
+            case .string(let text) where !text.isEmpty:
+                continue
+            case nil, .null?, .string?:
+                errors.append(.missingField(document.location, kind: kindName, field: field))
+            case let other?:
+                errors.append(.invalidValue(document.location(ofField: field), kind: kindName, field: field,
+                                            message: "expected a string, found \(other.typeName)"))
+            }
+            valid = false
+        }
+        guard valid, let kind = kindName else { return nil }
+        var object = KubernetesObject(content: document.value, location: document.location)
+        guard case .object = object.content["metadata"] ?? .null else {
+            errors.append(.missingField(document.location, kind: kind, field: "metadata.name"))
+            return nil
+        }
+        guard case .string(let name)? = object.content.value(at: ["metadata", "name"]), !name.isEmpty else {
+            if object.content.value(at: ["metadata", "generateName"]) != nil {
+                errors.append(.invalidValue(document.location(ofField: "metadata.generateName"), kind: kind,
+                                            field: "metadata.generateName",
+                                            message: "generateName cannot be reconciled: set metadata.name"))
+            } else {
+                errors.append(.missingField(document.location(ofField: "metadata"), kind: kind,
+                                            field: "metadata.name"))
+            }
+            return nil
+        }
+        if let problem = ResourceNames.nameProblem(group: object.group, kind: kind, name: name) {
+            errors.append(.invalidName(document.location(ofField: "metadata.name"), field: "metadata.name",
+                                       value: name, rule: problem))
+            return nil
+        }
+        let groupKind = "\(object.group)/\(kind)"
+        let clusterScoped = customScopes[groupKind] ?? ResourceNames.clusterScopedKinds.contains(groupKind)
+        var metadata = object.content["metadata"] ?? .object([:])
+        if clusterScoped {
+            metadata["namespace"] = nil
+        } else {
+            switch metadata["namespace"] {
+            case nil, .null?, .string("")?:
+                metadata["namespace"] = .string("default")
+            case .string(let namespace)?:
+                if let problem = ResourceNames.dns1123LabelProblem(namespace) {
+                    errors.append(.invalidName(document.location(ofField: "metadata.namespace"),
+                                               field: "metadata.namespace", value: namespace, rule: problem))
+                    return nil
+                }
+            case let other?:
+                errors.append(.invalidValue(document.location(ofField: "metadata.namespace"), kind: kind,
+                                            field: "metadata.namespace",
+                                            message: "expected a string, found \(other.typeName)"))
+                return nil
+            }
+        }
+        for field in ["labels", "annotations"] {
+            guard let map = metadata[field], !map.isNull else { continue }
+            let allStrings = map.objectValue?.values.allSatisfy { $0.stringValue != nil } ?? false
+            if !allStrings {
+                errors.append(.invalidValue(document.location(ofField: "metadata.\(field)"), kind: kind,
+                                            field: "metadata.\(field)",
+                                            message: "must be a map of strings (quote numbers and booleans)"))
+                return nil
+            }
+        }
+        object.content["metadata"] = metadata
+        return object
+    }
+}

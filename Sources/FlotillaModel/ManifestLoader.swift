@@ -1,0 +1,137 @@
+import Foundation
+
+/// One file of a source: its path relative to the source root, and its bytes.
+public struct ManifestFile: Sendable, Hashable {
+    public var path: String
+    public var contents: Data
+
+    public init(path: String, contents: Data) {
+        self.path = path
+        self.contents = contents
+    }
+}
+
+/// Reads a source's manifests: every `*.yaml`, `*.yml` and `*.json` file, hidden files and folders skipped.
+public enum ManifestLoader {
+    /// Whether a path (relative to the source root) is a manifest Flotilla reads.
+    public static func isManifestPath(_ path: String) -> Bool {
+        let components = path.split(separator: "/")
+        guard let last = components.last, !components.contains(where: { $0.hasPrefix(".") }) else { return false }
+        return last.hasSuffix(".yaml") || last.hasSuffix(".yml") || last.hasSuffix(".json")
+    }
+
+    /// The manifest files below a folder, sorted by path.
+    public static func files(inDirectory root: String) throws(ManifestError) -> [ManifestFile] {
+        let rootURL = URL(fileURLWithPath: root, isDirectory: true).standardizedFileURL
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: rootURL.path, isDirectory: &isDirectory), isDirectory.boolValue
+        else {
+            throw ManifestError.unreadable(file: root, reason: "no such directory")
+        }
+        var files: [ManifestFile] = []
+        var pending = [""]
+        while let relative = pending.popLast() {
+            let directory = relative.isEmpty ? rootURL : rootURL.appendingPathComponent(relative, isDirectory: true)
+            let entries: [String]
+            do {
+                entries = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+            } catch {
+                throw ManifestError.unreadable(file: relative.isEmpty ? "." : relative,
+                                               reason: error.localizedDescription)
+            }
+            for entry in entries where !entry.hasPrefix(".") {
+                let path = relative.isEmpty ? entry : "\(relative)/\(entry)"
+                let url = rootURL.appendingPathComponent(path)
+                var entryIsDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: url.path, isDirectory: &entryIsDirectory) else { continue }
+                if entryIsDirectory.boolValue {
+                    pending.append(path)
+                } else if isManifestPath(path) {
+                    guard let data = FileManager.default.contents(atPath: url.path) else {
+                        throw ManifestError.unreadable(file: path, reason: "permission denied")
+                    }
+                    files.append(ManifestFile(path: path, contents: data))
+                }
+            }
+        }
+        return files.sorted { $0.path < $1.path }
+    }
+
+    /// Loads the manifests of a folder.
+    public static func load(directory: String) -> Manifests {
+        do {
+            return load(files: try files(inDirectory: directory))
+        } catch {
+            var manifests = Manifests()
+            manifests.errors = [error]
+            return manifests
+        }
+    }
+
+    /// Parses, sorts into roles and validates the given files. Errors are collected, not thrown: every error of
+    /// the source is reported at once.
+    public static func load(files: [ManifestFile]) -> Manifests {
+        var manifests = Manifests()
+        var documents: [ParsedDocument] = []
+        for file in files.sorted(by: { $0.path < $1.path }) where isManifestPath(file.path) {
+            manifests.fileCount += 1
+            do {
+                documents += try parse(file)
+            } catch {
+                manifests.errors.append(error)
+            }
+        }
+        var builder = ManifestBuilder(documents: documents)
+        builder.build(into: &manifests)
+        manifests.errors.sort { ($0.location, $0.message) < ($1.location, $1.message) }
+        return manifests
+    }
+
+    /// The documents of one file: YAML (multi-document), or JSON (an object, an array of objects, or a List).
+    static func parse(_ file: ManifestFile) throws(ManifestError) -> [ParsedDocument] {
+        guard let text = String(data: file.contents, encoding: .utf8) else {
+            throw ManifestError.unreadable(file: file.path, reason: "not UTF-8 text")
+        }
+        var documents: [ParsedDocument]
+        do {
+            documents = try YAMLDocumentReader.read(text, file: file.path)
+        } catch {
+            // JSON that YAML rejects (tab indentation is legal JSON): fall back to a JSON parser, with line 1.
+            guard file.path.hasSuffix(".json"),
+                  let object = try? JSONSerialization.jsonObject(with: file.contents, options: [.fragmentsAllowed])
+            else { throw error }
+            documents = [ParsedDocument(value: JSONValue(foundation: object),
+                                        location: SourceLocation(file: file.path, line: 1))]
+        }
+        return documents.flatMap(expand)
+    }
+
+    /// Skips empty documents; splits JSON arrays and `List` objects into their items.
+    private static func expand(_ document: ParsedDocument) -> [ParsedDocument] {
+        switch document.value {
+        case .null:
+            return []
+        case .array(let elements):
+            return elements.enumerated().map { child(of: document, path: "[\($0.offset)]", value: $0.element) }
+        case .object(let members):
+            if let kind = members["kind"]?.stringValue, kind.hasSuffix("List"),
+               let items = members["items"]?.arrayValue, members["metadata"]?.value(at: ["name"]) == nil {
+                return items.enumerated().map { child(of: document, path: "items[\($0.offset)]", value: $0.element) }
+            }
+            return [document]
+        default:
+            return [document]
+        }
+    }
+
+    private static func child(of document: ParsedDocument, path: String, value: JSONValue) -> ParsedDocument {
+        var lines: [String: Int] = [:]
+        let prefix = path + "."
+        for (field, line) in document.fieldLines where field.hasPrefix(prefix) {
+            lines[String(field.dropFirst(prefix.count))] = line
+        }
+        let line = document.fieldLines[path] ?? document.location.line
+        return ParsedDocument(value: value, location: SourceLocation(file: document.location.file, line: line),
+                              fieldLines: lines)
+    }
+}

@@ -1,0 +1,30 @@
+/// Everything a source holds, sorted into roles, with the errors found while reading it.
+public struct Manifests: Sendable {
+    /// Resource templates: every object that is not one of the Karmada kinds below.
+    public var templates: [KubernetesObject] = []
+    public var clusters: [Cluster] = []
+    public var propagationPolicies: [PropagationPolicy] = []
+    public var clusterPropagationPolicies: [ClusterPropagationPolicy] = []
+    public var overridePolicies: [OverridePolicy] = []
+    public var clusterOverridePolicies: [ClusterOverridePolicy] = []
+    public var federatedHPAs: [FederatedHPA] = []
+    /// Every error, sorted by location. A source with errors must never be applied.
+    public var errors: [ManifestError] = []
+    /// The number of files read.
+    public var fileCount = 0
+
+    public init() {}
+
+    /// Whether the source is valid.
+    public var isValid: Bool { errors.isEmpty }
+
+    /// The number of templates of each kind (`Deployment.apps`, `Service`), sorted by kind.
+    public var templateCountsByKind: [(kind: String, count: Int)] {
+        var counts: [String: Int] = [:]
+        for template in templates {
+            let key = template.group.isEmpty ? template.kind : "\(template.kind).\(template.group)"
+            counts[key, default: 0] += 1
+        }
+        return counts.keys.sorted().map { ($0, counts[$0]!) }
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import Yams
+
+/// One document read from a manifest file: its value, where it starts, and the line of every field in it.
+public struct ParsedDocument: Sendable {
+    /// The document's content.
+    public var value: JSONValue
+    /// Where the document starts.
+    public var location: SourceLocation
+    /// The line of each field, keyed by its path (`spec.placement.clusterAffinity`, `spec.resourceSelectors[0]`).
+    public var fieldLines: [String: Int]
+
+    public init(value: JSONValue, location: SourceLocation, fieldLines: [String: Int] = [:]) {
+        self.value = value
+        self.location = location
+        self.fieldLines = fieldLines
+    }
+
+    /// The location of the field at `path`, or of its nearest ancestor that has one, or of the document.
+    public func location(ofField path: String) -> SourceLocation {
+        var candidate = path
+        while !candidate.isEmpty {
+            if let line = fieldLines[candidate] {
+                return SourceLocation(file: location.file, line: line)
+            }
+            candidate = ParsedDocument.parent(of: candidate)
+        }
+        return location
+    }
+
+    static func parent(of path: String) -> String {
+        guard let cut = path.lastIndex(where: { $0 == "." || $0 == "[" }) else { return "" }
+        return String(path[..<cut])
+    }
+}
+
+/// Reads YAML (and JSON, which is YAML) into `ParsedDocument`s with line numbers.
+///
+/// Scalars resolve as Kubernetes' YAML library resolves them (YAML 1.1 booleans, integers, floats, null), except
+/// that timestamps stay strings, as they do once Kubernetes turns YAML into JSON. Aliases and merge keys (`<<`) are
+/// expanded. A syntax error stops the file with its line and column; Yams' lazy sequences would swallow it, so the
+/// parser is driven directly.
+public enum YAMLDocumentReader {
+    private static let resolver = Resolver.default.removing(.timestamp).removing(.value)
+
+    /// Parses every document of `text`; `file` names it in locations.
+    public static func read(_ text: String, file: String) throws(ManifestError) -> [ParsedDocument] {
+        var documents: [ParsedDocument] = []
+        do {
+            let parser = try Parser(yaml: text, resolver: resolver)
+            while let root = try parser.nextRoot() {
+                var lines: [String: Int] = [:]
+                let value = try convert(root, path: "", file: file, lines: &lines)
+                let line = root.mark?.line ?? 1
+                documents.append(ParsedDocument(value: value, location: SourceLocation(file: file, line: line),
+                                                fieldLines: lines))
+            }
+        } catch let error as YamlError {
+            throw syntaxError(error, file: file)
+        } catch let error as ManifestError {
+            throw error
+        } catch {
+            throw ManifestError.syntax(SourceLocation(file: file, line: 1), problem: "\(error)")
+        }
+        return documents
+    }
+
+    static func syntaxError(_ error: YamlError, file: String) -> ManifestError {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            var message = problem
+            if let context { message += " (\(context.text) at line \(context.mark.line))" }
+            return .syntax(SourceLocation(file: file, line: mark.line, column: mark.column), problem: message)
+        case .reader(let problem, _, _, _):
+            return .syntax(SourceLocation(file: file, line: 1), problem: problem)
+        default:
+            return .syntax(SourceLocation(file: file, line: 1), problem: "\(error)")
+        }
+    }
+
+    private static func convert(_ node: Node, path: String, file: String,
+                                lines: inout [String: Int]) throws -> JSONValue {
+        if let line = node.mark?.line, !path.isEmpty, lines[path] == nil {
+            lines[path] = line
+        }
+        switch node {
+        case .scalar(let scalar):
+            return scalarValue(scalar)
+        case .sequence(let sequence):
+            var elements: [JSONValue] = []
+            elements.reserveCapacity(sequence.count)
+            for (index, element) in sequence.enumerated() {
+                elements.append(try convert(element, path: "\(path)[\(index)]", file: file, lines: &lines))
+            }
+            return .array(elements)
+        case .mapping(let mapping):
+            var members: [String: JSONValue] = [:]
+            var merged: [String: JSONValue] = [:]
+            for (keyNode, valueNode) in mapping {
+                guard case .scalar(let keyScalar) = keyNode else {
+                    throw ManifestError.syntax(
+                        SourceLocation(file: file, line: keyNode.mark?.line ?? 1, column: keyNode.mark?.column),
+                        problem: "mapping keys must be scalars")
+                }
+                if tagName(of: keyScalar) == .merge && keyScalar.style == .plain {
+                    for source in mergeSources(valueNode) {
+                        let value = try convert(source, path: path, file: file, lines: &lines)
+                        for (key, member) in value.objectValue ?? [:] where merged[key] == nil {
+                            merged[key] = member
+                        }
+                    }
+                    continue
+                }
+                let key = keyScalar.string
+                if members[key] != nil {
+                    throw ManifestError.syntax(
+                        SourceLocation(file: file, line: keyNode.mark?.line ?? 1, column: keyNode.mark?.column),
+                        problem: "mapping key \"\(key)\" already defined")
+                }
+                let childPath = path.isEmpty ? key : "\(path).\(key)"
+                if let line = keyNode.mark?.line { lines[childPath] = line }
+                members[key] = try convert(valueNode, path: childPath, file: file, lines: &lines)
+            }
+            for (key, member) in merged where members[key] == nil {
+                members[key] = member
+            }
+            return .object(members)
+        case .alias:
+            return .null
+        }
+    }
+
+    private static func mergeSources(_ node: Node) -> [Node] {
+        if case .sequence(let sequence) = node { return Array(sequence) }
+        return [node]
+    }
+
+    /// The tag of a scalar: the explicit one, or the one the resolver gives a plain scalar.
+    private static func tagName(of scalar: Node.Scalar) -> Tag.Name {
+        if !scalar.tag.rawValue.isEmpty && scalar.tag.rawValue != "!" { return Tag.Name(rawValue: scalar.tag.rawValue) }
+        guard scalar.style == .plain else { return .str }
+        return resolver.resolveTag(of: .scalar(scalar))
+    }
+
+    private static func scalarValue(_ scalar: Node.Scalar) -> JSONValue {
+        switch tagName(of: scalar) {
+        case .null:
+            return .null
+        case .bool:
+            return Bool.construct(from: scalar).map(JSONValue.bool) ?? .string(scalar.string)
+        case .int:
+            if let number = Int64.construct(from: scalar) { return .int(number) }
+            return Double.construct(from: scalar).map(JSONValue.double) ?? .string(scalar.string)
+        case .float:
+            return Double.construct(from: scalar).map(JSONValue.double) ?? .string(scalar.string)
+        default:
+            return .string(scalar.string)
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+import FlotillaGit
+import FlotillaModel
+import Foundation
+
+/// Where the desired state comes from, and how to authenticate to it.
+struct SourceOptions: ParsableArguments {
+    @Argument(help: "A folder, or a Git URL (file://, git://, https://, ssh://, user@host:path). Default: the current folder.")
+    var source: String?
+
+    @Option(name: .customLong("repo"), help: "Git URL of the source (instead of SOURCE).")
+    var repo: String?
+
+    @Option(help: "Branch, tag or commit to read (Git sources; default: the remote's default branch).")
+    var ref: String?
+
+    @Option(help: "Sub-path of the source to read.")
+    var path: String = ""
+
+    @Option(name: .customLong("git-username"), help: "User name for HTTPS.")
+    var gitUsername: String?
+
+    @Option(name: .customLong("git-password-file"), help: "File holding the HTTPS password.")
+    var gitPasswordFile: String?
+
+    @Option(name: .customLong("git-token-file"), help: "File holding an HTTPS token.")
+    var gitTokenFile: String?
+
+    @Option(name: .customLong("git-ssh-key"), help: "SSH private key file.")
+    var gitSSHKey: String?
+
+    @Option(name: .customLong("git-known-hosts"), help: "known_hosts file the SSH host key must be in.")
+    var gitKnownHosts: String?
+
+    @Option(name: .customLong("git-ca-file"), help: "CA bundle (PEM) for HTTPS.")
+    var gitCAFile: String?
+
+    @Option(name: .customLong("cache-dir"), help: "Where Git mirrors are kept (default: $XDG_CACHE_HOME/flotilla or ~/.cache/flotilla).")
+    var cacheDirectory: String?
+
+    @Option(name: .customLong("git-timeout"), help: "Seconds a Git network operation may take.")
+    var gitTimeout: Int = 120
+
+    /// The Git URL, or nil when the source is a folder.
+    var gitURL: String? {
+        if let repo { return repo }
+        guard let source else { return nil }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory), isDirectory.boolValue {
+            // A bare repository folder is a Git source; any other folder is read as it is.
+            let isBareRepository = FileManager.default.fileExists(atPath: source + "/HEAD")
+                && FileManager.default.fileExists(atPath: source + "/objects")
+            return isBareRepository ? source : nil
+        }
+        return source
+    }
+
+    func credentials() throws -> GitCredentials {
+        var credentials = GitCredentials(username: gitUsername, sshPrivateKeyPath: gitSSHKey,
+                                         knownHostsPath: gitKnownHosts, caBundlePath: gitCAFile)
+        if let file = gitPasswordFile { credentials.password = try GitCredentials.readSecret(file: file) }
+        if let file = gitTokenFile { credentials.token = try GitCredentials.readSecret(file: file) }
+        return credentials.merged(with: .fromEnvironment())
+    }
+
+    var cacheRoot: String {
+        if let cacheDirectory { return cacheDirectory }
+        let environment = ProcessInfo.processInfo.environment
+        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return xdg + "/flotilla" }
+        return (environment["HOME"] ?? NSTemporaryDirectory()) + "/.cache/flotilla"
+    }
+
+    /// Reads the source: its manifests, a label for messages, the revision (nil for folders) and the prefix
+    /// that makes the loader's relative file names useful to a person (`sample-repo/apps/web.yaml`).
+    func load() async throws -> LoadedSource {
+        if let url = gitURL {
+            let source = try GitSource(url: url, credentials: try credentials(), cacheRoot: cacheRoot,
+                                       timeout: .seconds(gitTimeout))
+            let snapshot = try await source.snapshot(ref: ref, path: path, include: ManifestLoader.isManifestPath)
+            let files = snapshot.files.map { ManifestFile(path: $0.path, contents: $0.contents) }
+            let prefix = path.isEmpty ? "" : path.split(separator: "/").joined(separator: "/") + "/"
+            return LoadedSource(label: "\(source.remote) @ \(snapshot.commit.prefix(12))", revision: snapshot.commit,
+                                manifests: ManifestLoader.load(files: files), filePrefix: prefix)
+        }
+        let folder = source ?? "."
+        let root = path.isEmpty ? folder : "\(folder)/\(path)"
+        let prefix = root == "." ? "" : (root.hasSuffix("/") ? root : root + "/")
+        return LoadedSource(label: root, revision: nil, manifests: ManifestLoader.load(directory: root),
+                            filePrefix: prefix)
+    }
+}
+
+/// A source that has been read.
+struct LoadedSource {
+    var label: String
+    var revision: String?
+    var manifests: Manifests
+    var filePrefix: String
+
+    /// An error as `file:line: message`, the file shown from where the user stands.
+    func render(_ error: ManifestError) -> String {
+        let prefix = filePrefix
+        return error.mapFiles { prefix + $0 }.description
+    }
+}
