@@ -40,7 +40,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "FlotillaModelTests", dependencies: ["FlotillaModel"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FlotillaModelTests", dependencies: ["FlotillaModel"]),
         .testTarget(name: "FlotillaGitTests", dependencies: ["FlotillaGit"]),
         .testTarget(name: "FlotillaCLITests", dependencies: ["FlotillaModel"]),
     ],

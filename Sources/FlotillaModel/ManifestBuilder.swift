@@ -57,8 +57,7 @@ struct ManifestBuilder {
     /// `default` for namespaced kinds, removed for cluster-scoped ones), or nil after recording errors.
     private func header(of document: ParsedDocument, errors: inout [ManifestError]) -> KubernetesObject? {
         guard case .object = document.value else {
-            errors.append(.invalidValue(document.location, kind: nil, field: "(document)",
-                                        message: "a manifest must be an object, found \(document.value.typeName)"))
+            errors.append(.notAnObject(document.location, found: document.value.typeName))
             return nil
         }
         let kindName = document.value["kind"]?.stringValue

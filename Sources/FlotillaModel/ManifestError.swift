@@ -4,7 +4,9 @@ public enum ManifestError: Error, Sendable, Hashable, CustomStringConvertible {
     case unreadable(file: String, reason: String)
     /// YAML or JSON that does not parse.
     case syntax(SourceLocation, problem: String)
-    /// A document that is not an object, or lacks a required field.
+    /// A document that is not an object.
+    case notAnObject(SourceLocation, found: String)
+    /// A document that lacks a required field.
     case missingField(SourceLocation, kind: String?, field: String)
     /// A field whose value is of the wrong type or not allowed.
     case invalidValue(SourceLocation, kind: String?, field: String, message: String)
@@ -19,7 +21,7 @@ public enum ManifestError: Error, Sendable, Hashable, CustomStringConvertible {
     public var location: SourceLocation {
         switch self {
         case .unreadable(let file, _): return SourceLocation(file: file, line: 1)
-        case .syntax(let location, _), .missingField(let location, _, _), .invalidValue(let location, _, _, _),
+        case .syntax(let location, _), .notAnObject(let location, _), .missingField(let location, _, _), .invalidValue(let location, _, _, _),
             .unknownField(let location, _, _), .invalidName(let location, _, _, _):
             return location
         case .duplicate(_, _, let second): return second
@@ -33,6 +35,8 @@ public enum ManifestError: Error, Sendable, Hashable, CustomStringConvertible {
             return "cannot read file: \(reason)"
         case .syntax(_, let problem):
             return "syntax error: \(problem)"
+        case .notAnObject(_, let found):
+            return "a manifest must be an object, found \(found)"
         case .missingField(_, let kind, let field):
             return "\(kind.map { "\($0): " } ?? "")missing required field \"\(field)\""
         case .invalidValue(_, let kind, let field, let message):
@@ -54,6 +58,7 @@ public enum ManifestError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .unreadable: return "unreadable"
         case .syntax: return "syntax"
+        case .notAnObject: return "not_an_object"
         case .missingField: return "missing_field"
         case .invalidValue: return "invalid_value"
         case .unknownField: return "unknown_field"
@@ -72,6 +77,7 @@ public enum ManifestError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .unreadable(let file, let reason): return .unreadable(file: transform(file), reason: reason)
         case .syntax(let location, let problem): return .syntax(map(location), problem: problem)
+        case .notAnObject(let location, let found): return .notAnObject(map(location), found: found)
         case .missingField(let location, let kind, let field): return .missingField(map(location), kind: kind, field: field)
         case .invalidValue(let location, let kind, let field, let message):
             return .invalidValue(map(location), kind: kind, field: field, message: message)

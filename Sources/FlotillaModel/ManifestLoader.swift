@@ -111,7 +111,7 @@ public enum ManifestLoader {
         switch document.value {
         case .null:
             return []
-        case .array(let elements):
+        case .array(let elements) where document.location.file.hasSuffix(".json"):
             return elements.enumerated().map { child(of: document, path: "[\($0.offset)]", value: $0.element) }
         case .object(let members):
             if let kind = members["kind"]?.stringValue, kind.hasSuffix("List"),

@@ -51,6 +51,7 @@ public enum YAMLDocumentReader {
             while let root = try parser.nextRoot() {
                 var lines: [String: Int] = [:]
                 let value = try convert(root, path: "", file: file, lines: &lines)
+                if value.isNull { continue }  // an empty document (only comments, or a trailing ---)
                 let line = root.mark?.line ?? 1
                 documents.append(ParsedDocument(value: value, location: SourceLocation(file: file, line: line),
                                                 fieldLines: lines))
@@ -72,6 +73,10 @@ public enum YAMLDocumentReader {
             var message = problem
             if let context { message += " (\(context.text) at line \(context.mark.line))" }
             return .syntax(SourceLocation(file: file, line: mark.line, column: mark.column), problem: message)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.map { "\"\($0)\"" }.joined(separator: ", ")
+            return .syntax(SourceLocation(file: file, line: context.mark.line, column: context.mark.column),
+                           problem: "mapping key \(keys) defined more than once")
         case .reader(let problem, _, _, _):
             return .syntax(SourceLocation(file: file, line: 1), problem: problem)
         default:
