@@ -1,0 +1,217 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A scratch folder removed when the test ends.
+final class ScratchFolder {
+    let url: URL
+    var path: String { url.path }
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-git-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    func sub(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+struct CommandFailed: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Runs a command to completion and returns its standard output; throws with its standard error on failure.
+@discardableResult
+func sh(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    var merged = ProcessInfo.processInfo.environment
+    merged["GIT_AUTHOR_NAME"] = "Test"
+    merged["GIT_AUTHOR_EMAIL"] = "test@example.com"
+    merged["GIT_COMMITTER_NAME"] = "Test"
+    merged["GIT_COMMITTER_EMAIL"] = "test@example.com"
+    merged["GIT_TERMINAL_PROMPT"] = "0"
+    for (key, value) in environment { merged[key] = value }
+    process.environment = merged
+    let output = Pipe()
+    let errors = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    try process.run()
+    let outData = output.fileHandleForReading.readDataToEndOfFile()
+    let errData = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw CommandFailed(description: "\(arguments.joined(separator: " ")) failed: "
+                            + (String(data: errData, encoding: .utf8) ?? ""))
+    }
+    return String(data: outData, encoding: .utf8)!.trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+/// A bare repository with a work-tree clone to make commits in, both driven by the git command line (so the
+/// repository under test is made by real Git, not by the code under test).
+final class TestRepository {
+    let scratch: ScratchFolder
+    let bare: String
+    let work: String
+
+    init(name: String = "fleet.git") throws {
+        scratch = try ScratchFolder()
+        bare = scratch.sub(name)
+        work = scratch.sub("work")
+        try sh(["git", "init", "-q", "--bare", "-b", "main", bare])
+        try sh(["git", "clone", "-q", bare, work])
+        try sh(["git", "checkout", "-q", "-b", "main"], in: work)
+    }
+
+    /// Writes files and commits and pushes them to `branch`; returns the new commit id.
+    @discardableResult
+    func commit(_ files: [String: String], message: String = "change", branch: String = "main") throws -> String {
+        for (path, text) in files {
+            let url = URL(fileURLWithPath: work).appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
+        try sh(["git", "add", "-A"], in: work)
+        try sh(["git", "commit", "-q", "-m", message], in: work)
+        try sh(["git", "push", "-q", "origin", "HEAD:refs/heads/\(branch)"], in: work)
+        return try sh(["git", "rev-parse", "HEAD"], in: work)
+    }
+
+    func tag(_ name: String) throws {
+        try sh(["git", "tag", "-a", name, "-m", name], in: work)
+        try sh(["git", "push", "-q", "origin", name], in: work)
+    }
+}
+
+/// A free TCP port on 127.0.0.1, chosen at run time.
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    }
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Whether something accepts connections on 127.0.0.1:port.
+func isListening(_ port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+        }
+    }
+}
+
+/// A server process started for a test and always stopped when it ends.
+final class ServerProcess {
+    let process = Process()
+    let port: Int
+
+    init(_ arguments: [String], port: Int, environment: [String: String] = [:]) throws {
+        self.port = port
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        var merged = ProcessInfo.processInfo.environment
+        for (key, value) in environment { merged[key] = value }
+        process.environment = merged
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(10)
+        while !isListening(port) {
+            guard Date() < deadline, process.isRunning else {
+                process.terminate()
+                throw CommandFailed(description: "\(arguments.first ?? "server") did not start on port \(port)")
+            }
+            usleep(50_000)
+        }
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            var status: Int32 = 0
+            waitpid(process.processIdentifier, &status, 0)
+        }
+    }
+}
+
+/// `git daemon` serving a folder of bare repositories over git://, with push enabled.
+func startGitDaemon(root: String) throws -> ServerProcess {
+    let port = freePort()
+    let execPath = try sh(["git", "--exec-path"])
+    return try ServerProcess(["\(execPath)/git-daemon", "--reuseaddr", "--export-all", "--enable=receive-pack",
+                              "--listen=127.0.0.1", "--port=\(port)", "--base-path=\(root)", root], port: port)
+}
+
+/// lighttpd running `git http-backend` (smart HTTP) behind basic auth for `user`/`password`.
+func startSmartHTTP(root: String, scratch: ScratchFolder, user: String, password: String) throws -> ServerProcess {
+    let port = freePort()
+    let users = scratch.sub("lighttpd-users")
+    try "\(user):\(password)\n".write(toFile: users, atomically: true, encoding: .utf8)
+    let config = """
+    server.document-root = "\(root)"
+    server.port = \(port)
+    server.bind = "127.0.0.1"
+    server.errorlog = "\(scratch.sub("lighttpd-error.log"))"
+    server.modules = ("mod_alias", "mod_auth", "mod_authn_file", "mod_cgi", "mod_setenv")
+    alias.url = ("/git" => "/usr/lib/git-core/git-http-backend")
+    $HTTP["url"] =~ "^/git" {
+        cgi.assign = ("" => "")
+        setenv.add-environment = ("GIT_PROJECT_ROOT" => "\(root)", "GIT_HTTP_EXPORT_ALL" => "1")
+    }
+    auth.backend = "plain"
+    auth.backend.plain.userfile = "\(users)"
+    auth.require = ("/git" => ("method" => "basic", "realm" => "git", "require" => "valid-user"))
+    """
+    let configPath = scratch.sub("lighttpd.conf")
+    try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+    let binary = ["/usr/sbin/lighttpd", "/usr/bin/lighttpd"].first { FileManager.default.fileExists(atPath: $0) }
+        ?? "lighttpd"
+    return try ServerProcess([binary, "-D", "-f", configPath], port: port)
+}
+
+/// A TCP server that accepts connections and never answers: a stalled Git server.
+final class SilentServer {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard listen(fd, 8) == 0 else { throw CommandFailed(description: "listen failed") }
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(fd) }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+@testable import FlotillaGit
+
+/// Real Git servers on loopback: `git daemon` (git://) and `git http-backend` behind lighttpd with basic auth.
+@Suite(.serialized) struct GitServerTests {
+    @Test func gitDaemonFetchIncrementalFetchAndPush() async throws {
+        let repository = try TestRepository()
+        let first = try repository.commit(["fleet/app.yaml": "a: 1"])
+        let daemon = try startGitDaemon(root: repository.scratch.path)
+        let cache = try ScratchFolder()
+        let url = "git://127.0.0.1:\(daemon.port)/fleet.git"
+        let source = try GitSource(url: url, cacheRoot: cache.path, timeout: .seconds(60))
+        let snapshot = try await source.snapshot(ref: "main", path: "fleet")
+        #expect(snapshot.commit == first)
+        #expect(snapshot.files.map(\.path) == ["app.yaml"])
+        let second = try repository.commit(["fleet/app.yaml": "a: 2"])
+        let next = try await source.snapshot(ref: nil, path: "fleet")
+        #expect(next.commit == second)
+        #expect(String(data: next.files[0].contents, encoding: .utf8) == "a: 2")
+        let pushed = try await source.commitAndPush(GitCommitRequest(
+            branch: "flotilla/status", files: ["status/summary.md": Data("ok".utf8)], message: "status"))
+        guard case .pushed(let commit, _) = pushed else {
+            Issue.record("expected a push")
+            return
+        }
+        #expect(try sh(["git", "--git-dir", repository.bare, "rev-parse", "refs/heads/flotilla/status"]) == commit)
+    }
+
+    @Test func smartHTTPWithBasicAuth() async throws {
+        let repository = try TestRepository()
+        let first = try repository.commit(["app.yaml": "a: 1"])
+        let server = try startSmartHTTP(root: repository.scratch.path, scratch: repository.scratch,
+                                        user: "alice", password: "wonderland")
+        let cache = try ScratchFolder()
+        let url = "http://127.0.0.1:\(server.port)/git/fleet.git"
+
+        // No credentials: a typed authentication error, naming the URL.
+        let anonymous = try GitSource(url: url, cacheRoot: cache.sub("anonymous"), timeout: .seconds(60))
+        await #expect(throws: GitError.self) { _ = try await anonymous.snapshot(ref: nil, path: "") }
+        do {
+            _ = try await anonymous.snapshot(ref: nil, path: "")
+        } catch {
+            guard case .authenticationFailed(let shown, _) = error else {
+                Issue.record("expected authenticationFailed, got \(error)")
+                return
+            }
+            #expect(shown == url)
+        }
+
+        // Wrong password: an authentication error that does not show the password.
+        let wrong = try GitSource(url: url, credentials: GitCredentials(username: "alice", password: "nope"),
+                                  cacheRoot: cache.sub("wrong"), timeout: .seconds(60))
+        do {
+            _ = try await wrong.snapshot(ref: nil, path: "")
+            Issue.record("a wrong password was accepted")
+        } catch {
+            guard case .authenticationFailed = error else {
+                Issue.record("expected authenticationFailed, got \(error)")
+                return
+            }
+            #expect(!"\(error)".contains("nope"))
+        }
+
+        // Credentials written into the URL work, and are neither shown nor stored in the mirror.
+        let embedded = "http://alice:wonderland@127.0.0.1:\(server.port)/git/fleet.git"
+        let source = try GitSource(url: embedded, cacheRoot: cache.sub("good"), timeout: .seconds(60))
+        #expect(source.remote.url == url)
+        let snapshot = try await source.snapshot(ref: nil, path: "")
+        #expect(snapshot.commit == first)
+        let mirrors = try FileManager.default.contentsOfDirectory(atPath: cache.sub("good"))
+        for mirror in mirrors {
+            let config = try String(contentsOfFile: cache.sub("good/\(mirror)/config"), encoding: .utf8)
+            #expect(!config.contains("wonderland"))
+        }
+
+        // Push through smart HTTP with the password from credentials.
+        let pusher = try GitSource(url: url, credentials: GitCredentials(username: "alice", password: "wonderland"),
+                                   cacheRoot: cache.sub("push"), timeout: .seconds(60))
+        let result = try await pusher.commitAndPush(GitCommitRequest(
+            branch: "flotilla/status", files: ["status/summary.md": Data("ok".utf8)], message: "status"))
+        guard case .pushed(let commit, 1) = result else {
+            Issue.record("expected a push, got \(result)")
+            return
+        }
+        #expect(try sh(["git", "--git-dir", repository.bare, "rev-parse", "refs/heads/flotilla/status"]) == commit)
+    }
+}
