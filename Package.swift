@@ -42,7 +42,7 @@ let package = Package(
         ),
         .testTarget(name: "FlotillaModelTests", dependencies: ["FlotillaModel"]),
         .testTarget(name: "FlotillaGitTests", dependencies: ["FlotillaGit"]),
-        .testTarget(name: "FlotillaCLITests", dependencies: ["FlotillaModel"]),
+        .testTarget(name: "FlotillaCLITests", dependencies: ["flotilla"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -52,7 +52,8 @@ struct SourceOptions: ParsableArguments {
                 && FileManager.default.fileExists(atPath: source + "/objects")
             return isBareRepository ? source : nil
         }
-        return source
+        // Neither a folder nor URL-shaped (scheme://, user@host:path): a folder that does not exist.
+        return source.contains(":") ? source : nil
     }
 
     func credentials() throws -> GitCredentials {
@@ -84,6 +85,10 @@ struct SourceOptions: ParsableArguments {
         }
         let folder = source ?? "."
         let root = path.isEmpty ? folder : "\(folder)/\(path)"
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CommandError("no such folder: \(root)")
+        }
         let prefix = root == "." ? "" : (root.hasSuffix("/") ? root : root + "/")
         return LoadedSource(label: root, revision: nil, manifests: ManifestLoader.load(directory: root),
                             filePrefix: prefix)
@@ -102,4 +107,11 @@ struct LoadedSource {
         let prefix = filePrefix
         return error.mapFiles { prefix + $0 }.description
     }
+}
+
+/// A command-line error with a message for a person.
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) { self.description = description }
 }

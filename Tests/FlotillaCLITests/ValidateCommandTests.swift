@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+
+/// The built `flotilla` executable, beside the test bundle.
+private let flotilla: URL = {
+    var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    while directory.path != "/" {
+        let candidate = directory.appendingPathComponent("flotilla")
+        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        directory = directory.deletingLastPathComponent()
+    }
+    return URL(fileURLWithPath: ".build/debug/flotilla")
+}()
+
+private let projectRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+private struct Run {
+    var status: Int32
+    var output: String
+    var errors: String
+}
+
+private func run(_ arguments: [String], in directory: URL = projectRoot) throws -> Run {
+    let process = Process()
+    process.executableURL = flotilla
+    process.arguments = arguments
+    process.currentDirectoryURL = directory
+    let output = Pipe()
+    let errors = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    try process.run()
+    let out = output.fileHandleForReading.readDataToEndOfFile()
+    let err = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Run(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
+               errors: String(decoding: err, as: UTF8.self))
+}
+
+private func git(_ arguments: [String], in directory: URL) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com"] + arguments
+    process.currentDirectoryURL = directory
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
+}
+
+@Suite struct ValidateCommandTests {
+    @Test func theSampleRepositoryIsValid() throws {
+        let result = try run(["validate", "sample-repo"])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains("Clusters: 4 (ali-hangzhou, hw-shanghai, onprem-dc1, onprem-dc2)"))
+        #expect(result.output.contains("Deployment.apps"))
+        #expect(result.output.contains("FederatedHPA              1"))
+        #expect(result.output.hasSuffix("Valid.\n"))
+        #expect(result.errors.isEmpty)
+    }
+
+    @Test func aTabIndentedFileExitsOneNamingFileAndLine() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-cli-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("apps"),
+                                                withIntermediateDirectories: true)
+        try "apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: broken\n"
+            .write(to: folder.appendingPathComponent("apps/broken.yaml"), atomically: true, encoding: .utf8)
+        try "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Fine_Not\n"
+            .write(to: folder.appendingPathComponent("apps/name.yaml"), atomically: true, encoding: .utf8)
+        let absent = try run(["validate", "\(folder.path)/absent"])
+        #expect(absent.status == 1)
+        #expect(absent.errors == "error: no such folder: \(folder.path)/absent\n")
+        let real = try run(["validate", folder.path])
+        #expect(real.status == 1)
+        let lines = real.errors.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3)
+        #expect(lines[0].hasPrefix("\(folder.path)/apps/broken.yaml:4:1: syntax error: found character that cannot start any token"))
+        #expect(lines[1].hasPrefix("\(folder.path)/apps/name.yaml:4: invalid metadata.name \"Fine_Not\""))
+        #expect(lines[2] == "2 errors in \(folder.path)")
+        #expect(real.output.isEmpty)
+    }
+
+    @Test func aGitURLWithRefAndPath() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-cli-git-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let bare = scratch.appendingPathComponent("fleet.git")
+        let work = scratch.appendingPathComponent("work")
+        try FileManager.default.createDirectory(at: work.appendingPathComponent("deploy"),
+                                                withIntermediateDirectories: true)
+        try git(["init", "-q", "--bare", "-b", "main", bare.path], in: scratch)
+        try git(["init", "-q", "-b", "main"], in: work)
+        try "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: good}\n"
+            .write(to: work.appendingPathComponent("deploy/cm.yaml"), atomically: true, encoding: .utf8)
+        try git(["add", "-A"], in: work)
+        try git(["commit", "-q", "-m", "good"], in: work)
+        try git(["tag", "good"], in: work)
+        try "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: BAD}\n"
+            .write(to: work.appendingPathComponent("deploy/cm.yaml"), atomically: true, encoding: .utf8)
+        try git(["commit", "-q", "-am", "bad"], in: work)
+        try git(["push", "-q", bare.path, "main", "good"], in: work)
+        let cache = scratch.appendingPathComponent("cache").path
+
+        let good = try run(["validate", "file://\(bare.path)", "--ref", "good", "--path", "deploy", "--cache-dir", cache])
+        #expect(good.status == 0, "\(good.errors)")
+        #expect(good.output.contains("Source: file://\(bare.path) @ "))
+        #expect(good.output.contains("ConfigMap  1"))
+
+        let bad = try run(["validate", "--repo", "file://\(bare.path)", "--path", "deploy", "--cache-dir", cache])
+        #expect(bad.status == 1)
+        #expect(bad.errors.hasPrefix("deploy/cm.yaml:3: invalid metadata.name \"BAD\""))
+
+        let missing = try run(["validate", "file://\(bare.path)", "--ref", "nope", "--cache-dir", cache])
+        #expect(missing.status == 1)
+        #expect(missing.errors == "error: ref \"nope\" not found in file://\(bare.path)\n")
+    }
+}
