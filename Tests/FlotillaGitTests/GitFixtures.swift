@@ -44,12 +44,22 @@ func sh(_ arguments: [String], in directory: String? = nil, environment: [String
     try process.run()
     let outData = output.fileHandleForReading.readDataToEndOfFile()
     let errData = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
+    guard exitStatus(of: process) == 0 else {
         throw CommandFailed(description: "\(arguments.joined(separator: " ")) failed: "
                             + (String(data: errData, encoding: .utf8) ?? ""))
     }
     return String(data: outData, encoding: .utf8)!.trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+/// Waits for a child and returns its exit status. Reaps it directly: Foundation's `waitUntilExit` was seen to
+/// spin forever on Linux once libssh2 had run in the process.
+func exitStatus(of process: Process) -> Int32 {
+    var status: Int32 = 0
+    if waitpid(process.processIdentifier, &status, 0) == process.processIdentifier {
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+    process.waitUntilExit()
+    return process.terminationStatus
 }
 
 /// A bare repository with a work-tree clone to make commits in, both driven by the git command line (so the
@@ -214,4 +224,41 @@ final class SilentServer {
     }
 
     deinit { close(fd) }
+}
+
+/// OpenSSH's sshd on a loopback port, accepting one ECDSA client key (libssh2 1.10 speaks ECDSA, not
+/// rsa-sha2 or Ed25519), for the user running the tests. Returns the server, the client key and a known_hosts
+/// file holding the server's host key.
+func startSSHD(scratch: ScratchFolder) throws -> (server: ServerProcess, clientKey: String, knownHosts: String) {
+    let port = freePort()
+    let hostKey = scratch.sub("ssh_host_ecdsa_key")
+    let clientKey = scratch.sub("client_ecdsa")
+    try sh(["ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-m", "PEM", "-N", "", "-f", hostKey])
+    try sh(["ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-m", "PEM", "-N", "", "-f", clientKey])
+    let authorized = scratch.sub("authorized_keys")
+    try FileManager.default.copyItem(atPath: clientKey + ".pub", toPath: authorized)
+    let hostPublic = try String(contentsOfFile: hostKey + ".pub", encoding: .utf8).split(separator: " ")
+    let knownHosts = scratch.sub("known_hosts")
+    try "[127.0.0.1]:\(port) \(hostPublic[0]) \(hostPublic[1])\n".write(toFile: knownHosts, atomically: true,
+                                                                         encoding: .utf8)
+    let config = """
+    Port \(port)
+    ListenAddress 127.0.0.1
+    HostKey \(hostKey)
+    PidFile \(scratch.sub("sshd.pid"))
+    AuthorizedKeysFile \(authorized)
+    PasswordAuthentication no
+    KbdInteractiveAuthentication no
+    PubkeyAuthentication yes
+    PermitRootLogin prohibit-password
+    StrictModes no
+    UsePAM no
+    PubkeyAcceptedAlgorithms +ecdsa-sha2-nistp256
+    SetEnv PATH=\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+    """
+    let configPath = scratch.sub("sshd_config")
+    try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+    try? FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
+    let server = try ServerProcess(["/usr/sbin/sshd", "-D", "-e", "-f", configPath], port: port)
+    return (server, clientKey, knownHosts)
 }

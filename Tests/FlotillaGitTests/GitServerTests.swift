@@ -86,3 +86,65 @@ import Testing
         #expect(try sh(["git", "--git-dir", repository.bare, "rev-parse", "refs/heads/flotilla/status"]) == commit)
     }
 }
+
+/// SSH with a private key and a known_hosts file, against OpenSSH's sshd on loopback.
+@Suite(.serialized)
+struct GitSSHTests {
+    @Test func sshWithKeyAndKnownHosts() async throws {
+        let repository = try TestRepository()
+        let first = try repository.commit(["app.yaml": "a: 1"])
+        let (server, clientKey, knownHosts) = try startSSHD(scratch: repository.scratch)
+        let user = String(cString: getpwuid(getuid())!.pointee.pw_name)
+        let cache = try ScratchFolder()
+        let url = "ssh://\(user)@127.0.0.1:\(server.port)\(repository.bare)"
+        let credentials = GitCredentials(sshPrivateKeyPath: clientKey, sshPublicKeyPath: clientKey + ".pub",
+                                         knownHostsPath: knownHosts)
+        let source = try GitSource(url: url, credentials: credentials, cacheRoot: cache.sub("good"),
+                                   timeout: .seconds(60))
+        let snapshot = try await source.snapshot(ref: "main", path: "")
+        #expect(snapshot.commit == first)
+        let pushed = try await source.commitAndPush(GitCommitRequest(
+            branch: "flotilla/status", files: ["status/summary.md": Data("ok".utf8)], message: "status"))
+        guard case .pushed(let commit, 1) = pushed else {
+            Issue.record("expected a push, got \(pushed)")
+            return
+        }
+        #expect(try sh(["git", "--git-dir", repository.bare, "rev-parse", "refs/heads/flotilla/status"]) == commit)
+
+        // A host key that is not in known_hosts is refused.
+        let otherHosts = cache.sub("other_known_hosts")
+        try "[127.0.0.1]:\(server.port) ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBA==\n"
+            .write(toFile: otherHosts, atomically: true, encoding: .utf8)
+        var untrusted = credentials
+        untrusted.knownHostsPath = otherHosts
+        let refused = try GitSource(url: url, credentials: untrusted, cacheRoot: cache.sub("refused"),
+                                    timeout: .seconds(60))
+        do {
+            _ = try await refused.snapshot(ref: "main", path: "")
+            Issue.record("an unknown host key was accepted")
+        } catch {
+            guard case .certificateRejected = error else {
+                Issue.record("expected certificateRejected, got \(error)")
+                return
+            }
+        }
+
+        // A key the server does not know is an authentication failure.
+        let strangerKey = cache.sub("stranger")
+        try sh(["ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-m", "PEM", "-N", "", "-f", strangerKey])
+        var stranger = credentials
+        stranger.sshPrivateKeyPath = strangerKey
+        stranger.sshPublicKeyPath = strangerKey + ".pub"
+        let denied = try GitSource(url: url, credentials: stranger, cacheRoot: cache.sub("denied"),
+                                   timeout: .seconds(60))
+        do {
+            _ = try await denied.snapshot(ref: "main", path: "")
+            Issue.record("an unknown client key was accepted")
+        } catch {
+            guard case .authenticationFailed = error else {
+                Issue.record("expected authenticationFailed, got \(error)")
+                return
+            }
+        }
+    }
+}
