@@ -28,6 +28,10 @@ let package = Package(
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
         .target(
+            name: "FlotillaPlacement",
+            dependencies: ["FlotillaModel", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(
             name: "FlotillaGit",
             dependencies: ["CGit2", .product(name: "Logging", package: "swift-log")]
         ),
@@ -42,6 +46,8 @@ let package = Package(
         ),
         .testTarget(name: "FlotillaModelTests", dependencies: ["FlotillaModel"]),
         .testTarget(name: "FlotillaGitTests", dependencies: ["FlotillaGit"]),
+        .testTarget(name: "FlotillaPlacementTests", dependencies: ["FlotillaPlacement"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "FlotillaCLITests", dependencies: ["flotilla"]),
     ],
     swiftLanguageModes: [.v6]

@@ -67,7 +67,7 @@ public struct APIEnablement: Codable, Sendable, Hashable {
 
 /// One served resource.
 public struct APIResource: Codable, Sendable, Hashable {
-    public var name: String
+    public var name: String?
     public var kind: String
 }
 

@@ -1,0 +1,58 @@
+import FlotillaModel
+
+/// How well a resource selector matches a template (`pkg/util/selector.go` `ImplicitPriority`).
+public enum ImplicitPriority: Int, Sendable, Comparable, CustomStringConvertible {
+    case misMatch = 0
+    case matchAll = 1
+    case matchLabelSelector = 2
+    case matchName = 3
+
+    public static func < (lhs: ImplicitPriority, rhs: ImplicitPriority) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public var description: String {
+        switch self {
+        case .misMatch: return "MisMatch"
+        case .matchAll: return "MatchAll"
+        case .matchLabelSelector: return "MatchLabelSelector"
+        case .matchName: return "MatchName"
+        }
+    }
+}
+
+extension ResourceSelector {
+    /// Karmada's `ResourceSelectorPriority`: apiVersion and kind must be equal strings; a non-empty namespace must
+    /// equal the template's; a name decides alone (the label selector is then ignored); else a missing label
+    /// selector matches the whole kind and a present one must match the labels.
+    public func priority(for template: KubernetesObject) -> ImplicitPriority {
+        guard apiVersion == template.apiVersion, kind == template.kind else { return .misMatch }
+        if let namespace, !namespace.isEmpty, namespace != (template.namespace ?? "") { return .misMatch }
+        if let name, !name.isEmpty { return name == template.name ? .matchName : .misMatch }
+        guard let labelSelector else { return .matchAll }
+        return labelSelector.matches(template.labels) ? .matchLabelSelector : .misMatch
+    }
+
+    /// Whether the selector matches the template at all.
+    public func matches(_ template: KubernetesObject) -> Bool { priority(for: template) != .misMatch }
+}
+
+extension Array where Element == ResourceSelector {
+    /// The best match over the selectors (`ResourceMatchSelectorsPriority`); an empty list matches nothing.
+    public func priority(for template: KubernetesObject) -> ImplicitPriority {
+        lazy.map { $0.priority(for: template) }.max() ?? .misMatch
+    }
+
+    /// The first selector of each (apiVersion, kind, namespace), reduced to those three fields
+    /// (`ExtractUniqueNamespacedSelectors`).
+    public func uniqueNamespacedSelectors() -> [ResourceSelector] {
+        var seen: Set<String> = []
+        var result: [ResourceSelector] = []
+        for selector in self {
+            let key = "\(selector.apiVersion)\u{0}\(selector.kind)\u{0}\(selector.namespace ?? "")"
+            if seen.insert(key).inserted {
+                result.append(ResourceSelector(apiVersion: selector.apiVersion, kind: selector.kind,
+                                               namespace: selector.namespace))
+            }
+        }
+        return result
+    }
+}
