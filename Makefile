@@ -1,7 +1,8 @@
 # Flotilla: `make run` sets everything up and runs the quick start; `make test` runs the test suite.
 SHELL := /bin/bash
 SWIFT ?= swift
-DEBIAN_PACKAGES := libgit2-dev libcurl4-openssl-dev pkg-config git lighttpd openssh-server openssh-client
+DEBIAN_PACKAGES := libgit2-dev libcurl4-openssl-dev pkg-config git lighttpd lighttpd-mod-openssl openssl \
+                   openssh-server openssh-client
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build run test clean

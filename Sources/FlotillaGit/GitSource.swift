@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Logging
 import Synchronization
 
 /// A revision read from a source: the commit id and the files below the sub-path.
@@ -20,14 +21,18 @@ public final class GitSource: Sendable {
     public let remote: GitRemoteURL
     /// The longest a network operation may take.
     public let timeout: Duration
+    private let logger: Logger
 
     public init(url: String, credentials: GitCredentials = GitCredentials(), cacheRoot: String,
-                timeout: Duration = .seconds(120)) throws(GitError) {
+                timeout: Duration = .seconds(120), logger: Logger = Logger(label: "flotilla.git")) throws(GitError) {
         let mirror = try GitMirror(url: url, credentials: credentials, cacheRoot: cacheRoot)
         self.remote = mirror.remote
         self.abort = mirror.abort
         self.mirror = mirror
         self.timeout = timeout
+        var logger = logger
+        logger[metadataKey: "git.url"] = "\(mirror.remote)"
+        self.logger = logger
         self.queue = DispatchQueue(label: "flotilla.git.\(GitMirror.cacheName(for: mirror.remote.url))")
     }
 
@@ -64,16 +69,35 @@ public final class GitSource: Sendable {
     /// Fetches, resolves `ref` (nil: the default branch) and reads the files below `path` that `include` accepts.
     public func snapshot(ref: String?, path: String,
                          include: @escaping @Sendable (String) -> Bool = { _ in true }) async throws(GitError) -> GitSnapshot {
-        try await run("fetch") { mirror throws(GitError) in
-            try mirror.fetch()
-            let commit = try mirror.resolve(ref)
-            return GitSnapshot(commit: commit, files: try mirror.readFiles(commit: commit, path: path, include: include))
+        let started = ContinuousClock.now
+        do {
+            let snapshot = try await run("fetch") { mirror throws(GitError) in
+                try mirror.fetch()
+                let commit = try mirror.resolve(ref)
+                return GitSnapshot(commit: commit, files: try mirror.readFiles(commit: commit, path: path,
+                                                                                 include: include))
+            }
+            logger.debug("fetched", metadata: ["git.revision": "\(snapshot.commit)", "git.ref": "\(ref ?? "HEAD")",
+                                               "git.files": "\(snapshot.files.count)",
+                                               "duration": "\(ContinuousClock.now - started)"])
+            return snapshot
+        } catch {
+            logger.warning("fetch failed", metadata: ["error": "\(error)", "error.reason": "\(error.shortDescription)"])
+            throw error
         }
     }
 
     /// Commits and pushes files onto a branch (see `GitMirror.commitAndPush`).
     public func commitAndPush(_ request: GitCommitRequest) async throws(GitError) -> GitPushResult {
-        try await run("push") { mirror throws(GitError) in try mirror.commitAndPush(request) }
+        let result = try await run("push") { mirror throws(GitError) in try mirror.commitAndPush(request) }
+        switch result {
+        case .pushed(let commit, let attempts):
+            logger.info("pushed", metadata: ["git.branch": "\(request.branch)", "git.revision": "\(commit)",
+                                             "git.attempts": "\(attempts)"])
+        case .unchanged:
+            logger.debug("nothing to commit", metadata: ["git.branch": "\(request.branch)"])
+        }
+        return result
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import FlotillaGit
 import FlotillaModel
 import Foundation
+import Logging
 
 /// Where the desired state comes from, and how to authenticate to it.
 struct SourceOptions: ParsableArguments {
@@ -41,6 +42,16 @@ struct SourceOptions: ParsableArguments {
     @Option(name: .customLong("git-timeout"), help: "Seconds a Git network operation may take.")
     var gitTimeout: Int = 120
 
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "warning"
+
+    /// A logger writing to standard error at the chosen level.
+    func logger(_ label: String) -> Logger {
+        var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
+        return logger
+    }
+
     /// The Git URL, or nil when the source is a folder.
     var gitURL: String? {
         if let repo { return repo }
@@ -76,7 +87,7 @@ struct SourceOptions: ParsableArguments {
     func load() async throws -> LoadedSource {
         if let url = gitURL {
             let source = try GitSource(url: url, credentials: try credentials(), cacheRoot: cacheRoot,
-                                       timeout: .seconds(gitTimeout))
+                                       timeout: .seconds(gitTimeout), logger: logger("flotilla.git"))
             let snapshot = try await source.snapshot(ref: ref, path: path, include: ManifestLoader.isManifestPath)
             let files = snapshot.files.map { ManifestFile(path: $0.path, contents: $0.contents) }
             let prefix = path.isEmpty ? "" : path.split(separator: "/").joined(separator: "/") + "/"

@@ -174,7 +174,8 @@ func startGitDaemon(root: String) throws -> ServerProcess {
 }
 
 /// lighttpd running `git http-backend` (smart HTTP) behind basic auth for `user`/`password`.
-func startSmartHTTP(root: String, scratch: ScratchFolder, user: String, password: String) throws -> ServerProcess {
+func startSmartHTTP(root: String, scratch: ScratchFolder, user: String, password: String,
+                    tlsCertificate: String? = nil) throws -> ServerProcess {
     let port = freePort()
     let users = scratch.sub("lighttpd-users")
     try "\(user):\(password)\n".write(toFile: users, atomically: true, encoding: .utf8)
@@ -192,7 +193,9 @@ func startSmartHTTP(root: String, scratch: ScratchFolder, user: String, password
     auth.backend = "plain"
     auth.backend.plain.userfile = "\(users)"
     auth.require = ("/git" => ("method" => "basic", "realm" => "git", "require" => "valid-user"))
-    """
+    """ + (tlsCertificate.map { pem in
+        "\nserver.modules += (\"mod_openssl\")\nssl.engine = \"enable\"\nssl.pemfile = \"\(pem)\"\n"
+    } ?? "")
     let configPath = scratch.sub("lighttpd.conf")
     try config.write(toFile: configPath, atomically: true, encoding: .utf8)
     let binary = ["/usr/sbin/lighttpd", "/usr/bin/lighttpd"].first { FileManager.default.fileExists(atPath: $0) }
@@ -261,4 +264,24 @@ func startSSHD(scratch: ScratchFolder) throws -> (server: ServerProcess, clientK
     try? FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
     let server = try ServerProcess(["/usr/sbin/sshd", "-D", "-e", "-f", configPath], port: port)
     return (server, clientKey, knownHosts)
+}
+
+/// A throwaway CA and a server certificate for 127.0.0.1 signed by it, made with the openssl command line.
+/// Returns the CA certificate file and the server's PEM (certificate and key) for lighttpd.
+func makeTestCertificates(scratch: ScratchFolder) throws -> (caFile: String, serverPEM: String) {
+    let ca = scratch.sub("ca")
+    let server = scratch.sub("server")
+    try sh(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca + ".key", "-out", ca + ".crt",
+            "-days", "2", "-subj", "/CN=Flotilla Test CA"])
+    try sh(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", server + ".key", "-out", server + ".csr",
+            "-subj", "/CN=localhost"])
+    // mbedTLS (libgit2's TLS on Debian) checks DNS names only, so the tests connect to "localhost".
+    let extensions = "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+    try extensions.write(toFile: server + ".ext", atomically: true, encoding: .utf8)
+    try sh(["openssl", "x509", "-req", "-in", server + ".csr", "-CA", ca + ".crt", "-CAkey", ca + ".key",
+            "-CAcreateserial", "-out", server + ".crt", "-days", "2", "-extfile", server + ".ext"])
+    let pem = try String(contentsOfFile: server + ".crt", encoding: .utf8)
+        + String(contentsOfFile: server + ".key", encoding: .utf8)
+    try pem.write(toFile: server + ".pem", atomically: true, encoding: .utf8)
+    return (ca + ".crt", server + ".pem")
 }

@@ -87,6 +87,40 @@ import Testing
     }
 }
 
+/// HTTPS with a private CA: refused without it (verification is on by default), accepted with `caBundlePath`.
+/// libgit2 holds the CA bundle process-wide, so this suite checks the refusal before it sets the bundle.
+@Suite(.serialized) struct GitHTTPSTests {
+    @Test func verificationIsOnByDefaultAndACustomCABundleIsTrusted() async throws {
+        let repository = try TestRepository()
+        let first = try repository.commit(["app.yaml": "a: 1"])
+        let (caFile, serverPEM) = try makeTestCertificates(scratch: repository.scratch)
+        let server = try startSmartHTTP(root: repository.scratch.path, scratch: repository.scratch, user: "alice",
+                                        password: "wonderland", tlsCertificate: serverPEM)
+        let cache = try ScratchFolder()
+        let url = "https://localhost:\(server.port)/git/fleet.git"
+        let credentials = GitCredentials(username: "alice", password: "wonderland")
+
+        let untrusted = try GitSource(url: url, credentials: credentials, cacheRoot: cache.sub("untrusted"),
+                                      timeout: .seconds(60))
+        do {
+            _ = try await untrusted.snapshot(ref: nil, path: "")
+            Issue.record("a certificate from an unknown CA was accepted")
+        } catch {
+            guard case .certificateRejected(let shown, _) = error else {
+                Issue.record("expected certificateRejected, got \(error)")
+                return
+            }
+            #expect(shown == url)
+        }
+
+        var withCA = credentials
+        withCA.caBundlePath = caFile
+        let trusted = try GitSource(url: url, credentials: withCA, cacheRoot: cache.sub("trusted"), timeout: .seconds(60))
+        let snapshot = try await trusted.snapshot(ref: nil, path: "")
+        #expect(snapshot.commit == first)
+    }
+}
+
 /// SSH with a private key and a known_hosts file, against OpenSSH's sshd on loopback.
 @Suite(.serialized)
 struct GitSSHTests {
