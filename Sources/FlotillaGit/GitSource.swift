@@ -82,7 +82,7 @@ public final class GitSource: Sendable {
                                                "duration": "\(ContinuousClock.now - started)"])
             return snapshot
         } catch {
-            logger.warning("fetch failed", metadata: ["error": "\(error)", "error.reason": "\(error.shortDescription)"])
+            logger.notice("fetch failed", metadata: ["error": "\(error)", "error.reason": "\(error.shortDescription)"])
             throw error
         }
     }
