@@ -1,0 +1,45 @@
+import Foundation
+
+extension Quantity {
+    /// The exact value (`"500m"` → 0.5, `"1.5Gi"` → 1610612736), or nil when the text is not a Kubernetes quantity.
+    public var decimalValue: Decimal? {
+        let text = self.text.trimmingCharacters(in: .whitespaces)
+        guard !text.isEmpty else { return nil }
+        let suffixes: [(String, Decimal)] = [
+            ("Ki", 1024), ("Mi", pow(1024, 2)), ("Gi", pow(1024, 3)), ("Ti", pow(1024, 4)), ("Pi", pow(1024, 5)),
+            ("Ei", pow(1024, 6)), ("n", Decimal(sign: .plus, exponent: -9, significand: 1)),
+            ("u", Decimal(sign: .plus, exponent: -6, significand: 1)), ("m", Decimal(sign: .plus, exponent: -3, significand: 1)),
+            ("k", 1000), ("M", pow(1000, 2)), ("G", pow(1000, 3)), ("T", pow(1000, 4)), ("P", pow(1000, 5)),
+            ("E", pow(1000, 6)),
+        ]
+        var number = Substring(text)
+        var multiplier: Decimal = 1
+        for (suffix, factor) in suffixes where text.hasSuffix(suffix) {
+            // "1E3" is an exponent, not the E suffix: only a suffix after a digit-only mantissa counts.
+            let candidate = text.dropLast(suffix.count)
+            if suffix == "E" && candidate.contains(where: { $0 == "e" || $0 == "E" }) { continue }
+            number = candidate
+            multiplier = factor
+            break
+        }
+        guard !number.isEmpty,
+              number.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" || $0 == "+" || $0 == "e" || $0 == "E" }),
+              let value = Decimal(string: String(number), locale: Locale(identifier: "en_US_POSIX")) else {
+            return nil
+        }
+        return value * multiplier
+    }
+
+    /// The value in thousandths, rounded up (how Kubernetes compares CPU).
+    public var milliValue: Int64? { decimalValue.map { Quantity.roundUp($0 * 1000) } }
+
+    /// The value, rounded up to a whole number (how Kubernetes compares memory, pods and other resources).
+    public var integerValue: Int64? { decimalValue.map { Quantity.roundUp($0) } }
+
+    private static func roundUp(_ value: Decimal) -> Int64 {
+        var input = value
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &input, 0, .up)
+        return NSDecimalNumber(decimal: rounded).int64Value
+    }
+}
