@@ -19,6 +19,14 @@ public struct SpreadConstraint: Codable, Sendable, Hashable {
     public var spreadByLabel: String?
     public var maxGroups: Int?
     public var minGroups: Int?
+
+    public init(spreadByField: SpreadByField? = nil, spreadByLabel: String? = nil, maxGroups: Int? = nil,
+                minGroups: Int? = nil) {
+        self.spreadByField = spreadByField
+        self.spreadByLabel = spreadByLabel
+        self.maxGroups = maxGroups
+        self.minGroups = minGroups
+    }
 }
 
 /// The fields a spread constraint can spread by.
