@@ -49,3 +49,35 @@ public enum ClusterFilters {
             ? .success : .unschedulable("cluster(s) did not have the API resource")
     }
 }
+
+extension ClusterFilters {
+    /// SpreadConstraint: a cluster must have each property the placement spreads by (provider, region, zones).
+    public static func spreadConstraint(_ placement: Placement?, cluster: Cluster) -> FilterResult {
+        for constraint in placement?.spreadConstraints ?? [] {
+            switch constraint.spreadByField {
+            case .provider? where (cluster.spec.provider ?? "").isEmpty:
+                return .unschedulable("cluster(s) did not have provider property")
+            case .region? where (cluster.spec.region ?? "").isEmpty:
+                return .unschedulable("cluster(s) did not have region property")
+            case .zone? where (cluster.spec.zones ?? []).isEmpty:
+                return .unschedulable("cluster(s) did not have zones property")
+            default:
+                continue
+            }
+        }
+        return .success
+    }
+
+    /// ClusterEviction: a cluster the template is being evicted from gets no new placement.
+    public static func clusterEviction(evictingFrom: Set<String>, cluster: Cluster) -> FilterResult {
+        evictingFrom.contains(cluster.name) ? .unschedulable("cluster(s) is in the process of eviction") : .success
+    }
+
+    /// ClusterLocality score: 100 where the template already runs (placement is sticky), else 0.
+    public static func localityScore(scheduledClusters: Set<String>, cluster: Cluster) -> Int64 {
+        scheduledClusters.contains(cluster.name) ? 100 : 0
+    }
+
+    /// ClusterAffinity score: Karmada scores every cluster the minimum (0); preference comes from locality.
+    public static func affinityScore(cluster: Cluster) -> Int64 { 0 }
+}

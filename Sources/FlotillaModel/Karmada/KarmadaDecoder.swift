@@ -33,6 +33,7 @@ struct KarmadaDecoder {
                 }
                 errors += KarmadaValidation(document: document, kind: kind)
                     .validate(propagation: spec, policyNamespace: namespaced ? metadata.namespace : nil)
+                spec = spec.defaulted()
                 if errors.isEmpty {
                     if namespaced {
                         manifests.propagationPolicies.append(
