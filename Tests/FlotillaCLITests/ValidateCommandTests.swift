@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 
 /// The built `flotilla` executable, beside the test bundle.
@@ -14,6 +17,20 @@ private let flotilla: URL = {
 
 private let projectRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// Waits for a child and returns its exit status. Reaps it with waitpid: Foundation's `waitUntilExit` was seen to
+/// miss the exit of children that end while other test suites start processes, leaving them zombies forever.
+private func exitStatus(of process: Process) -> Int32 {
+    var status: Int32 = 0
+    while true {
+        let result = waitpid(process.processIdentifier, &status, 0)
+        if result == process.processIdentifier { break }
+        if result == -1 && errno == EINTR { continue }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+    return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+}
 
 private struct Run {
     var status: Int32
@@ -33,8 +50,7 @@ private func run(_ arguments: [String], in directory: URL = projectRoot) throws 
     try process.run()
     let out = output.fileHandleForReading.readDataToEndOfFile()
     let err = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Run(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
+    return Run(status: exitStatus(of: process), output: String(decoding: out, as: UTF8.self),
                errors: String(decoding: err, as: UTF8.self))
 }
 
@@ -46,8 +62,7 @@ private func git(_ arguments: [String], in directory: URL) throws {
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try process.run()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
+    guard exitStatus(of: process) == 0 else { throw CocoaError(.fileWriteUnknown) }
 }
 
 @Suite struct ValidateCommandTests {

@@ -51,15 +51,18 @@ func sh(_ arguments: [String], in directory: String? = nil, environment: [String
     return String(data: outData, encoding: .utf8)!.trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
-/// Waits for a child and returns its exit status. Reaps it directly: Foundation's `waitUntilExit` was seen to
-/// spin forever on Linux once libssh2 had run in the process.
+/// Waits for a child and returns its exit status. Reaps it with waitpid: Foundation's `waitUntilExit` was seen to
+/// miss the exit of children that end while other suites start processes, leaving them zombies forever.
 func exitStatus(of process: Process) -> Int32 {
     var status: Int32 = 0
-    if waitpid(process.processIdentifier, &status, 0) == process.processIdentifier {
-        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    while true {
+        let result = waitpid(process.processIdentifier, &status, 0)
+        if result == process.processIdentifier { break }
+        if result == -1 && errno == EINTR { continue }
+        process.waitUntilExit()
+        return process.terminationStatus
     }
-    process.waitUntilExit()
-    return process.terminationStatus
+    return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
 }
 
 /// A bare repository with a work-tree clone to make commits in, both driven by the git command line (so the
