@@ -109,6 +109,11 @@ public struct GitRemoteURL: Sendable, Equatable, CustomStringConvertible {
             && (url.firstIndex(of: ":")! < (url.firstIndex(of: "/") ?? url.endIndex))
     }
 
+    /// Whether the remote is a local repository (`file://` or a path).
+    public var isLocal: Bool {
+        url.hasPrefix("file://") || url.hasPrefix("/") || url.hasPrefix(".") || (!url.contains(":") && !url.contains("@"))
+    }
+
     /// The URL as shown in errors and logs.
     public var description: String { url }
 }

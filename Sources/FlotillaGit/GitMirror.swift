@@ -120,6 +120,10 @@ public final class GitMirror {
         if context.cancelled.isTriggered {
             return .timedOut(url: remote.url, operation: operation, seconds: 0)
         }
+        // A local repository (file:// or a path) has no authentication and no certificates: it is there or not.
+        if remote.isLocal {
+            return .unreachable(url: remote.url, reason: message)
+        }
         if let problem = context.certificateProblem {
             return .certificateRejected(url: remote.url, reason: problem)
         }

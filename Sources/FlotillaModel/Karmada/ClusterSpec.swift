@@ -57,18 +57,35 @@ public struct ClusterStatus: Codable, Sendable, Hashable {
     public var nodeSummary: NodeSummary?
     public var resourceSummary: ResourceSummary?
     public var remedyActions: [String]?
+
+    public init(kubernetesVersion: String? = nil, apiEnablements: [APIEnablement]? = nil,
+                resourceSummary: ResourceSummary? = nil) {
+        self.kubernetesVersion = kubernetesVersion
+        self.apiEnablements = apiEnablements
+        self.resourceSummary = resourceSummary
+    }
 }
 
 /// The resources a cluster serves in one group/version.
 public struct APIEnablement: Codable, Sendable, Hashable {
     public var groupVersion: String
     public var resources: [APIResource]?
+
+    public init(groupVersion: String, resources: [APIResource]?) {
+        self.groupVersion = groupVersion
+        self.resources = resources
+    }
 }
 
 /// One served resource.
 public struct APIResource: Codable, Sendable, Hashable {
     public var name: String?
     public var kind: String
+
+    public init(name: String?, kind: String) {
+        self.name = name
+        self.kind = kind
+    }
 }
 
 /// `metav1.Condition`.
@@ -93,6 +110,14 @@ public struct ResourceSummary: Codable, Sendable, Hashable {
     public var allocating: [String: Quantity]?
     public var allocated: [String: Quantity]?
     public var allocatableModelings: [AllocatableModeling]?
+
+    public init(allocatable: [String: Quantity]?, allocating: [String: Quantity]?, allocated: [String: Quantity]?,
+                allocatableModelings: [AllocatableModeling]?) {
+        self.allocatable = allocatable
+        self.allocating = allocating
+        self.allocated = allocated
+        self.allocatableModelings = allocatableModelings
+    }
 }
 
 /// The number of nodes of one grade.

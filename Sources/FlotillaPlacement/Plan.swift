@@ -1,0 +1,69 @@
+import FlotillaModel
+
+/// Which policy placed a template.
+public struct PolicyReference: Sendable, Hashable, Codable {
+    public var kind: String
+    public var namespace: String?
+    public var name: String
+
+    public init(kind: String, namespace: String?, name: String) {
+        self.kind = kind
+        self.namespace = namespace
+        self.name = name
+    }
+
+    /// `Kind namespace/name` or `Kind name`.
+    public var description: String { namespace.map { "\(kind) \($0)/\(name)" } ?? "\(kind) \(name)" }
+}
+
+/// Why one cluster was or was not chosen for a template.
+public struct ClusterDecision: Sendable, Hashable, Codable {
+    public var cluster: String
+    public var selected: Bool
+    /// The replicas placed there; nil for templates without replicas or clusters not chosen.
+    public var replicas: Int32?
+    public var reasons: [String]
+
+    public init(cluster: String, selected: Bool, replicas: Int32? = nil, reasons: [String]) {
+        self.cluster = cluster
+        self.selected = selected
+        self.replicas = replicas
+        self.reasons = reasons
+    }
+}
+
+/// The placement of one template: its policy, its clusters and replicas, the reasons, and the work per cluster.
+public struct TemplatePlacement: Sendable {
+    public var template: KubernetesObject
+    public var policy: PolicyReference?
+    /// Target clusters sorted by name; replicas 0 for templates without replicas.
+    public var clusters: [TargetCluster]
+    /// Whether the template has replicas (a workload).
+    public var hasReplicas: Bool
+    /// One decision per known cluster, sorted by cluster name.
+    public var decisions: [ClusterDecision]
+    /// The final object for each target cluster.
+    public var works: [String: JSONValue]
+    /// The override rules applied per cluster.
+    public var overrides: [String: [AppliedOverride]]
+    /// Why the template could not be placed (nothing is then applied for it).
+    public var error: String?
+
+    public var identity: ResourceIdentity { template.identity }
+}
+
+/// The placement of every template of a revision.
+public struct Plan: Sendable {
+    /// The commit the source was read from; nil for a folder.
+    public var revision: String?
+    /// Placements sorted by template identity.
+    public var placements: [TemplatePlacement]
+    /// Templates no policy selects (not an error: they are not propagated).
+    public var unplaced: [ResourceIdentity]
+
+    public init(revision: String?, placements: [TemplatePlacement], unplaced: [ResourceIdentity]) {
+        self.revision = revision
+        self.placements = placements
+        self.unplaced = unplaced
+    }
+}

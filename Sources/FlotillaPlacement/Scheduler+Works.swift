@@ -1,0 +1,63 @@
+import FlotillaModel
+
+extension Scheduler {
+    /// The label every object Flotilla applies carries.
+    public static let managedByLabel = "app.kubernetes.io/managed-by"
+    /// The annotation naming the source path and revision of a work.
+    public static let sourceAnnotation = "flotilla.dev/source"
+    /// The annotation naming the policy that placed a work.
+    public static let policyAnnotation = "flotilla.dev/policy"
+
+    /// Renders the work of each target cluster: the template without server-set fields, the cluster's replicas
+    /// when they are divided, the override rules for that cluster, and the ownership label and annotations.
+    func renderWorks(_ placement: inout TemplatePlacement, strategy: ReplicaStrategy) {
+        placement.works = [:]
+        placement.overrides = [:]
+        let clustersByName = Dictionary(manifests.clusters.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var errors: [String] = []
+        for target in placement.clusters {
+            guard let cluster = clustersByName[target.name] else { continue }
+            var object = Self.strippingServerFields(placement.template.content)
+            if placement.hasReplicas && strategy != .duplicated {
+                object["spec"]?["replicas"] = .int(Int64(target.replicas))
+            }
+            let rules = OverrideApplication.rules(for: placement.template, on: cluster,
+                                                  clusterOverridePolicies: manifests.clusterOverridePolicies,
+                                                  overridePolicies: manifests.overridePolicies)
+            do {
+                object = try OverrideApplication.apply(rules, to: object, kind: placement.template.kind, cluster: cluster.name)
+            } catch {
+                errors.append(error.description)
+                continue
+            }
+            var metadata = object["metadata"] ?? .object([:])
+            var labels = metadata["labels"]?.objectValue ?? [:]
+            labels[Self.managedByLabel] = .string("flotilla")
+            metadata["labels"] = .object(labels)
+            var annotations = metadata["annotations"]?.objectValue ?? [:]
+            if !source.isEmpty { annotations[Self.sourceAnnotation] = .string(source) }
+            if let policy = placement.policy { annotations[Self.policyAnnotation] = .string(policy.description) }
+            metadata["annotations"] = .object(annotations)
+            object["metadata"] = metadata
+            placement.works[cluster.name] = object
+            if !rules.isEmpty { placement.overrides[cluster.name] = rules }
+        }
+        if !errors.isEmpty {
+            placement.error = errors.joined(separator: "; ")
+        }
+    }
+
+    /// The object without the fields a server sets (status, uid, resourceVersion, managedFields ...).
+    static func strippingServerFields(_ object: JSONValue) -> JSONValue {
+        var result = object
+        result["status"] = nil
+        if var metadata = result["metadata"] {
+            for field in ["uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink",
+                          "deletionTimestamp", "deletionGracePeriodSeconds"] {
+                metadata[field] = nil
+            }
+            result["metadata"] = metadata
+        }
+        return result
+    }
+}

@@ -1,0 +1,234 @@
+import FlotillaModel
+
+/// Places every template of a revision on the member clusters, as Karmada's detector and scheduler would, and
+/// renders the work for each cluster. Pure: the same input gives the same plan.
+public struct Scheduler: Sendable {
+    public var manifests: Manifests
+    /// Known cluster state by cluster name; a cluster without state is Ready, serves every API, and has no limit.
+    public var states: [String: ClusterState]
+    /// The previous placement of each template (placement is sticky).
+    public var previous: [ResourceIdentity: [TargetCluster]]
+    /// `<path>@<revision>` written into every work's `flotilla.dev/source` annotation.
+    public var source: String
+
+    public init(manifests: Manifests, states: [String: ClusterState] = [:],
+                previous: [ResourceIdentity: [TargetCluster]] = [:], source: String = "") {
+        self.manifests = manifests
+        self.states = states
+        self.previous = previous
+        self.source = source
+    }
+
+    /// Namespaces Flotilla never propagates on its own.
+    static func isSystemNamespace(_ name: String) -> Bool {
+        name == "default" || name.hasPrefix("kube-") || name == "flotilla-system"
+    }
+
+    public func plan(revision: String? = nil) -> Plan {
+        let clusters = manifests.clusters.map { $0.applying(states[$0.name]) }.sorted { $0.name < $1.name }
+        var placements: [ResourceIdentity: TemplatePlacement] = [:]
+        var unplaced: [ResourceIdentity] = []
+        for template in manifests.templates {
+            if let choice = PolicySelection.choose(for: template, propagationPolicies: manifests.propagationPolicies,
+                                                   clusterPropagationPolicies: manifests.clusterPropagationPolicies) {
+                placements[template.identity] = place(template, spec: choice.spec, clusters: clusters,
+                                                      policy: PolicyReference(kind: choice.kind.rawValue,
+                                                                              namespace: choice.namespace, name: choice.name))
+            } else if template.kind == "Namespace" && template.group.isEmpty && !Self.isSystemNamespace(template.name) {
+                placements[template.identity] = everywhere(template, clusters: clusters,
+                                                           reason: "namespaces propagate to every cluster")
+            } else {
+                unplaced.append(template.identity)
+            }
+        }
+        attachDependencies(to: &placements, unplaced: &unplaced, clusters: clusters)
+        return Plan(revision: revision, placements: placements.values.sorted { $0.identity < $1.identity },
+                    unplaced: unplaced.sorted())
+    }
+
+    // MARK: One template
+
+    func place(_ template: KubernetesObject, spec: PropagationSpec, clusters: [Cluster],
+               policy: PolicyReference) -> TemplatePlacement {
+        let placement = spec.placement ?? Placement()
+        let replicas = WorkloadInterpreter.replicas(of: template)
+        let request = WorkloadInterpreter.resourceRequest(of: template)
+        let previous = self.previous[template.identity] ?? []
+        let scheduled = Set(previous.map(\.name))
+        var result = TemplatePlacement(template: template, policy: policy, clusters: [], hasReplicas: replicas != nil,
+                                       decisions: [], works: [:], overrides: [:], error: nil)
+        let terms: [(name: String?, placement: Placement)]
+        if let affinities = placement.clusterAffinities, !affinities.isEmpty {
+            terms = affinities.map { term in
+                var single = placement
+                single.clusterAffinities = [term]
+                return (term.affinityName, single)
+            }
+        } else {
+            terms = [(nil, placement)]
+        }
+        var firstError: PlacementError?
+        var lastDecisions: [ClusterDecision] = []
+        for term in terms {
+            var decisions: [String: ClusterDecision] = [:]
+            var feasible: [ScoredCluster] = []
+            for cluster in clusters {
+                if let reason = rejection(of: cluster, template: template, placement: term.placement,
+                                          observed: term.name, scheduled: scheduled) {
+                    decisions[cluster.name] = ClusterDecision(cluster: cluster.name, selected: false, reasons: [reason])
+                    continue
+                }
+                let estimate = available(cluster, request: request, replicas: replicas)
+                let already = Self.replicas(on: cluster.name, in: previous)
+                feasible.append(ScoredCluster(
+                    cluster: cluster, score: ClusterFilters.localityScore(scheduledClusters: scheduled, cluster: cluster),
+                    availableReplicas: estimate + already,
+                    overflowOrder: SpreadSelection.overflowOrder(of: cluster, placement: term.placement,
+                                                                 observedAffinityName: term.name)))
+            }
+            do throws(PlacementError) {
+                guard !feasible.isEmpty else { throw PlacementError.noClustersAvailable }
+                let ordered = SpreadSelection.sorted(feasible)
+                let selected = try SpreadSelection.selectBestClusters(term.placement, clusters: ordered,
+                                                                      needReplicas: Int64(replicas ?? 0))
+                let selectedNames = Set(selected.map(\.name))
+                for cluster in ordered where !selectedNames.contains(cluster.name) {
+                    decisions[cluster.name] = ClusterDecision(
+                        cluster: cluster.name, selected: false,
+                        reasons: ["not selected by the spread constraints (score \(cluster.score), "
+                                  + "available replicas \(cluster.availableReplicas))"])
+                }
+                let candidates = selected.map { scored in
+                    ClusterCandidate(cluster: scored.cluster,
+                                     allocatableReplicas: Int32(clamping: scored.availableReplicas
+                                                                - Self.replicas(on: scored.name, in: previous)),
+                                     overflowOrder: scored.overflowOrder)
+                }
+                let overflow = !(term.placement.clusterAffinities?.first?.overflowAffinities ?? []).isEmpty
+                let targets = try ReplicaAssignment.assign(
+                    candidates, strategy: placement.replicaScheduling,
+                    request: ReplicaAssignment.Request(replicas: replicas ?? 0, isWorkload: replicas != nil,
+                                                       uid: template.uid ?? "", previous: previous,
+                                                       hasOverflowTiers: overflow))
+                let assigned = Dictionary(targets.map { ($0.name, $0.replicas) }, uniquingKeysWith: +)
+                for cluster in selected {
+                    if let count = assigned[cluster.name] {
+                        var reasons = [matchReason(term.placement, term: term.name)]
+                        if scheduled.contains(cluster.name) { reasons.append("already placed here (placement is sticky)") }
+                        decisions[cluster.name] = ClusterDecision(cluster: cluster.name, selected: true,
+                                                                  replicas: replicas == nil ? nil : count, reasons: reasons)
+                    } else {
+                        decisions[cluster.name] = ClusterDecision(
+                            cluster: cluster.name, selected: false,
+                            reasons: ["no replicas assigned by \(ReplicaStrategy(placement.replicaScheduling).rawValue) "
+                                      + "division (available replicas \(cluster.availableReplicas))"])
+                    }
+                }
+                result.clusters = targets.sorted { $0.name < $1.name }
+                result.decisions = decisions.values.sorted { $0.cluster < $1.cluster }
+                renderWorks(&result, strategy: ReplicaStrategy(placement.replicaScheduling))
+                return result
+            } catch {
+                if firstError == nil { firstError = error }
+                lastDecisions = decisions.values.sorted { $0.cluster < $1.cluster }
+            }
+        }
+        result.decisions = lastDecisions
+        result.error = firstError?.description
+        return result
+    }
+
+    /// A template that goes to every cluster that will take it (a Namespace, or a dependency).
+    func everywhere(_ template: KubernetesObject, clusters: [Cluster], reason: String) -> TemplatePlacement {
+        var result = TemplatePlacement(template: template, policy: nil, clusters: [], hasReplicas: false,
+                                       decisions: [], works: [:], overrides: [:], error: nil)
+        for cluster in clusters {
+            if let taint = cluster.untoleratedTaints([]).first(where: { $0.key == Cluster.notReadyTaintKey }) {
+                result.decisions.append(ClusterDecision(cluster: cluster.name, selected: false,
+                                                        reasons: ["cluster(s) had untolerated taint {\(taint.key)=:NoExecute}"]))
+            } else {
+                result.clusters.append(TargetCluster(name: cluster.name, replicas: 0))
+                result.decisions.append(ClusterDecision(cluster: cluster.name, selected: true, reasons: [reason]))
+            }
+        }
+        renderWorks(&result, strategy: .duplicated)
+        return result
+    }
+
+    /// The first filter that rejects a cluster, with Karmada's reason; nil when it passes every filter.
+    func rejection(of cluster: Cluster, template: KubernetesObject, placement: Placement, observed: String?,
+                   scheduled: Set<String>) -> String? {
+        let results = [
+            ClusterFilters.apiEnablement(apiVersion: template.apiVersion, kind: template.kind,
+                                         scheduledClusters: scheduled, cluster: cluster),
+            ClusterFilters.clusterAffinity(placement, observedAffinityName: observed, cluster: cluster),
+            ClusterFilters.spreadConstraint(placement, cluster: cluster),
+            ClusterFilters.taintToleration(placement, scheduledClusters: [], cluster: cluster),
+        ]
+        return results.first { !$0.passed }?.reason
+    }
+
+    /// The replicas a placement has on one cluster.
+    static func replicas(on cluster: String, in targets: [TargetCluster]) -> Int64 {
+        targets.filter { $0.name == cluster }.reduce(Int64(0)) { $0 + Int64($1.replicas) }
+    }
+
+    /// Why a selected cluster matched.
+    func matchReason(_ placement: Placement, term: String?) -> String {
+        if let term { return "matches cluster affinity term \"\(term)\"" }
+        return placement.clusterAffinity == nil ? "no cluster affinity: every cluster is a candidate"
+            : "matches the cluster affinity"
+    }
+
+    /// Free capacity for one more replica: the state's figure, else the estimator over the cluster's summary,
+    /// else no limit (the replicas themselves, as Karmada does without an estimate).
+    func available(_ cluster: Cluster, request: ResourceRequest?, replicas: Int32?) -> Int64 {
+        if let fixed = states[cluster.name]?.availableReplicas { return fixed }
+        if cluster.status?.resourceSummary != nil {
+            return CapacityEstimator.maxAvailableReplicas(cluster, request: request)
+        }
+        return Int64(Int32.max)
+    }
+
+    // MARK: Dependencies
+
+    /// ConfigMaps, Secrets, PVCs and ServiceAccounts a workload references follow it (propagateDeps) to its clusters.
+    func attachDependencies(to placements: inout [ResourceIdentity: TemplatePlacement], unplaced: inout [ResourceIdentity],
+                            clusters: [Cluster]) {
+        let templates = Dictionary(manifests.templates.map { ($0.identity, $0) }, uniquingKeysWith: { first, _ in first })
+        let workloads = placements.values.filter { placement in
+            guard let policy = placement.policy else { return false }
+            return policySpec(policy)?.propagatesDependencies ?? false
+        }.sorted { $0.identity < $1.identity }
+        for workload in workloads where workload.error == nil {
+            for dependency in WorkloadInterpreter.dependencies(of: workload.template) {
+                guard let template = templates[dependency] else { continue }
+                var placement = placements[dependency] ?? TemplatePlacement(
+                    template: template, policy: nil, clusters: [], hasReplicas: false, decisions: [], works: [:],
+                    overrides: [:], error: nil)
+                let existing = Set(placement.clusters.map(\.name))
+                for target in workload.clusters where !existing.contains(target.name) {
+                    placement.clusters.append(TargetCluster(name: target.name, replicas: 0))
+                    placement.decisions.removeAll { $0.cluster == target.name }
+                    placement.decisions.append(ClusterDecision(
+                        cluster: target.name, selected: true,
+                        reasons: ["dependency of \(workload.template.kind) \(workload.template.name) (propagateDeps)"]))
+                }
+                placement.clusters.sort { $0.name < $1.name }
+                placement.decisions.sort { $0.cluster < $1.cluster }
+                renderWorks(&placement, strategy: .duplicated)
+                placements[dependency] = placement
+                unplaced.removeAll { $0 == dependency }
+            }
+        }
+    }
+
+    func policySpec(_ reference: PolicyReference) -> PropagationSpec? {
+        if reference.kind == PolicyChoice.Kind.propagationPolicy.rawValue {
+            return manifests.propagationPolicies.first {
+                $0.metadata.name == reference.name && $0.metadata.namespace == reference.namespace
+            }?.spec
+        }
+        return manifests.clusterPropagationPolicies.first { $0.metadata.name == reference.name }?.spec
+    }
+}
