@@ -40,6 +40,7 @@ let package = Package(
             dependencies: [
                 "FlotillaModel",
                 "FlotillaGit",
+                "FlotillaPlacement",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,0 +1,103 @@
+import ArgumentParser
+import FlotillaModel
+import FlotillaPlacement
+import Foundation
+
+/// `flotilla plan`: where every template goes, with the reasons, for a terminal, a pull request or a program.
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Place every template as Karmada would and print clusters, replicas, reasons and works.")
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, markdown, json
+    }
+
+    @OptionGroup var sourceOptions: SourceOptions
+
+    @Option(help: "Output format: text, markdown or json.")
+    var format: Format = .text
+
+    @Option(name: .customLong("cluster-state"), help: "YAML or JSON file with each cluster's readiness, APIs and capacity.")
+    var clusterState: String?
+
+    @Option(help: "A previous plan JSON: placement is sticky, so replicas stay where they were when they can.")
+    var previous: String?
+
+    @Flag(name: .customLong("exit-code"), help: "Exit 0 when every template is placed, 1 when some failed, 2 on error.")
+    var exitCode = false
+
+    func run() async throws {
+        let failure: Int32 = exitCode ? 2 : 1
+        let loaded: LoadedSource
+        let states: [String: ClusterState]
+        let previousPlacements: [ResourceIdentity: [TargetCluster]]
+        do {
+            loaded = try await sourceOptions.load()
+            states = try clusterState.map(Self.readClusterState) ?? [:]
+            previousPlacements = try previous.map(Self.readPreviousPlan) ?? [:]
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(failure)
+        }
+        let manifests = loaded.manifests
+        guard manifests.isValid else {
+            if format == .json {
+                let prefix = loaded.filePrefix
+                let errors = manifests.errors.map { $0.mapFiles { prefix + $0 } }
+                print(PlanRendering.json(Plan(revision: loaded.revision, placements: [], unplaced: []), errors: errors),
+                      terminator: "")
+            }
+            for error in manifests.errors {
+                FileHandle.standardError.write(Data((loaded.render(error) + "\n").utf8))
+            }
+            throw ExitCode(failure)
+        }
+        let source = "\(loaded.label.split(separator: " ").first ?? "")@\(loaded.revision ?? "working-tree")"
+        let plan = Scheduler(manifests: manifests, states: states, previous: previousPlacements, source: source)
+            .plan(revision: loaded.revision)
+        switch format {
+        case .text: print(PlanRendering.text(plan), terminator: "")
+        case .markdown: print(PlanRendering.markdown(plan), terminator: "")
+        case .json: print(PlanRendering.json(plan), terminator: "")
+        }
+        if exitCode && plan.placements.contains(where: { $0.error != nil }) { throw ExitCode(1) }
+    }
+
+    /// Reads `--cluster-state`.
+    static func readClusterState(_ path: String) throws -> [String: ClusterState] {
+        let value = try readDocument(path)
+        do {
+            return try JSONDecoder().decode(ClusterStateFile.self, from: Data(value.canonicalJSON().utf8)).clusters
+        } catch {
+            throw CommandError("\(path): not a cluster state file (clusters: {NAME: {ready, availableReplicas, "
+                               + "allocatable, allocated, allocating, apiEnablements}}): \(error)")
+        }
+    }
+
+    /// Reads the placements of a previous plan JSON.
+    static func readPreviousPlan(_ path: String) throws -> [ResourceIdentity: [TargetCluster]] {
+        let value = try readDocument(path)
+        var result: [ResourceIdentity: [TargetCluster]] = [:]
+        for placement in value["placements"]?.arrayValue ?? [] {
+            guard let template = placement["template"], let kind = template["kind"]?.stringValue,
+                  let name = template["name"]?.stringValue else { continue }
+            let identity = ResourceIdentity(group: ResourceIdentity.group(ofAPIVersion: template["apiVersion"]?.stringValue ?? ""),
+                                            kind: kind, namespace: template["namespace"]?.stringValue, name: name)
+            result[identity] = (placement["clusters"]?.arrayValue ?? []).compactMap { cluster in
+                guard let clusterName = cluster["name"]?.stringValue else { return nil }
+                return TargetCluster(name: clusterName, replicas: Int32(clamping: cluster["replicas"]?.intValue ?? 0))
+            }
+        }
+        return result
+    }
+
+    static func readDocument(_ path: String) throws -> JSONValue {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw CommandError("cannot read \(path)")
+        }
+        let documents = try YAMLDocumentReader.read(text, file: path)
+        guard let first = documents.first else { throw CommandError("\(path) is empty") }
+        return first.value
+    }
+}
