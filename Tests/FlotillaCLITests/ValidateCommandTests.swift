@@ -32,13 +32,14 @@ private func exitStatus(of process: Process) -> Int32 {
     return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
 }
 
-private struct Run {
+struct Run {
     var status: Int32
     var output: String
     var errors: String
 }
 
-private func run(_ arguments: [String], in directory: URL = projectRoot) throws -> Run {
+/// Runs the built `flotilla` with arguments, from the project root.
+func runFlotilla(_ arguments: [String], in directory: URL = projectRoot) throws -> Run {
     let process = Process()
     process.executableURL = flotilla
     process.arguments = arguments
@@ -67,7 +68,7 @@ private func git(_ arguments: [String], in directory: URL) throws {
 
 @Suite struct ValidateCommandTests {
     @Test func theSampleRepositoryIsValid() throws {
-        let result = try run(["validate", "sample-repo"])
+        let result = try runFlotilla(["validate", "sample-repo"])
         #expect(result.status == 0, "\(result.errors)")
         #expect(result.output.contains("Clusters: 4 (ali-hangzhou, hw-shanghai, onprem-dc1, onprem-dc2)"))
         #expect(result.output.contains("Deployment.apps"))
@@ -85,10 +86,10 @@ private func git(_ arguments: [String], in directory: URL) throws {
             .write(to: folder.appendingPathComponent("apps/broken.yaml"), atomically: true, encoding: .utf8)
         try "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Fine_Not\n"
             .write(to: folder.appendingPathComponent("apps/name.yaml"), atomically: true, encoding: .utf8)
-        let absent = try run(["validate", "\(folder.path)/absent"])
+        let absent = try runFlotilla(["validate", "\(folder.path)/absent"])
         #expect(absent.status == 1)
         #expect(absent.errors == "error: no such folder: \(folder.path)/absent\n")
-        let real = try run(["validate", folder.path])
+        let real = try runFlotilla(["validate", folder.path])
         #expect(real.status == 1)
         let lines = real.errors.split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
@@ -118,16 +119,16 @@ private func git(_ arguments: [String], in directory: URL) throws {
         try git(["push", "-q", bare.path, "main", "good"], in: work)
         let cache = scratch.appendingPathComponent("cache").path
 
-        let good = try run(["validate", "file://\(bare.path)", "--ref", "good", "--path", "deploy", "--cache-dir", cache])
+        let good = try runFlotilla(["validate", "file://\(bare.path)", "--ref", "good", "--path", "deploy", "--cache-dir", cache])
         #expect(good.status == 0, "\(good.errors)")
         #expect(good.output.contains("Source: file://\(bare.path) @ "))
         #expect(good.output.contains("ConfigMap  1"))
 
-        let bad = try run(["validate", "--repo", "file://\(bare.path)", "--path", "deploy", "--cache-dir", cache])
+        let bad = try runFlotilla(["validate", "--repo", "file://\(bare.path)", "--path", "deploy", "--cache-dir", cache])
         #expect(bad.status == 1)
         #expect(bad.errors.hasPrefix("deploy/cm.yaml:3: invalid metadata.name \"BAD\""))
 
-        let missing = try run(["validate", "file://\(bare.path)", "--ref", "nope", "--cache-dir", cache])
+        let missing = try runFlotilla(["validate", "file://\(bare.path)", "--ref", "nope", "--cache-dir", cache])
         #expect(missing.status == 1)
         #expect(missing.errors == "error: ref \"nope\" not found in file://\(bare.path)\n")
     }
