@@ -32,6 +32,10 @@ let package = Package(
             dependencies: ["FlotillaModel", .product(name: "Yams", package: "Yams")]
         ),
         .target(
+            name: "FlotillaDiff",
+            dependencies: ["FlotillaModel", "FlotillaPlacement"]
+        ),
+        .target(
             name: "FlotillaGit",
             dependencies: ["CGit2", .product(name: "Logging", package: "swift-log")]
         ),
@@ -41,11 +45,13 @@ let package = Package(
                 "FlotillaModel",
                 "FlotillaGit",
                 "FlotillaPlacement",
+                "FlotillaDiff",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "FlotillaModelTests", dependencies: ["FlotillaModel"]),
+        .testTarget(name: "FlotillaDiffTests", dependencies: ["FlotillaDiff"]),
         .testTarget(name: "FlotillaGitTests", dependencies: ["FlotillaGit"]),
         .testTarget(name: "FlotillaPlacementTests", dependencies: ["FlotillaPlacement"],
                     resources: [.copy("Fixtures")]),

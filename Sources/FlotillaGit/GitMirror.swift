@@ -55,6 +55,14 @@ public final class GitMirror {
         repository = GitHandle(pointer, free: git_repository_free)
     }
 
+    /// Wraps an already open repository (no cache, no remote operations).
+    init(repository: GitHandle, url: String) {
+        self.remote = GitRemoteURL(url)
+        self.credentials = GitCredentials()
+        self.directory = url
+        self.repository = repository
+    }
+
     /// A folder name for a URL: readable, and unique through a hash.
     static func cacheName(for url: String) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -257,5 +265,47 @@ func withStringArray<T>(_ strings: [String], _ body: (inout git_strarray) -> T) 
     return pointers.withUnsafeMutableBufferPointer { buffer -> T in
         var array = git_strarray(strings: buffer.baseAddress, count: strings.count)
         return body(&array)
+    }
+}
+
+extension GitMirror {
+    /// Opens the repository that contains `path` (a work tree or a bare repository), to read other revisions of a
+    /// folder source (`plan --base`). Returns the repository and the path of `path` inside it.
+    public static func enclosing(_ path: String) throws(GitError) -> (mirror: GitMirror, subPath: String) {
+        GitLibrary.ensureInitialized()
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        var buffer = git_buf()
+        defer { git_buf_dispose(&buffer) }
+        guard git_repository_discover(&buffer, absolute, 0, nil) == 0, let found = buffer.ptr else {
+            throw GitError.refNotFound(url: path, ref: "(no Git repository contains \(path))")
+        }
+        var pointer: OpaquePointer?
+        guard git_repository_open(&pointer, String(cString: found)) == 0, let pointer else {
+            throw GitError.libgit2(operation: "opening \(path)", code: -1, message: GitLibrary.lastErrorMessage())
+        }
+        let mirror = GitMirror(repository: GitHandle(pointer, free: git_repository_free), url: absolute)
+        var subPath = ""
+        if let workdir = git_repository_workdir(pointer) {
+            let root = URL(fileURLWithPath: String(cString: workdir)).standardizedFileURL.resolvingSymlinksInPath().path
+            if absolute.hasPrefix(root) {
+                subPath = String(absolute.dropFirst(root.count)).split(separator: "/").joined(separator: "/")
+            }
+        }
+        return (mirror, subPath)
+    }
+
+    /// A commit named as Git names it locally (`main`, `origin/main`, `HEAD~1`, a tag, an id).
+    public func resolveLocal(_ ref: String) throws(GitError) -> String {
+        var object: OpaquePointer?
+        guard git_revparse_single(&object, repository.pointer, ref) == 0, let object else {
+            throw GitError.refNotFound(url: remote.url, ref: ref)
+        }
+        defer { git_object_free(object) }
+        var commit: OpaquePointer?
+        guard git_object_peel(&commit, object, GIT_OBJECT_COMMIT) == 0, let commit else {
+            throw GitError.refNotFound(url: remote.url, ref: ref)
+        }
+        defer { git_object_free(commit) }
+        return git_object_id(commit).pointee.hex
     }
 }

@@ -33,7 +33,7 @@ public enum PlanRendering {
     }
 
     /// The plan as one JSON object.
-    public static func json(_ plan: Plan, errors: [ManifestError] = []) -> String {
+    public static func json(_ plan: Plan, errors: [ManifestError] = [], changes: JSONValue? = nil) -> String {
         var placements: [JSONValue] = []
         for placement in plan.placements {
             var members: [String: JSONValue] = ["template": templateJSON(placement.template)]
@@ -66,7 +66,9 @@ public enum PlanRendering {
             "placements": .array(placements),
             "unplaced": .array(plan.unplaced.map(identityJSON)),
         ])
-        return document.prettyJSON() + "\n"
+        var withChanges = document
+        if let changes { withChanges["changes"] = changes }
+        return withChanges.prettyJSON() + "\n"
     }
 
     static func describe(_ rule: AppliedOverride) -> String {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlotillaDiff
 import FlotillaModel
 import FlotillaPlacement
 import Foundation
@@ -24,7 +25,11 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(help: "A previous plan JSON: placement is sticky, so replicas stay where they were when they can.")
     var previous: String?
 
-    @Flag(name: .customLong("exit-code"), help: "Exit 0 when every template is placed, 1 when some failed, 2 on error.")
+    @Option(help: "Compare with this revision (a branch, tag or commit; for a folder, of the Git repository holding it).")
+    var base: String?
+
+    @Flag(name: .customLong("exit-code"),
+          help: "Exit like `git diff --exit-code`: 0 no changes against --base, 1 changes, 2 error (a source that does not validate, a template that cannot be placed).")
     var exitCode = false
 
     func run() async throws {
@@ -56,12 +61,35 @@ struct PlanCommand: AsyncParsableCommand {
         let source = "\(loaded.label.split(separator: " ").first ?? "")@\(loaded.revision ?? "working-tree")"
         let plan = Scheduler(manifests: manifests, states: states, previous: previousPlacements, source: source)
             .plan(revision: loaded.revision)
-        switch format {
-        case .text: print(PlanRendering.text(plan), terminator: "")
-        case .markdown: print(PlanRendering.markdown(plan), terminator: "")
-        case .json: print(PlanRendering.json(plan), terminator: "")
+        var changes: [WorkChange]?
+        if let base {
+            do {
+                let baseSource = try await sourceOptions.loadBase(base)
+                guard baseSource.manifests.isValid else {
+                    throw CommandError("the base revision \(base) does not validate: "
+                                       + (baseSource.manifests.errors.first?.description ?? ""))
+                }
+                let basePlan = Scheduler(manifests: baseSource.manifests, states: states, previous: previousPlacements,
+                                         source: source).plan(revision: baseSource.revision)
+                changes = PlanComparison.changes(from: basePlan, to: plan)
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode(failure)
+            }
         }
-        if exitCode && plan.placements.contains(where: { $0.error != nil }) { throw ExitCode(1) }
+        switch format {
+        case .text:
+            print(PlanRendering.text(plan) + (changes.map { ChangeRendering.text($0, base: base ?? "") } ?? ""),
+                  terminator: "")
+        case .markdown:
+            print(PlanRendering.markdown(plan) + (changes.map { ChangeRendering.markdown($0, base: base ?? "") } ?? ""),
+                  terminator: "")
+        case .json:
+            print(PlanRendering.json(plan, changes: changes.map(ChangeRendering.json)), terminator: "")
+        }
+        guard exitCode else { return }
+        if plan.placements.contains(where: { $0.error != nil }) { throw ExitCode(2) }
+        if let changes, PlanComparison.hasChanges(changes) { throw ExitCode(1) }
     }
 
     /// Reads `--cluster-state`.

@@ -106,6 +106,30 @@ struct SourceOptions: ParsableArguments {
     }
 }
 
+extension SourceOptions {
+    /// Reads another revision of the same source: for a Git URL, a branch, tag or commit of the remote; for a folder,
+    /// a revision of the Git repository that contains it (`main`, `origin/main`, `HEAD~1`, a commit id).
+    func loadBase(_ ref: String) async throws -> LoadedSource {
+        if let url = gitURL {
+            let source = try GitSource(url: url, credentials: try credentials(), cacheRoot: cacheRoot,
+                                       timeout: .seconds(gitTimeout), logger: logger("flotilla.git"))
+            let snapshot = try await source.snapshot(ref: ref, path: path, include: ManifestLoader.isManifestPath)
+            return LoadedSource(label: ref, revision: snapshot.commit,
+                                manifests: ManifestLoader.load(files: snapshot.files.map {
+                                    ManifestFile(path: $0.path, contents: $0.contents)
+                                }), filePrefix: "")
+        }
+        let folder = source ?? "."
+        let (repository, subPath) = try GitMirror.enclosing(folder)
+        let commit = try repository.resolveLocal(ref)
+        let inside = [subPath, path].filter { !$0.isEmpty }.joined(separator: "/")
+        let files = try repository.readFiles(commit: commit, path: inside, include: ManifestLoader.isManifestPath)
+        return LoadedSource(label: ref, revision: commit,
+                            manifests: ManifestLoader.load(files: files.map { ManifestFile(path: $0.path, contents: $0.contents) }),
+                            filePrefix: "")
+    }
+}
+
 /// A source that has been read.
 struct LoadedSource {
     var label: String

@@ -20,7 +20,7 @@ private let projectRoot = URL(fileURLWithPath: #filePath)
 
 /// Waits for a child and returns its exit status. Reaps it with waitpid: Foundation's `waitUntilExit` was seen to
 /// miss the exit of children that end while other test suites start processes, leaving them zombies forever.
-private func exitStatus(of process: Process) -> Int32 {
+func exitStatusOf(_ process: Process) -> Int32 {
     var status: Int32 = 0
     while true {
         let result = waitpid(process.processIdentifier, &status, 0)
@@ -51,7 +51,7 @@ func runFlotilla(_ arguments: [String], in directory: URL = projectRoot) throws 
     try process.run()
     let out = output.fileHandleForReading.readDataToEndOfFile()
     let err = errors.fileHandleForReading.readDataToEndOfFile()
-    return Run(status: exitStatus(of: process), output: String(decoding: out, as: UTF8.self),
+    return Run(status: exitStatusOf(process), output: String(decoding: out, as: UTF8.self),
                errors: String(decoding: err, as: UTF8.self))
 }
 
@@ -63,7 +63,7 @@ private func git(_ arguments: [String], in directory: URL) throws {
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try process.run()
-    guard exitStatus(of: process) == 0 else { throw CocoaError(.fileWriteUnknown) }
+    guard exitStatusOf(process) == 0 else { throw CocoaError(.fileWriteUnknown) }
 }
 
 @Suite struct ValidateCommandTests {
