@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "flotilla", targets: ["flotilla"]),
+        .library(name: "FlotillaModel", targets: ["FlotillaModel"]),
+        .library(name: "FlotillaPlacement", targets: ["FlotillaPlacement"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),

@@ -2,16 +2,40 @@ import Foundation
 
 extension Quantity {
     /// The exact value (`"500m"` → 0.5, `"1.5Gi"` → 1610612736), or nil when the text is not a Kubernetes quantity.
+    private static let suffixes: [(String, Decimal)] = [
+        ("Ki", 1024), ("Mi", pow(1024, 2)), ("Gi", pow(1024, 3)), ("Ti", pow(1024, 4)), ("Pi", pow(1024, 5)),
+        ("Ei", pow(1024, 6)), ("n", Decimal(sign: .plus, exponent: -9, significand: 1)),
+        ("u", Decimal(sign: .plus, exponent: -6, significand: 1)), ("m", Decimal(sign: .plus, exponent: -3, significand: 1)),
+        ("k", 1000), ("M", pow(1000, 2)), ("G", pow(1000, 3)), ("T", pow(1000, 4)), ("P", pow(1000, 5)),
+        ("E", pow(1000, 6)),
+    ]
+
+    /// Whole-number quantities with an optional binary or `m`/`k` suffix, parsed without Decimal (the common case).
+    private var fastValue: (whole: Int64, milli: Int64)? {
+        var digits = Substring(text)
+        var factor: Int64 = 1
+        var milli = false
+        for (suffix, multiplier) in [("Ki", Int64(1) << 10), ("Mi", Int64(1) << 20), ("Gi", Int64(1) << 30),
+                                     ("Ti", Int64(1) << 40), ("k", 1000), ("M", 1_000_000), ("G", 1_000_000_000)]
+        where digits.hasSuffix(suffix) {
+            digits = digits.dropLast(suffix.count)
+            factor = multiplier
+            break
+        }
+        if factor == 1 && digits.hasSuffix("m") {
+            digits = digits.dropLast()
+            milli = true
+        }
+        guard !digits.isEmpty, digits.utf8.count <= 15, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+              let number = Int64(digits) else { return nil }
+        if milli { return ((number + 999) / 1000, number) }
+        return (number * factor, number * factor * 1000)
+    }
+
     public var decimalValue: Decimal? {
         let text = self.text.trimmingCharacters(in: .whitespaces)
         guard !text.isEmpty else { return nil }
-        let suffixes: [(String, Decimal)] = [
-            ("Ki", 1024), ("Mi", pow(1024, 2)), ("Gi", pow(1024, 3)), ("Ti", pow(1024, 4)), ("Pi", pow(1024, 5)),
-            ("Ei", pow(1024, 6)), ("n", Decimal(sign: .plus, exponent: -9, significand: 1)),
-            ("u", Decimal(sign: .plus, exponent: -6, significand: 1)), ("m", Decimal(sign: .plus, exponent: -3, significand: 1)),
-            ("k", 1000), ("M", pow(1000, 2)), ("G", pow(1000, 3)), ("T", pow(1000, 4)), ("P", pow(1000, 5)),
-            ("E", pow(1000, 6)),
-        ]
+        let suffixes = Quantity.suffixes
         var number = Substring(text)
         var multiplier: Decimal = 1
         for (suffix, factor) in suffixes where text.hasSuffix(suffix) {
@@ -31,10 +55,10 @@ extension Quantity {
     }
 
     /// The value in thousandths, rounded up (how Kubernetes compares CPU).
-    public var milliValue: Int64? { decimalValue.map { Quantity.roundUp($0 * 1000) } }
+    public var milliValue: Int64? { fastValue?.milli ?? decimalValue.map { Quantity.roundUp($0 * 1000) } }
 
     /// The value, rounded up to a whole number (how Kubernetes compares memory, pods and other resources).
-    public var integerValue: Int64? { decimalValue.map { Quantity.roundUp($0) } }
+    public var integerValue: Int64? { fastValue?.whole ?? decimalValue.map { Quantity.roundUp($0) } }
 
     private static func roundUp(_ value: Decimal) -> Int64 {
         var input = value

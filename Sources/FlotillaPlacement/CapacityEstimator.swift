@@ -112,6 +112,42 @@ public enum CapacityEstimator {
         return min(pods, maxReplicasFromSummary(summary, request: request, assumed: assumed))
     }
 
+    /// A cluster's free resources in whole units (CPU in millicores), parsed once and reused for every template.
+    public struct Capacity: Sendable, Hashable {
+        public var pods: Int64
+        public var free: [String: Int64]
+    }
+
+    /// The free resources of a summary: allocatable − allocated − allocating per resource, and the pods allowed.
+    public static func capacity(of summary: ResourceSummary) -> Capacity {
+        var free: [String: Int64] = [:]
+        for (name, quantity) in summary.allocatable ?? [:] where name != "pods" {
+            free[name] = amount(quantity, resource: name)
+                - (summary.allocated?[name].map { amount($0, resource: name) } ?? 0)
+                - (summary.allocating?[name].map { amount($0, resource: name) } ?? 0)
+        }
+        return Capacity(pods: allowedPods(summary), free: free)
+    }
+
+    /// A request in whole units (CPU in millicores), parsed once per template.
+    public static func amounts(_ request: ResourceRequest) -> [String: Int64] {
+        var result: [String: Int64] = [:]
+        for (name, quantity) in request where name != "pods" { result[name] = amount(quantity, resource: name) }
+        return result
+    }
+
+    /// The replicas that fit in a parsed capacity (the summary path of `maxAvailableReplicas`, without models).
+    public static func maxReplicas(_ capacity: Capacity, request: [String: Int64]?) -> Int64 {
+        guard capacity.pods > 0 else { return 0 }
+        guard let request else { return capacity.pods }
+        var result = capacity.pods
+        for (name, requested) in request where requested > 0 {
+            guard let free = capacity.free[name] else { return 0 }
+            result = min(result, max(0, free) / requested)
+        }
+        return result
+    }
+
     /// CPU in millicores, everything else in whole units.
     static func amount(_ quantity: Quantity, resource: String) -> Int64 {
         (resource == "cpu" ? quantity.milliValue : quantity.integerValue) ?? 0

@@ -37,8 +37,9 @@ public enum JSONPatch {
     public static func tokens(_ pointer: String) throws(JSONPatchError) -> [String] {
         if pointer.isEmpty { return [] }
         guard pointer.hasPrefix("/") else { throw JSONPatchError(path: pointer, reason: "a path must start with /") }
-        return pointer.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map {
-            $0.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+        return pointer.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map { token in
+            guard token.contains("~") else { return String(token) }
+            return token.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
         }
     }
 

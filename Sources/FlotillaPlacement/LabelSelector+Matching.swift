@@ -58,13 +58,24 @@ enum LabelSyntax {
     /// `[prefix/]name`: the prefix a DNS subdomain, the name at most 63 characters of `[-_.A-Za-z0-9]` that
     /// start and end alphanumeric.
     static func isQualifiedName(_ key: String) -> Bool {
-        let parts = key.split(separator: "/", omittingEmptySubsequences: false)
-        switch parts.count {
-        case 1: return isName(parts[0])
-        case 2: return !parts[0].isEmpty && ResourceNames.dns1123SubdomainProblem(String(parts[0])) == nil
-            && isName(parts[1])
-        default: return false
+        guard let slash = key.utf8.firstIndex(of: 47) else { return isName(Substring(key)) }
+        let prefix = key.utf8[..<slash]
+        let name = Substring(key.utf8[key.utf8.index(after: slash)...])
+        guard !name.utf8.contains(47), !prefix.isEmpty, prefix.count <= 253 else { return false }
+        // A DNS-1123 subdomain: dot-separated labels of [a-z0-9-] that start and end alphanumeric.
+        var previous: UInt8 = 46
+        for byte in prefix {
+            let alnum = (byte >= 97 && byte <= 122) || (byte >= 48 && byte <= 57)
+            if byte == 46 {
+                if previous == 46 || previous == 45 { return false }
+            } else if byte == 45 {
+                if previous == 46 { return false }
+            } else if !alnum {
+                return false
+            }
+            previous = byte
         }
+        return previous != 46 && previous != 45 && isName(name)
     }
 
     /// A label value: empty, or a name.

@@ -49,7 +49,21 @@ public struct TemplatePlacement: Sendable {
     /// Why the template could not be placed (nothing is then applied for it).
     public var error: String?
 
-    public var identity: ResourceIdentity { template.identity }
+    public let identity: ResourceIdentity
+
+    public init(template: KubernetesObject, policy: PolicyReference?, clusters: [TargetCluster], hasReplicas: Bool,
+                decisions: [ClusterDecision], works: [String: JSONValue], overrides: [String: [AppliedOverride]],
+                error: String?) {
+        self.template = template
+        self.policy = policy
+        self.clusters = clusters
+        self.hasReplicas = hasReplicas
+        self.decisions = decisions
+        self.works = works
+        self.overrides = overrides
+        self.error = error
+        self.identity = template.identity
+    }
 }
 
 /// The placement of every template of a revision.

@@ -10,10 +10,10 @@ extension Scheduler {
 
     /// Renders the work of each target cluster: the template without server-set fields, the cluster's replicas
     /// when they are divided, the override rules for that cluster, and the ownership label and annotations.
-    func renderWorks(_ placement: inout TemplatePlacement, strategy: ReplicaStrategy) {
+    func renderWorks(_ placement: inout TemplatePlacement, strategy: ReplicaStrategy, context: Context) {
         placement.works = [:]
         placement.overrides = [:]
-        let clustersByName = Dictionary(manifests.clusters.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let clustersByName = context.clustersByName
         var errors: [String] = []
         for target in placement.clusters {
             guard let cluster = clustersByName[target.name] else { continue }

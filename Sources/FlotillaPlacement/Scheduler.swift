@@ -24,35 +24,53 @@ public struct Scheduler: Sendable {
         name == "default" || name.hasPrefix("kube-") || name == "flotilla-system"
     }
 
+    /// Per-plan caches: the clusters with their state applied, their parsed capacity, and lookups by name.
+    struct Context {
+        var clusters: [Cluster]
+        var capacities: [String: CapacityEstimator.Capacity]
+        var clustersByName: [String: Cluster]
+    }
+
     public func plan(revision: String? = nil) -> Plan {
         let clusters = manifests.clusters.map { $0.applying(states[$0.name]) }.sorted { $0.name < $1.name }
+        var capacities: [String: CapacityEstimator.Capacity] = [:]
+        for cluster in clusters {
+            // Clusters with resource models keep the model path of the estimator (rare; computed per template).
+            guard let summary = cluster.status?.resourceSummary, (summary.allocatableModelings ?? []).isEmpty else { continue }
+            capacities[cluster.name] = CapacityEstimator.capacity(of: summary)
+        }
+        let context = Context(clusters: clusters, capacities: capacities,
+                              clustersByName: Dictionary(manifests.clusters.map { ($0.name, $0) },
+                                                         uniquingKeysWith: { first, _ in first }))
         var placements: [ResourceIdentity: TemplatePlacement] = [:]
         var unplaced: [ResourceIdentity] = []
         for template in manifests.templates {
             if let choice = PolicySelection.choose(for: template, propagationPolicies: manifests.propagationPolicies,
                                                    clusterPropagationPolicies: manifests.clusterPropagationPolicies) {
-                placements[template.identity] = place(template, spec: choice.spec, clusters: clusters,
+                placements[template.identity] = place(template, spec: choice.spec, context: context,
                                                       policy: PolicyReference(kind: choice.kind.rawValue,
                                                                               namespace: choice.namespace, name: choice.name))
             } else if template.kind == "Namespace" && template.group.isEmpty && !Self.isSystemNamespace(template.name) {
-                placements[template.identity] = everywhere(template, clusters: clusters,
+                placements[template.identity] = everywhere(template, context: context,
                                                            reason: "namespaces propagate to every cluster")
             } else {
                 unplaced.append(template.identity)
             }
         }
-        attachDependencies(to: &placements, unplaced: &unplaced, clusters: clusters)
+        attachDependencies(to: &placements, unplaced: &unplaced, context: context)
         return Plan(revision: revision, placements: placements.values.sorted { $0.identity < $1.identity },
                     unplaced: unplaced.sorted())
     }
 
     // MARK: One template
 
-    func place(_ template: KubernetesObject, spec: PropagationSpec, clusters: [Cluster],
+    func place(_ template: KubernetesObject, spec: PropagationSpec, context: Context,
                policy: PolicyReference) -> TemplatePlacement {
+        let clusters = context.clusters
         let placement = spec.placement ?? Placement()
         let replicas = WorkloadInterpreter.replicas(of: template)
         let request = WorkloadInterpreter.resourceRequest(of: template)
+        let requestAmounts = request.map(CapacityEstimator.amounts)
         let previous = self.previous[template.identity] ?? []
         let scheduled = Set(previous.map(\.name))
         var result = TemplatePlacement(template: template, policy: policy, clusters: [], hasReplicas: replicas != nil,
@@ -78,7 +96,7 @@ public struct Scheduler: Sendable {
                     decisions[cluster.name] = ClusterDecision(cluster: cluster.name, selected: false, reasons: [reason])
                     continue
                 }
-                let estimate = available(cluster, request: request, replicas: replicas)
+                let estimate = available(cluster, request: request, amounts: requestAmounts, context: context)
                 let already = Self.replicas(on: cluster.name, in: previous)
                 feasible.append(ScoredCluster(
                     cluster: cluster, score: ClusterFilters.localityScore(scheduledClusters: scheduled, cluster: cluster),
@@ -126,7 +144,7 @@ public struct Scheduler: Sendable {
                 }
                 result.clusters = targets.sorted { $0.name < $1.name }
                 result.decisions = decisions.values.sorted { $0.cluster < $1.cluster }
-                renderWorks(&result, strategy: ReplicaStrategy(placement.replicaScheduling))
+                renderWorks(&result, strategy: ReplicaStrategy(placement.replicaScheduling), context: context)
                 return result
             } catch {
                 if firstError == nil { firstError = error }
@@ -139,7 +157,8 @@ public struct Scheduler: Sendable {
     }
 
     /// A template that goes to every cluster that will take it (a Namespace, or a dependency).
-    func everywhere(_ template: KubernetesObject, clusters: [Cluster], reason: String) -> TemplatePlacement {
+    func everywhere(_ template: KubernetesObject, context: Context, reason: String) -> TemplatePlacement {
+        let clusters = context.clusters
         var result = TemplatePlacement(template: template, policy: nil, clusters: [], hasReplicas: false,
                                        decisions: [], works: [:], overrides: [:], error: nil)
         for cluster in clusters {
@@ -151,7 +170,7 @@ public struct Scheduler: Sendable {
                 result.decisions.append(ClusterDecision(cluster: cluster.name, selected: true, reasons: [reason]))
             }
         }
-        renderWorks(&result, strategy: .duplicated)
+        renderWorks(&result, strategy: .duplicated, context: context)
         return result
     }
 
@@ -182,8 +201,11 @@ public struct Scheduler: Sendable {
 
     /// Free capacity for one more replica: the state's figure, else the estimator over the cluster's summary,
     /// else no limit (the replicas themselves, as Karmada does without an estimate).
-    func available(_ cluster: Cluster, request: ResourceRequest?, replicas: Int32?) -> Int64 {
+    func available(_ cluster: Cluster, request: ResourceRequest?, amounts: [String: Int64]?, context: Context) -> Int64 {
         if let fixed = states[cluster.name]?.availableReplicas { return fixed }
+        if let capacity = context.capacities[cluster.name] {
+            return CapacityEstimator.maxReplicas(capacity, request: amounts)
+        }
         if cluster.status?.resourceSummary != nil {
             return CapacityEstimator.maxAvailableReplicas(cluster, request: request)
         }
@@ -194,7 +216,7 @@ public struct Scheduler: Sendable {
 
     /// ConfigMaps, Secrets, PVCs and ServiceAccounts a workload references follow it (propagateDeps) to its clusters.
     func attachDependencies(to placements: inout [ResourceIdentity: TemplatePlacement], unplaced: inout [ResourceIdentity],
-                            clusters: [Cluster]) {
+                            context: Context) {
         let templates = Dictionary(manifests.templates.map { ($0.identity, $0) }, uniquingKeysWith: { first, _ in first })
         let workloads = placements.values.filter { placement in
             guard let policy = placement.policy else { return false }
@@ -216,7 +238,7 @@ public struct Scheduler: Sendable {
                 }
                 placement.clusters.sort { $0.name < $1.name }
                 placement.decisions.sort { $0.cluster < $1.cluster }
-                renderWorks(&placement, strategy: .duplicated)
+                renderWorks(&placement, strategy: .duplicated, context: context)
                 placements[dependency] = placement
                 unplaced.removeAll { $0 == dependency }
             }
