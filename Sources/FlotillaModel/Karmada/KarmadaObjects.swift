@@ -1,19 +1,67 @@
 /// `cluster.karmada.io/v1alpha1` Cluster: one member cluster.
+///
+/// The scheduler copies clusters into every candidate list of every template, so the fields live in one shared,
+/// copy-on-write box: a copy costs one reference count, not one per field.
 public struct Cluster: Sendable, Hashable {
-    public var metadata: ObjectMeta
-    public var spec: ClusterSpec
-    public var status: ClusterStatus?
-    public var location: SourceLocation
+    private final class Storage: @unchecked Sendable {
+        var metadata: ObjectMeta
+        var spec: ClusterSpec
+        var status: ClusterStatus?
+        var location: SourceLocation
+
+        init(metadata: ObjectMeta, spec: ClusterSpec, status: ClusterStatus?, location: SourceLocation) {
+            self.metadata = metadata
+            self.spec = spec
+            self.status = status
+            self.location = location
+        }
+
+        func copy() -> Storage { Storage(metadata: metadata, spec: spec, status: status, location: location) }
+    }
+
+    private var storage: Storage
 
     public init(metadata: ObjectMeta, spec: ClusterSpec, status: ClusterStatus? = nil,
                 location: SourceLocation = SourceLocation(file: "", line: 0)) {
-        self.metadata = metadata
-        self.spec = spec
-        self.status = status
-        self.location = location
+        storage = Storage(metadata: metadata, spec: spec, status: status, location: location)
     }
 
-    public var name: String { metadata.name }
+    private mutating func unique() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return storage
+    }
+
+    public var metadata: ObjectMeta {
+        get { storage.metadata }
+        set { unique().metadata = newValue }
+    }
+
+    public var spec: ClusterSpec {
+        get { storage.spec }
+        set { unique().spec = newValue }
+    }
+
+    public var status: ClusterStatus? {
+        get { storage.status }
+        set { unique().status = newValue }
+    }
+
+    public var location: SourceLocation {
+        get { storage.location }
+        set { unique().location = newValue }
+    }
+
+    public var name: String { storage.metadata.name }
+
+    public static func == (lhs: Cluster, rhs: Cluster) -> Bool {
+        lhs.storage === rhs.storage || (lhs.metadata == rhs.metadata && lhs.spec == rhs.spec
+                                        && lhs.status == rhs.status && lhs.location == rhs.location)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(metadata)
+        hasher.combine(spec)
+    }
 }
 
 /// `policy.karmada.io/v1alpha1` PropagationPolicy: namespaced, selects templates of its own namespace.
