@@ -53,11 +53,12 @@ let package = Package(
             ]
         ),
         .testTarget(name: "FlotillaModelTests", dependencies: ["FlotillaModel"]),
+        .target(name: "FlotillaTestSupport", path: "Tests/FlotillaTestSupport"),
         .testTarget(name: "FlotillaDiffTests", dependencies: ["FlotillaDiff"]),
-        .testTarget(name: "FlotillaGitTests", dependencies: ["FlotillaGit"]),
+        .testTarget(name: "FlotillaGitTests", dependencies: ["FlotillaGit", "FlotillaTestSupport"]),
         .testTarget(name: "FlotillaPlacementTests", dependencies: ["FlotillaPlacement"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "FlotillaCLITests", dependencies: ["flotilla"]),
+        .testTarget(name: "FlotillaCLITests", dependencies: ["flotilla", "FlotillaTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

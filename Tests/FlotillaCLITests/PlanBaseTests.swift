@@ -1,3 +1,4 @@
+import FlotillaTestSupport
 import Foundation
 import Testing
 
@@ -117,5 +118,5 @@ func gitCommand(_ arguments: [String], in directory: URL) throws {
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try process.run()
-    guard exitStatusOf(process) == 0 else { throw CocoaError(.fileWriteUnknown) }
+    guard exitStatus(of: process) == 0 else { throw CocoaError(.fileWriteUnknown) }
 }

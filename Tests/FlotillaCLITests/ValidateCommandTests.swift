@@ -1,7 +1,5 @@
+import FlotillaTestSupport
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Testing
 
 /// The built `flotilla` executable, beside the test bundle.
@@ -18,52 +16,9 @@ private let flotilla: URL = {
 private let projectRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// Waits for a child and returns its exit status. Reaps it with waitpid: Foundation's `waitUntilExit` was seen to
-/// miss the exit of children that end while other test suites start processes, leaving them zombies forever.
-func exitStatusOf(_ process: Process) -> Int32 {
-    var status: Int32 = 0
-    while true {
-        let result = waitpid(process.processIdentifier, &status, 0)
-        if result == process.processIdentifier { break }
-        if result == -1 && errno == EINTR { continue }
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-    return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-}
-
-struct Run {
-    var status: Int32
-    var output: String
-    var errors: String
-}
-
 /// Runs the built `flotilla` with arguments, from the project root.
-func runFlotilla(_ arguments: [String], in directory: URL = projectRoot) throws -> Run {
-    let process = Process()
-    process.executableURL = flotilla
-    process.arguments = arguments
-    process.currentDirectoryURL = directory
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    let out = output.fileHandleForReading.readDataToEndOfFile()
-    let err = errors.fileHandleForReading.readDataToEndOfFile()
-    return Run(status: exitStatusOf(process), output: String(decoding: out, as: UTF8.self),
-               errors: String(decoding: err, as: UTF8.self))
-}
-
-private func git(_ arguments: [String], in directory: URL) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com"] + arguments
-    process.currentDirectoryURL = directory
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    guard exitStatusOf(process) == 0 else { throw CocoaError(.fileWriteUnknown) }
+func runFlotilla(_ arguments: [String], in directory: URL = projectRoot) throws -> CommandResult {
+    try runProcess(flotilla, arguments, in: directory)
 }
 
 @Suite struct ValidateCommandTests {
@@ -106,17 +61,17 @@ private func git(_ arguments: [String], in directory: URL) throws {
         let work = scratch.appendingPathComponent("work")
         try FileManager.default.createDirectory(at: work.appendingPathComponent("deploy"),
                                                 withIntermediateDirectories: true)
-        try git(["init", "-q", "--bare", "-b", "main", bare.path], in: scratch)
-        try git(["init", "-q", "-b", "main"], in: work)
+        try gitCommand(["init", "-q", "--bare", "-b", "main", bare.path], in: scratch)
+        try gitCommand(["init", "-q", "-b", "main"], in: work)
         try "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: good}\n"
             .write(to: work.appendingPathComponent("deploy/cm.yaml"), atomically: true, encoding: .utf8)
-        try git(["add", "-A"], in: work)
-        try git(["commit", "-q", "-m", "good"], in: work)
-        try git(["tag", "good"], in: work)
+        try gitCommand(["add", "-A"], in: work)
+        try gitCommand(["commit", "-q", "-m", "good"], in: work)
+        try gitCommand(["tag", "good"], in: work)
         try "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: BAD}\n"
             .write(to: work.appendingPathComponent("deploy/cm.yaml"), atomically: true, encoding: .utf8)
-        try git(["commit", "-q", "-am", "bad"], in: work)
-        try git(["push", "-q", bare.path, "main", "good"], in: work)
+        try gitCommand(["commit", "-q", "-am", "bad"], in: work)
+        try gitCommand(["push", "-q", bare.path, "main", "good"], in: work)
         let cache = scratch.appendingPathComponent("cache").path
 
         let good = try runFlotilla(["validate", "file://\(bare.path)", "--ref", "good", "--path", "deploy", "--cache-dir", cache])

@@ -1,3 +1,4 @@
+import FlotillaTestSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -25,10 +26,6 @@ struct CommandFailed: Error, CustomStringConvertible {
 /// Runs a command to completion and returns its standard output; throws with its standard error on failure.
 @discardableResult
 func sh(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     var merged = ProcessInfo.processInfo.environment
     merged["GIT_AUTHOR_NAME"] = "Test"
     merged["GIT_AUTHOR_EMAIL"] = "test@example.com"
@@ -36,33 +33,12 @@ func sh(_ arguments: [String], in directory: String? = nil, environment: [String
     merged["GIT_COMMITTER_EMAIL"] = "test@example.com"
     merged["GIT_TERMINAL_PROMPT"] = "0"
     for (key, value) in environment { merged[key] = value }
-    process.environment = merged
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    let outData = output.fileHandleForReading.readDataToEndOfFile()
-    let errData = errors.fileHandleForReading.readDataToEndOfFile()
-    guard exitStatus(of: process) == 0 else {
-        throw CommandFailed(description: "\(arguments.joined(separator: " ")) failed: "
-                            + (String(data: errData, encoding: .utf8) ?? ""))
+    let result = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), arguments,
+                                in: directory.map { URL(fileURLWithPath: $0) }, environment: merged)
+    guard result.status == 0 else {
+        throw CommandFailed(description: "\(arguments.joined(separator: " ")) failed: \(result.errors)")
     }
-    return String(data: outData, encoding: .utf8)!.trimmingCharacters(in: .whitespacesAndNewlines)
-}
-
-/// Waits for a child and returns its exit status. Reaps it with waitpid: Foundation's `waitUntilExit` was seen to
-/// miss the exit of children that end while other suites start processes, leaving them zombies forever.
-func exitStatus(of process: Process) -> Int32 {
-    var status: Int32 = 0
-    while true {
-        let result = waitpid(process.processIdentifier, &status, 0)
-        if result == process.processIdentifier { break }
-        if result == -1 && errno == EINTR { continue }
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-    return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
 /// A bare repository with a work-tree clone to make commits in, both driven by the git command line (so the
@@ -101,10 +77,9 @@ final class TestRepository {
     }
 }
 
-/// A free TCP port on 127.0.0.1, chosen at run time.
-func freePort() -> Int {
+/// A TCP socket bound to a port of 127.0.0.1 the kernel picks, and that port.
+func bindLoopbackSocket() -> (fd: Int32, port: Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_port = 0
@@ -116,7 +91,14 @@ func freePort() -> Int {
     _ = withUnsafeMutablePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
     }
-    return Int(UInt16(bigEndian: address.sin_port))
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
+}
+
+/// A free TCP port on 127.0.0.1, chosen at run time.
+func freePort() -> Int {
+    let (fd, port) = bindLoopbackSocket()
+    close(fd)
+    return port
 }
 
 /// Whether something accepts connections on 127.0.0.1:port.
@@ -212,21 +194,8 @@ final class SilentServer {
     let port: Int
 
     init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.fd = fd
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
+        (fd, port) = bindLoopbackSocket()
         guard listen(fd, 8) == 0 else { throw CommandFailed(description: "listen failed") }
-        port = Int(UInt16(bigEndian: address.sin_port))
     }
 
     deinit { close(fd) }

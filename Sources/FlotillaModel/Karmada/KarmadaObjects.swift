@@ -64,72 +64,58 @@ public struct Cluster: Sendable, Hashable {
     }
 }
 
-/// `policy.karmada.io/v1alpha1` PropagationPolicy: namespaced, selects templates of its own namespace.
-public struct PropagationPolicy: Sendable, Hashable {
+/// The kind of a Karmada policy object: it names the kind and fixes the type of its spec.
+public protocol KarmadaPolicyKind: Sendable {
+    associatedtype Spec: Sendable & Hashable
+    /// The `kind` as written in manifests.
+    static var kind: String { get }
+}
+
+/// A Karmada policy object: metadata, a typed spec, and where it was read.
+public struct KarmadaPolicy<Kind: KarmadaPolicyKind>: Sendable, Hashable {
     public var metadata: ObjectMeta
-    public var spec: PropagationSpec
+    public var spec: Kind.Spec
     public var location: SourceLocation
 
-    public init(metadata: ObjectMeta, spec: PropagationSpec,
-                location: SourceLocation = SourceLocation(file: "", line: 0)) {
+    public init(metadata: ObjectMeta, spec: Kind.Spec, location: SourceLocation = SourceLocation(file: "", line: 0)) {
         self.metadata = metadata
         self.spec = spec
         self.location = location
     }
+}
+
+/// `policy.karmada.io/v1alpha1` PropagationPolicy: namespaced, selects templates of its own namespace.
+public enum PropagationPolicyKind: KarmadaPolicyKind {
+    public typealias Spec = PropagationSpec
+    public static let kind = "PropagationPolicy"
 }
 
 /// `policy.karmada.io/v1alpha1` ClusterPropagationPolicy: cluster-scoped, selects templates of any namespace.
-public struct ClusterPropagationPolicy: Sendable, Hashable {
-    public var metadata: ObjectMeta
-    public var spec: PropagationSpec
-    public var location: SourceLocation
-
-    public init(metadata: ObjectMeta, spec: PropagationSpec,
-                location: SourceLocation = SourceLocation(file: "", line: 0)) {
-        self.metadata = metadata
-        self.spec = spec
-        self.location = location
-    }
+public enum ClusterPropagationPolicyKind: KarmadaPolicyKind {
+    public typealias Spec = PropagationSpec
+    public static let kind = "ClusterPropagationPolicy"
 }
 
 /// `policy.karmada.io/v1alpha1` OverridePolicy: namespaced per-cluster differences.
-public struct OverridePolicy: Sendable, Hashable {
-    public var metadata: ObjectMeta
-    public var spec: OverrideSpec
-    public var location: SourceLocation
-
-    public init(metadata: ObjectMeta, spec: OverrideSpec,
-                location: SourceLocation = SourceLocation(file: "", line: 0)) {
-        self.metadata = metadata
-        self.spec = spec
-        self.location = location
-    }
+public enum OverridePolicyKind: KarmadaPolicyKind {
+    public typealias Spec = OverrideSpec
+    public static let kind = "OverridePolicy"
 }
 
 /// `policy.karmada.io/v1alpha1` ClusterOverridePolicy: cluster-scoped per-cluster differences.
-public struct ClusterOverridePolicy: Sendable, Hashable {
-    public var metadata: ObjectMeta
-    public var spec: OverrideSpec
-    public var location: SourceLocation
-
-    public init(metadata: ObjectMeta, spec: OverrideSpec,
-                location: SourceLocation = SourceLocation(file: "", line: 0)) {
-        self.metadata = metadata
-        self.spec = spec
-        self.location = location
-    }
+public enum ClusterOverridePolicyKind: KarmadaPolicyKind {
+    public typealias Spec = OverrideSpec
+    public static let kind = "ClusterOverridePolicy"
 }
 
 /// `autoscaling.karmada.io/v1alpha1` FederatedHPA: autoscaling across clusters.
-public struct FederatedHPA: Sendable, Hashable {
-    public var metadata: ObjectMeta
-    public var spec: FederatedHPASpec
-    public var location: SourceLocation
-
-    public init(metadata: ObjectMeta, spec: FederatedHPASpec,
-                location: SourceLocation = SourceLocation(file: "", line: 0)) {
-        self.metadata = metadata
-        self.spec = spec
-        self.location = location
-    }
+public enum FederatedHPAKind: KarmadaPolicyKind {
+    public typealias Spec = FederatedHPASpec
+    public static let kind = "FederatedHPA"
 }
+
+public typealias PropagationPolicy = KarmadaPolicy<PropagationPolicyKind>
+public typealias ClusterPropagationPolicy = KarmadaPolicy<ClusterPropagationPolicyKind>
+public typealias OverridePolicy = KarmadaPolicy<OverridePolicyKind>
+public typealias ClusterOverridePolicy = KarmadaPolicy<ClusterOverridePolicyKind>
+public typealias FederatedHPA = KarmadaPolicy<FederatedHPAKind>
