@@ -29,6 +29,14 @@ public struct Scheduler: Sendable {
         var clusters: [Cluster]
         var capacities: [String: CapacityEstimator.Capacity]
         var clustersByName: [String: Cluster]
+        /// Filter results per (policy, affinity term, kind), for templates with no previous placement: thousands of
+        /// templates share a few policies, and the filters depend on nothing else.
+        let rejections = RejectionCache()
+    }
+
+    /// Memoised filter results of one plan, one entry per cluster in `Context.clusters` order.
+    final class RejectionCache {
+        var entries: [String: [String?]] = [:]
     }
 
     public func plan(revision: String? = nil) -> Plan {
@@ -90,9 +98,14 @@ public struct Scheduler: Sendable {
         for term in terms {
             var decisions: [String: ClusterDecision] = [:]
             var feasible: [ScoredCluster] = []
-            for cluster in clusters {
-                if let reason = rejection(of: cluster, template: template, placement: term.placement,
-                                          observed: term.name, scheduled: scheduled) {
+            let cacheKey = "\(policy.description)|\(term.name ?? "")|\(template.apiVersion)/\(template.kind)"
+            let cached = scheduled.isEmpty ? context.rejections.entries[cacheKey] : nil
+            var computed: [String?] = []
+            for (index, cluster) in clusters.enumerated() {
+                let reason = cached.map { $0[index] } ?? rejection(of: cluster, template: template, placement: term.placement,
+                                                                 observed: term.name, scheduled: scheduled)
+                computed.append(reason)
+                if let reason {
                     decisions[cluster.name] = ClusterDecision(cluster: cluster.name, selected: false, reasons: [reason])
                     continue
                 }
@@ -104,6 +117,7 @@ public struct Scheduler: Sendable {
                     overflowOrder: SpreadSelection.overflowOrder(of: cluster, placement: term.placement,
                                                                  observedAffinityName: term.name)))
             }
+            if scheduled.isEmpty && cached == nil { context.rejections.entries[cacheKey] = computed }
             do throws(PlacementError) {
                 guard !feasible.isEmpty else { throw PlacementError.noClustersAvailable }
                 let ordered = SpreadSelection.sorted(feasible)
