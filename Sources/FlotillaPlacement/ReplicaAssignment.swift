@@ -53,9 +53,12 @@ public enum ReplicaAssignment {
         public var fresh: Bool
         /// The clusterAffinities term in force, when it has overflow tiers.
         public var hasOverflowTiers: Bool
+        /// Static weights already computed per cluster name (the scheduler computes them once per policy).
+        public var staticWeights: [String: Int64]?
 
         public init(replicas: Int32, isWorkload: Bool? = nil, uid: String = "", previous: [TargetCluster] = [],
-                    fresh: Bool = false, hasOverflowTiers: Bool = false) {
+                    fresh: Bool = false, hasOverflowTiers: Bool = false, staticWeights: [String: Int64]? = nil) {
+            self.staticWeights = staticWeights
             self.replicas = replicas
             self.isWorkload = isWorkload ?? (replicas > 0)
             self.uid = uid
@@ -122,6 +125,7 @@ public enum ReplicaAssignment {
     static func staticWeight(_ candidates: [ClusterCandidate], preference: ClusterPreferences?,
                              request: Request) -> [TargetCluster] {
         var weights: [(cluster: String, weight: Int64)] = candidates.map { candidate in
+            if let known = request.staticWeights?[candidate.name] { return (candidate.name, known) }
             let rules = preference?.staticWeightList ?? []
             let weight = rules.filter { $0.targetCluster.matches(candidate.cluster) }.map(\.weight).max() ?? 0
             return (candidate.name, weight)

@@ -29,6 +29,13 @@ public struct Scheduler: Sendable {
         var clusters: [Cluster]
         var capacities: [String: CapacityEstimator.Capacity]
         var clustersByName: [String: Cluster]
+        /// Position of each cluster in `clusters`.
+        var indexByName: [String: Int] = [:]
+        /// Per cluster position: a fixed available-replica figure from the state, and the parsed capacity.
+        var fixedAvailable: [Int64?] = []
+        var capacityAt: [CapacityEstimator.Capacity?] = []
+        /// Static weights per policy, by cluster name.
+        let staticWeights = WeightCache()
         /// Filter results per (policy, affinity term, kind), for templates with no previous placement: thousands of
         /// templates share a few policies, and the filters depend on nothing else.
         let rejections = RejectionCache()
@@ -39,6 +46,11 @@ public struct Scheduler: Sendable {
         var entries: [String: [String?]] = [:]
     }
 
+    /// Memoised static weights of one plan, per policy.
+    final class WeightCache {
+        var entries: [String: [String: Int64]] = [:]
+    }
+
     public func plan(revision: String? = nil) -> Plan {
         let clusters = manifests.clusters.map { $0.applying(states[$0.name]) }.sorted { $0.name < $1.name }
         var capacities: [String: CapacityEstimator.Capacity] = [:]
@@ -47,9 +59,14 @@ public struct Scheduler: Sendable {
             guard let summary = cluster.status?.resourceSummary, (summary.allocatableModelings ?? []).isEmpty else { continue }
             capacities[cluster.name] = CapacityEstimator.capacity(of: summary)
         }
-        let context = Context(clusters: clusters, capacities: capacities,
+        var context = Context(clusters: clusters, capacities: capacities,
                               clustersByName: Dictionary(manifests.clusters.map { ($0.name, $0) },
                                                          uniquingKeysWith: { first, _ in first }))
+        for (index, cluster) in clusters.enumerated() {
+            context.indexByName[cluster.name] = index
+            context.fixedAvailable.append(states[cluster.name]?.availableReplicas)
+            context.capacityAt.append(capacities[cluster.name])
+        }
         var placements: [ResourceIdentity: TemplatePlacement] = [:]
         var unplaced: [ResourceIdentity] = []
         for template in manifests.templates {
@@ -95,8 +112,23 @@ public struct Scheduler: Sendable {
         }
         var firstError: PlacementError?
         var lastDecisions: [ClusterDecision] = []
+        let strategy = ReplicaStrategy(placement.replicaScheduling)
+        var staticWeights: [String: Int64]?
+        if strategy == .staticWeight {
+            if let cached = context.staticWeights.entries[policy.description] {
+                staticWeights = cached
+            } else {
+                let rules = placement.replicaScheduling?.weightPreference?.staticWeightList ?? []
+                var weights: [String: Int64] = [:]
+                for cluster in clusters {
+                    weights[cluster.name] = rules.filter { $0.targetCluster.matches(cluster) }.map(\.weight).max() ?? 0
+                }
+                context.staticWeights.entries[policy.description] = weights
+                staticWeights = weights
+            }
+        }
         for term in terms {
-            var decisions: [String: ClusterDecision] = [:]
+            var decisions = [ClusterDecision?](repeating: nil, count: clusters.count)
             var feasible: [ScoredCluster] = []
             let cacheKey = "\(policy.description)|\(term.name ?? "")|\(template.apiVersion)/\(template.kind)"
             let cached = scheduled.isEmpty ? context.rejections.entries[cacheKey] : nil
@@ -106,10 +138,10 @@ public struct Scheduler: Sendable {
                                                                  observed: term.name, scheduled: scheduled)
                 computed.append(reason)
                 if let reason {
-                    decisions[cluster.name] = ClusterDecision(cluster: cluster.name, selected: false, reasons: [reason])
+                    decisions[index] = ClusterDecision(cluster: cluster.name, selected: false, reasons: [reason])
                     continue
                 }
-                let estimate = available(cluster, request: request, amounts: requestAmounts, context: context)
+                let estimate = available(cluster, at: index, request: request, amounts: requestAmounts, context: context)
                 let already = Self.replicas(on: cluster.name, in: previous)
                 feasible.append(ScoredCluster(
                     cluster: cluster, score: ClusterFilters.localityScore(scheduledClusters: scheduled, cluster: cluster),
@@ -125,7 +157,7 @@ public struct Scheduler: Sendable {
                                                                       needReplicas: Int64(replicas ?? 0))
                 let selectedNames = Set(selected.map(\.name))
                 for cluster in ordered where !selectedNames.contains(cluster.name) {
-                    decisions[cluster.name] = ClusterDecision(
+                    decisions[context.indexByName[cluster.name]!] = ClusterDecision(
                         cluster: cluster.name, selected: false,
                         reasons: ["not selected by the spread constraints (score \(cluster.score), "
                                   + "available replicas \(cluster.availableReplicas))"])
@@ -141,28 +173,28 @@ public struct Scheduler: Sendable {
                     candidates, strategy: placement.replicaScheduling,
                     request: ReplicaAssignment.Request(replicas: replicas ?? 0, isWorkload: replicas != nil,
                                                        uid: template.uid ?? "", previous: previous,
-                                                       hasOverflowTiers: overflow))
+                                                       hasOverflowTiers: overflow, staticWeights: staticWeights))
                 let assigned = Dictionary(targets.map { ($0.name, $0.replicas) }, uniquingKeysWith: +)
                 for cluster in selected {
                     if let count = assigned[cluster.name] {
                         var reasons = [matchReason(term.placement, term: term.name)]
                         if scheduled.contains(cluster.name) { reasons.append("already placed here (placement is sticky)") }
-                        decisions[cluster.name] = ClusterDecision(cluster: cluster.name, selected: true,
+                        decisions[context.indexByName[cluster.name]!] = ClusterDecision(cluster: cluster.name, selected: true,
                                                                   replicas: replicas == nil ? nil : count, reasons: reasons)
                     } else {
-                        decisions[cluster.name] = ClusterDecision(
+                        decisions[context.indexByName[cluster.name]!] = ClusterDecision(
                             cluster: cluster.name, selected: false,
                             reasons: ["no replicas assigned by \(ReplicaStrategy(placement.replicaScheduling).rawValue) "
                                       + "division (available replicas \(cluster.availableReplicas))"])
                     }
                 }
                 result.clusters = targets.sorted { $0.name < $1.name }
-                result.decisions = decisions.values.sorted { $0.cluster < $1.cluster }
-                renderWorks(&result, strategy: ReplicaStrategy(placement.replicaScheduling), context: context)
+                result.decisions = decisions.compactMap { $0 }
+                renderWorks(&result, strategy: strategy, context: context)
                 return result
             } catch {
                 if firstError == nil { firstError = error }
-                lastDecisions = decisions.values.sorted { $0.cluster < $1.cluster }
+                lastDecisions = decisions.compactMap { $0 }
             }
         }
         result.decisions = lastDecisions
@@ -215,9 +247,10 @@ public struct Scheduler: Sendable {
 
     /// Free capacity for one more replica: the state's figure, else the estimator over the cluster's summary,
     /// else no limit (the replicas themselves, as Karmada does without an estimate).
-    func available(_ cluster: Cluster, request: ResourceRequest?, amounts: [String: Int64]?, context: Context) -> Int64 {
-        if let fixed = states[cluster.name]?.availableReplicas { return fixed }
-        if let capacity = context.capacities[cluster.name] {
+    func available(_ cluster: Cluster, at index: Int, request: ResourceRequest?, amounts: [String: Int64]?,
+                   context: Context) -> Int64 {
+        if let fixed = context.fixedAvailable[index] { return fixed }
+        if let capacity = context.capacityAt[index] {
             return CapacityEstimator.maxReplicas(capacity, request: amounts)
         }
         if cluster.status?.resourceSummary != nil {
