@@ -33,29 +33,51 @@ public enum OverrideApplication {
     public static func rules(for template: KubernetesObject, on cluster: Cluster,
                              clusterOverridePolicies: [ClusterOverridePolicy],
                              overridePolicies: [OverridePolicy]) -> [AppliedOverride] {
+        candidates(for: template, clusterOverridePolicies: clusterOverridePolicies, overridePolicies: overridePolicies)
+            .rules(on: cluster)
+    }
+
+    /// The rules of the policies that select a template, in application order, before cluster targeting: computed
+    /// once per template, then filtered per cluster.
+    public struct Candidates: Sendable {
+        var entries: [(target: ClusterAffinity?, rule: AppliedOverride)]
+
+        /// The rules whose `targetCluster` is absent or matches `cluster`.
+        public func rules(on cluster: Cluster) -> [AppliedOverride] {
+            entries.compactMap { entry in
+                if let target = entry.target, !target.matches(cluster) { return nil }
+                return entry.rule
+            }
+        }
+
+        public var isEmpty: Bool { entries.isEmpty }
+    }
+
+    public static func candidates(for template: KubernetesObject, clusterOverridePolicies: [ClusterOverridePolicy],
+                                  overridePolicies: [OverridePolicy]) -> Candidates {
         let clusterScoped = clusterOverridePolicies.map {
             (kind: "ClusterOverridePolicy", name: $0.metadata.name, namespace: String?.none, spec: $0.spec)
         }
-        var result = ordered(clusterScoped, template: template, cluster: cluster)
+        var entries = ordered(clusterScoped, template: template)
         if let namespace = template.namespace {
             let namespaced = overridePolicies.filter { $0.metadata.namespace == namespace }.map {
                 (kind: "OverridePolicy", name: $0.metadata.name, namespace: $0.metadata.namespace, spec: $0.spec)
             }
-            result += ordered(namespaced, template: template, cluster: cluster)
+            entries += ordered(namespaced, template: template)
         }
-        return result
+        return Candidates(entries: entries)
     }
 
     private static func ordered(_ policies: [(kind: String, name: String, namespace: String?, spec: OverrideSpec)],
-                                template: KubernetesObject, cluster: Cluster) -> [AppliedOverride] {
-        let matching = policies.compactMap { policy -> (ImplicitPriority, String, [AppliedOverride])? in
+                                template: KubernetesObject) -> [(target: ClusterAffinity?, rule: AppliedOverride)] {
+        let matching = policies.compactMap { policy -> (ImplicitPriority, String, [(target: ClusterAffinity?, rule: AppliedOverride)])? in
             let selectors = policy.spec.resourceSelectors ?? []
             let priority: ImplicitPriority = selectors.isEmpty ? .matchAll : selectors.priority(for: template)
             guard priority != .misMatch else { return nil }
-            let rules = policy.spec.effectiveRules.enumerated().compactMap { index, rule -> AppliedOverride? in
-                if let target = rule.targetCluster, !target.matches(cluster) { return nil }
-                return AppliedOverride(policyKind: policy.kind, policyName: policy.name,
-                                       policyNamespace: policy.namespace, ruleIndex: index, overriders: rule.overriders)
+            let rules = policy.spec.effectiveRules.enumerated().map { index, rule in
+                (target: rule.targetCluster,
+                 rule: AppliedOverride(policyKind: policy.kind, policyName: policy.name, policyNamespace: policy.namespace,
+                                       ruleIndex: index, overriders: rule.overriders))
             }
             return (priority, policy.name, rules)
         }

@@ -15,15 +15,17 @@ extension Scheduler {
         placement.overrides = [:]
         let clustersByName = context.clustersByName
         var errors: [String] = []
+        let candidates = OverrideApplication.candidates(for: placement.template,
+                                                        clusterOverridePolicies: manifests.clusterOverridePolicies,
+                                                        overridePolicies: manifests.overridePolicies)
+        let base = Self.strippingServerFields(placement.template.content)
         for target in placement.clusters {
             guard let cluster = clustersByName[target.name] else { continue }
-            var object = Self.strippingServerFields(placement.template.content)
+            var object = base
             if placement.hasReplicas && strategy != .duplicated {
                 object["spec"]?["replicas"] = .int(Int64(target.replicas))
             }
-            let rules = OverrideApplication.rules(for: placement.template, on: cluster,
-                                                  clusterOverridePolicies: manifests.clusterOverridePolicies,
-                                                  overridePolicies: manifests.overridePolicies)
+            let rules = candidates.rules(on: cluster)
             do {
                 object = try OverrideApplication.apply(rules, to: object, kind: placement.template.kind, cluster: cluster.name)
             } catch {

@@ -43,12 +43,19 @@ public struct Scheduler: Sendable {
 
     /// Memoised filter results of one plan, one entry per cluster in `Context.clusters` order.
     final class RejectionCache {
-        var entries: [String: [String?]] = [:]
+        var entries: [Key: [String?]] = [:]
+
+        struct Key: Hashable {
+            var policy: PolicyReference
+            var term: String?
+            var apiVersion: String
+            var kind: String
+        }
     }
 
     /// Memoised static weights of one plan, per policy.
     final class WeightCache {
-        var entries: [String: [String: Int64]] = [:]
+        var entries: [PolicyReference: [String: Int64]] = [:]
     }
 
     public func plan(revision: String? = nil) -> Plan {
@@ -115,7 +122,7 @@ public struct Scheduler: Sendable {
         let strategy = ReplicaStrategy(placement.replicaScheduling)
         var staticWeights: [String: Int64]?
         if strategy == .staticWeight {
-            if let cached = context.staticWeights.entries[policy.description] {
+            if let cached = context.staticWeights.entries[policy] {
                 staticWeights = cached
             } else {
                 let rules = placement.replicaScheduling?.weightPreference?.staticWeightList ?? []
@@ -123,14 +130,15 @@ public struct Scheduler: Sendable {
                 for cluster in clusters {
                     weights[cluster.name] = rules.filter { $0.targetCluster.matches(cluster) }.map(\.weight).max() ?? 0
                 }
-                context.staticWeights.entries[policy.description] = weights
+                context.staticWeights.entries[policy] = weights
                 staticWeights = weights
             }
         }
         for term in terms {
             var decisions = [ClusterDecision?](repeating: nil, count: clusters.count)
             var feasible: [ScoredCluster] = []
-            let cacheKey = "\(policy.description)|\(term.name ?? "")|\(template.apiVersion)/\(template.kind)"
+            let cacheKey = RejectionCache.Key(policy: policy, term: term.name, apiVersion: template.apiVersion,
+                                              kind: template.kind)
             let cached = scheduled.isEmpty ? context.rejections.entries[cacheKey] : nil
             var computed: [String?] = []
             for (index, cluster) in clusters.enumerated() {

@@ -57,17 +57,21 @@ public enum Webster {
         }
         guard !parties.isEmpty else { return nil }
         var ordered = parties.values.sorted { $0.name < $1.name }
-        let breakTie = tieBreaker ?? fewerSeatsThenNameAscending
-        if newSeats > 0 {
-            for _ in 0..<newSeats {
-                var best = 0
-                for index in 1..<ordered.count where wins(ordered[index], over: ordered[best], breakTie) {
-                    best = index
-                }
-                ordered[best].seats += 1
-            }
-        }
+        allocate(newSeats: newSeats, to: &ordered, tieBreaker: tieBreaker)
         return ordered
+    }
+
+    /// Gives `newSeats` seats to parties already sorted by name (the dictionary-free core).
+    static func allocate(newSeats: Int32, to ordered: inout [WebsterParty], tieBreaker: WebsterTieBreaker?) {
+        guard newSeats > 0, !ordered.isEmpty else { return }
+        let breakTie = tieBreaker ?? fewerSeatsThenNameAscending
+        for _ in 0..<newSeats {
+            var best = 0
+            for index in 1..<ordered.count where wins(ordered[index], over: ordered[best], breakTie) {
+                best = index
+            }
+            ordered[best].seats += 1
+        }
     }
 
     private static func wins(_ a: WebsterParty, over b: WebsterParty, _ breakTie: WebsterTieBreaker) -> Bool {
@@ -97,12 +101,22 @@ public struct ReplicaDispenser: Sendable {
     /// Does nothing when done or when the weights sum to 0.
     public mutating func allocate(byWeight weights: [(cluster: String, weight: Int64)]) {
         guard !isDone, weights.reduce(0, { $0 + $1.weight }) > 0 else { return }
-        var initial: [String: Int32] = [:]
-        for target in result { initial[target.name, default: 0] += target.replicas }
-        var votes: [String: Int64] = [:]
-        for entry in weights { votes[entry.cluster, default: 0] += entry.weight }
-        let parties = Webster.allocate(newSeats: numReplicas, partyVotes: votes, initialAssignments: initial,
-                                       tieBreaker: Webster.tieBreaker(uid: uid)) ?? []
+        var parties: [WebsterParty]
+        let uniqueNames = Set(weights.map(\.cluster)).count == weights.count
+        if result.isEmpty && uniqueNames {
+            // The common case (a fresh division): no dictionaries, one sort.
+            parties = weights.map { WebsterParty(name: $0.cluster, votes: $0.weight, seats: 0) }
+                .sorted { $0.name < $1.name }
+        } else {
+            var initial: [String: Int32] = [:]
+            for target in result { initial[target.name, default: 0] += target.replicas }
+            var votes: [String: Int64] = [:]
+            for entry in weights { votes[entry.cluster, default: 0] += entry.weight }
+            parties = Set(initial.keys).union(votes.keys).sorted().map {
+                WebsterParty(name: $0, votes: votes[$0] ?? 0, seats: initial[$0] ?? 0)
+            }
+        }
+        Webster.allocate(newSeats: numReplicas, to: &parties, tieBreaker: Webster.tieBreaker(uid: uid))
         result = parties.map { TargetCluster(name: $0.name, replicas: $0.seats) }
         numReplicas = 0
     }
