@@ -17,18 +17,38 @@ public struct PolicyReference: Sendable, Hashable, Codable {
 }
 
 /// Why one cluster was or was not chosen for a template.
-public struct ClusterDecision: Sendable, Hashable, Codable {
+public struct ClusterDecision: Sendable, Hashable {
     public var cluster: String
     public var selected: Bool
     /// The replicas placed there; nil for templates without replicas or clusters not chosen.
     public var replicas: Int32?
-    public var reasons: [String]
+    /// The first reason, kept apart so the common single-reason decision allocates no array (a plan holds one
+    /// decision per template and cluster).
+    private var reason: String
+    private var moreReasons: [String]?
 
     public init(cluster: String, selected: Bool, replicas: Int32? = nil, reasons: [String]) {
         self.cluster = cluster
         self.selected = selected
         self.replicas = replicas
-        self.reasons = reasons
+        self.reason = reasons.first ?? ""
+        self.moreReasons = reasons.count > 1 ? Array(reasons.dropFirst()) : nil
+    }
+
+    public init(cluster: String, selected: Bool, replicas: Int32? = nil, reason: String) {
+        self.cluster = cluster
+        self.selected = selected
+        self.replicas = replicas
+        self.reason = reason
+        self.moreReasons = nil
+    }
+
+    public var reasons: [String] {
+        get { reason.isEmpty && moreReasons == nil ? [] : [reason] + (moreReasons ?? []) }
+        set {
+            reason = newValue.first ?? ""
+            moreReasons = newValue.count > 1 ? Array(newValue.dropFirst()) : nil
+        }
     }
 }
 

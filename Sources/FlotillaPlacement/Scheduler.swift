@@ -146,7 +146,7 @@ public struct Scheduler: Sendable {
                                                                  observed: term.name, scheduled: scheduled)
                 computed.append(reason)
                 if let reason {
-                    decisions[index] = ClusterDecision(cluster: cluster.name, selected: false, reasons: [reason])
+                    decisions[index] = ClusterDecision(cluster: cluster.name, selected: false, reason: reason)
                     continue
                 }
                 let estimate = available(cluster, at: index, request: request, amounts: requestAmounts, context: context)

@@ -101,13 +101,10 @@ public struct ReplicaDispenser: Sendable {
     /// Does nothing when done or when the weights sum to 0.
     public mutating func allocate(byWeight weights: [(cluster: String, weight: Int64)]) {
         guard !isDone, weights.reduce(0, { $0 + $1.weight }) > 0 else { return }
-        var parties: [WebsterParty]
-        let uniqueNames = Set(weights.map(\.cluster)).count == weights.count
-        if result.isEmpty && uniqueNames {
-            // The common case (a fresh division): no dictionaries, one sort.
-            parties = weights.map { WebsterParty(name: $0.cluster, votes: $0.weight, seats: 0) }
-                .sorted { $0.name < $1.name }
-        } else {
+        var parties = weights.map { WebsterParty(name: $0.cluster, votes: $0.weight, seats: 0) }
+            .sorted { $0.name < $1.name }
+        let uniqueNames = zip(parties, parties.dropFirst()).allSatisfy { $0.name != $1.name }
+        if !(result.isEmpty && uniqueNames) {
             var initial: [String: Int32] = [:]
             for target in result { initial[target.name, default: 0] += target.replicas }
             var votes: [String: Int64] = [:]
