@@ -20,9 +20,10 @@ deps:
 build: deps
 	$(SWIFT) build
 
-# The quick start: build, then validate the sample repository.
+# The quick start: build, validate the sample repository, and show where everything in it would run.
 run: build
 	$$($(SWIFT) build --show-bin-path)/flotilla validate sample-repo
+	$$($(SWIFT) build --show-bin-path)/flotilla plan sample-repo
 
 test: deps
 	$(SWIFT) build --build-tests
