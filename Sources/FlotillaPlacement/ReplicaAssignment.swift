@@ -7,11 +7,14 @@ public struct ClusterCandidate: Sendable, Hashable {
     public var allocatableReplicas: Int32
     /// 0 when the primary affinity matched; i + 1 when `overflowAffinities[i]` did.
     public var overflowOrder: Int
+    /// The cluster's position in the scheduler's name-sorted cluster list; -1 when unknown.
+    public var position: Int
 
-    public init(cluster: Cluster, allocatableReplicas: Int32 = Int32.max, overflowOrder: Int = 0) {
+    public init(cluster: Cluster, allocatableReplicas: Int32 = Int32.max, overflowOrder: Int = 0, position: Int = -1) {
         self.cluster = cluster
         self.allocatableReplicas = allocatableReplicas
         self.overflowOrder = overflowOrder
+        self.position = position
     }
 
     public var name: String { cluster.name }
@@ -53,11 +56,11 @@ public enum ReplicaAssignment {
         public var fresh: Bool
         /// The clusterAffinities term in force, when it has overflow tiers.
         public var hasOverflowTiers: Bool
-        /// Static weights already computed per cluster name (the scheduler computes them once per policy).
-        public var staticWeights: [String: Int64]?
+        /// Static weights already computed per cluster position (the scheduler computes them once per policy).
+        public var staticWeights: [Int64]?
 
         public init(replicas: Int32, isWorkload: Bool? = nil, uid: String = "", previous: [TargetCluster] = [],
-                    fresh: Bool = false, hasOverflowTiers: Bool = false, staticWeights: [String: Int64]? = nil) {
+                    fresh: Bool = false, hasOverflowTiers: Bool = false, staticWeights: [Int64]? = nil) {
             self.staticWeights = staticWeights
             self.replicas = replicas
             self.isWorkload = isWorkload ?? (replicas > 0)
@@ -125,7 +128,9 @@ public enum ReplicaAssignment {
     static func staticWeight(_ candidates: [ClusterCandidate], preference: ClusterPreferences?,
                              request: Request) -> [TargetCluster] {
         var weights: [(cluster: String, weight: Int64)] = candidates.map { candidate in
-            if let known = request.staticWeights?[candidate.name] { return (candidate.name, known) }
+            if let known = request.staticWeights, candidate.position >= 0, candidate.position < known.count {
+                return (candidate.name, known[candidate.position])
+            }
             let rules = preference?.staticWeightList ?? []
             let weight = rules.filter { $0.targetCluster.matches(candidate.cluster) }.map(\.weight).max() ?? 0
             return (candidate.name, weight)

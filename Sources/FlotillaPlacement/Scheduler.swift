@@ -55,7 +55,7 @@ public struct Scheduler: Sendable {
 
     /// Memoised static weights of one plan, per policy.
     final class WeightCache {
-        var entries: [PolicyReference: [String: Int64]] = [:]
+        var entries: [PolicyReference: [Int64]] = [:]
     }
 
     public func plan(revision: String? = nil) -> Plan {
@@ -120,15 +120,14 @@ public struct Scheduler: Sendable {
         var firstError: PlacementError?
         var lastDecisions: [ClusterDecision] = []
         let strategy = ReplicaStrategy(placement.replicaScheduling)
-        var staticWeights: [String: Int64]?
+        var staticWeights: [Int64]?
         if strategy == .staticWeight {
             if let cached = context.staticWeights.entries[policy] {
                 staticWeights = cached
             } else {
                 let rules = placement.replicaScheduling?.weightPreference?.staticWeightList ?? []
-                var weights: [String: Int64] = [:]
-                for cluster in clusters {
-                    weights[cluster.name] = rules.filter { $0.targetCluster.matches(cluster) }.map(\.weight).max() ?? 0
+                let weights = clusters.map { cluster in
+                    rules.filter { $0.targetCluster.matches(cluster) }.map(\.weight).max() ?? 0
                 }
                 context.staticWeights.entries[policy] = weights
                 staticWeights = weights
@@ -152,10 +151,12 @@ public struct Scheduler: Sendable {
                 let estimate = available(cluster, at: index, request: request, amounts: requestAmounts, context: context)
                 let already = Self.replicas(on: cluster.name, in: previous)
                 feasible.append(ScoredCluster(
-                    cluster: cluster, score: ClusterFilters.localityScore(scheduledClusters: scheduled, cluster: cluster),
+                    cluster: cluster,
+                    score: scheduled.isEmpty ? 0 : ClusterFilters.localityScore(scheduledClusters: scheduled, cluster: cluster),
                     availableReplicas: estimate + already,
                     overflowOrder: SpreadSelection.overflowOrder(of: cluster, placement: term.placement,
-                                                                 observedAffinityName: term.name)))
+                                                                 observedAffinityName: term.name),
+                    position: index))
             }
             if scheduled.isEmpty && cached == nil { context.rejections.entries[cacheKey] = computed }
             do throws(PlacementError) {
@@ -163,18 +164,19 @@ public struct Scheduler: Sendable {
                 let ordered = SpreadSelection.sorted(feasible)
                 let selected = try SpreadSelection.selectBestClusters(term.placement, clusters: ordered,
                                                                       needReplicas: Int64(replicas ?? 0))
-                let selectedNames = Set(selected.map(\.name))
-                for cluster in ordered where !selectedNames.contains(cluster.name) {
-                    decisions[context.indexByName[cluster.name]!] = ClusterDecision(
-                        cluster: cluster.name, selected: false,
-                        reasons: ["not selected by the spread constraints (score \(cluster.score), "
-                                  + "available replicas \(cluster.availableReplicas))"])
+                if selected.count < ordered.count {
+                    var chosen = [Bool](repeating: false, count: clusters.count)
+                    for cluster in selected { chosen[cluster.position] = true }
+                    for cluster in ordered where !chosen[cluster.position] {
+                        decisions[cluster.position] = ClusterDecision(
+                            cluster: cluster.name, selected: false, reason: "not selected by the spread constraints")
+                    }
                 }
                 let candidates = selected.map { scored in
                     ClusterCandidate(cluster: scored.cluster,
                                      allocatableReplicas: Int32(clamping: scored.availableReplicas
                                                                 - Self.replicas(on: scored.name, in: previous)),
-                                     overflowOrder: scored.overflowOrder)
+                                     overflowOrder: scored.overflowOrder, position: scored.position)
                 }
                 let overflow = !(term.placement.clusterAffinities?.first?.overflowAffinities ?? []).isEmpty
                 let targets = try ReplicaAssignment.assign(
@@ -185,12 +187,13 @@ public struct Scheduler: Sendable {
                 let assigned = Dictionary(targets.map { ($0.name, $0.replicas) }, uniquingKeysWith: +)
                 for cluster in selected {
                     if let count = assigned[cluster.name] {
-                        var reasons = [matchReason(term.placement, term: term.name)]
-                        if scheduled.contains(cluster.name) { reasons.append("already placed here (placement is sticky)") }
-                        decisions[context.indexByName[cluster.name]!] = ClusterDecision(cluster: cluster.name, selected: true,
-                                                                  replicas: replicas == nil ? nil : count, reasons: reasons)
+                        let reason = matchReason(term.placement, term: term.name)
+                        let sticky = !scheduled.isEmpty && scheduled.contains(cluster.name)
+                        decisions[cluster.position] = ClusterDecision(
+                            cluster: cluster.name, selected: true, replicas: replicas == nil ? nil : count,
+                            reasons: sticky ? [reason, "already placed here (placement is sticky)"] : [reason])
                     } else {
-                        decisions[context.indexByName[cluster.name]!] = ClusterDecision(
+                        decisions[cluster.position] = ClusterDecision(
                             cluster: cluster.name, selected: false,
                             reasons: ["no replicas assigned by \(ReplicaStrategy(placement.replicaScheduling).rawValue) "
                                       + "division (available replicas \(cluster.availableReplicas))"])

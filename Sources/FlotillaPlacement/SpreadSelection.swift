@@ -9,12 +9,17 @@ public struct ScoredCluster: Sendable, Hashable {
     public var availableReplicas: Int64
     /// 0 for the primary affinity, i + 1 for `overflowAffinities[i]`.
     public var overflowOrder: Int
+    /// The cluster's position in a name-sorted list (the scheduler's), so ties break without comparing strings;
+    /// -1 when unknown.
+    public var position: Int
 
-    public init(cluster: Cluster, score: Int64 = 0, availableReplicas: Int64 = 0, overflowOrder: Int = 0) {
+    public init(cluster: Cluster, score: Int64 = 0, availableReplicas: Int64 = 0, overflowOrder: Int = 0,
+                position: Int = -1) {
         self.cluster = cluster
         self.score = score
         self.availableReplicas = availableReplicas
         self.overflowOrder = overflowOrder
+        self.position = position
     }
 
     public var name: String { cluster.name }
@@ -44,6 +49,7 @@ public enum SpreadSelection {
             if byAvailableReplicas && a.availableReplicas != b.availableReplicas {
                 return a.availableReplicas > b.availableReplicas
             }
+            if a.position >= 0 && b.position >= 0 { return a.position < b.position }
             return a.name < b.name
         }
     }
