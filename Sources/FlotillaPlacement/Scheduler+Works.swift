@@ -19,6 +19,8 @@ extension Scheduler {
                                                         clusterOverridePolicies: manifests.clusterOverridePolicies,
                                                         overridePolicies: manifests.overridePolicies)
         let base = Self.strippingServerFields(placement.template.content)
+        let policyName = placement.policy.map { JSONValue.string($0.description) }
+        let sourceName = JSONValue.string(source)
         for target in placement.clusters {
             guard let cluster = clustersByName[target.name] else { continue }
             var object = base
@@ -37,8 +39,8 @@ extension Scheduler {
             labels[Self.managedByLabel] = .string("flotilla")
             metadata["labels"] = .object(labels)
             var annotations = metadata["annotations"]?.objectValue ?? [:]
-            if !source.isEmpty { annotations[Self.sourceAnnotation] = .string(source) }
-            if let policy = placement.policy { annotations[Self.policyAnnotation] = .string(policy.description) }
+            if !source.isEmpty { annotations[Self.sourceAnnotation] = sourceName }
+            if let policyName { annotations[Self.policyAnnotation] = policyName }
             metadata["annotations"] = .object(annotations)
             object["metadata"] = metadata
             placement.works[cluster.name] = object

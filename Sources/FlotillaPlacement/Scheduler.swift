@@ -90,7 +90,7 @@ public struct Scheduler: Sendable {
             }
         }
         attachDependencies(to: &placements, unplaced: &unplaced, context: context)
-        return Plan(revision: revision, placements: placements.values.sorted { $0.identity < $1.identity },
+        return Plan(revision: revision, placements: placements.keys.sorted().map { placements[$0]! },
                     unplaced: unplaced.sorted())
     }
 
@@ -199,7 +199,8 @@ public struct Scheduler: Sendable {
                                       + "division (available replicas \(cluster.availableReplicas))"])
                     }
                 }
-                result.clusters = targets.sorted { $0.name < $1.name }
+                let inOrder = zip(targets, targets.dropFirst()).allSatisfy { $0.name < $1.name }
+                result.clusters = inOrder ? targets : targets.sorted { $0.name < $1.name }
                 result.decisions = decisions.compactMap { $0 }
                 renderWorks(&result, strategy: strategy, context: context)
                 return result
@@ -276,11 +277,14 @@ public struct Scheduler: Sendable {
     func attachDependencies(to placements: inout [ResourceIdentity: TemplatePlacement], unplaced: inout [ResourceIdentity],
                             context: Context) {
         let templates = Dictionary(manifests.templates.map { ($0.identity, $0) }, uniquingKeysWith: { first, _ in first })
-        let workloads = placements.values.filter { placement in
-            guard let policy = placement.policy else { return false }
-            return policySpec(policy)?.propagatesDependencies ?? false
-        }.sorted { $0.identity < $1.identity }
-        for workload in workloads where workload.error == nil {
+        var propagates: [PolicyReference: Bool] = [:]
+        let workloads = placements.keys.sorted().compactMap { identity -> TemplatePlacement? in
+            guard let placement = placements[identity], let policy = placement.policy, placement.error == nil,
+                  WorkloadInterpreter.podSpec(of: placement.template) != nil else { return nil }
+            if propagates[policy] == nil { propagates[policy] = policySpec(policy)?.propagatesDependencies ?? false }
+            return propagates[policy]! ? placement : nil
+        }
+        for workload in workloads {
             for dependency in WorkloadInterpreter.dependencies(of: workload.template) {
                 guard let template = templates[dependency] else { continue }
                 var placement = placements[dependency] ?? TemplatePlacement(
