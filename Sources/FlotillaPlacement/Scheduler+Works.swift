@@ -13,6 +13,7 @@ extension Scheduler {
     func renderWorks(_ placement: inout TemplatePlacement, strategy: ReplicaStrategy, context: Context) {
         placement.works = [:]
         placement.overrides = [:]
+        guard rendersWorks else { return }
         let clustersByName = context.clustersByName
         var errors: [String] = []
         let candidates = OverrideApplication.candidates(for: placement.template,

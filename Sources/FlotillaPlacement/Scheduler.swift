@@ -10,13 +10,17 @@ public struct Scheduler: Sendable {
     public var previous: [ResourceIdentity: [TargetCluster]]
     /// `<path>@<revision>` written into every work's `flotilla.dev/source` annotation.
     public var source: String
+    /// Whether to render the work of each cluster (template + replicas + overrides + ownership). Without it the plan
+    /// holds placements only: clusters, replicas and reasons.
+    public var rendersWorks: Bool
 
     public init(manifests: Manifests, states: [String: ClusterState] = [:],
-                previous: [ResourceIdentity: [TargetCluster]] = [:], source: String = "") {
+                previous: [ResourceIdentity: [TargetCluster]] = [:], source: String = "", rendersWorks: Bool = true) {
         self.manifests = manifests
         self.states = states
         self.previous = previous
         self.source = source
+        self.rendersWorks = rendersWorks
     }
 
     /// Namespaces Flotilla never propagates on its own.
