@@ -163,9 +163,9 @@ public enum ReplicaAssignment {
                               aggregated: aggregated, uid: request.uid)
         }
         if assigned < target {
-            let available = sortedDescending(candidates.map {
-                TargetCluster(name: $0.name, replicas: $0.allocatableReplicas)
-            })
+            // Only Aggregated's prefix depends on the order; Webster's division does not.
+            let unsorted = candidates.map { TargetCluster(name: $0.name, replicas: $0.allocatableReplicas) }
+            let available = aggregated ? sortedDescending(unsorted) : unsorted
             let added = try divide(available, target: Int32(target - assigned), scheduled: scheduled,
                                    aggregated: aggregated, uid: request.uid)
             return mergeTargetClusters(scheduled, added)

@@ -189,6 +189,7 @@ public struct Scheduler: Sendable {
                                                        uid: template.uid ?? "", previous: previous,
                                                        hasOverflowTiers: overflow, staticWeights: staticWeights))
                 let assigned = Dictionary(targets.map { ($0.name, $0.replicas) }, uniquingKeysWith: +)
+                let noReplicasReason = "no replicas assigned by \(strategy.rawValue) division"
                 for cluster in selected {
                     if let count = assigned[cluster.name] {
                         let reason = matchReason(term.placement, term: term.name)
@@ -197,10 +198,8 @@ public struct Scheduler: Sendable {
                             cluster: cluster.name, selected: true, replicas: replicas == nil ? nil : count,
                             reasons: sticky ? [reason, "already placed here (placement is sticky)"] : [reason])
                     } else {
-                        decisions[cluster.position] = ClusterDecision(
-                            cluster: cluster.name, selected: false,
-                            reasons: ["no replicas assigned by \(ReplicaStrategy(placement.replicaScheduling).rawValue) "
-                                      + "division (available replicas \(cluster.availableReplicas))"])
+                        decisions[cluster.position] = ClusterDecision(cluster: cluster.name, selected: false,
+                                                                      reason: noReplicasReason)
                     }
                 }
                 let inOrder = zip(targets, targets.dropFirst()).allSatisfy { $0.name < $1.name }
