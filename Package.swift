@@ -38,6 +38,10 @@ let package = Package(
             dependencies: ["FlotillaModel", "FlotillaPlacement"]
         ),
         .target(
+            name: "FlotillaKube",
+            dependencies: ["FlotillaModel", "CCurl", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
             name: "FlotillaGit",
             dependencies: ["CGit2", .product(name: "Logging", package: "swift-log")]
         ),
@@ -55,6 +59,7 @@ let package = Package(
         .testTarget(name: "FlotillaModelTests", dependencies: ["FlotillaModel"]),
         .target(name: "FlotillaTestSupport", path: "Tests/FlotillaTestSupport"),
         .testTarget(name: "FlotillaDiffTests", dependencies: ["FlotillaDiff"]),
+        .testTarget(name: "FlotillaKubeTests", dependencies: ["FlotillaKube"]),
         .testTarget(name: "FlotillaGitTests", dependencies: ["FlotillaGit", "FlotillaTestSupport"]),
         .testTarget(name: "FlotillaPlacementTests", dependencies: ["FlotillaPlacement"],
                     resources: [.copy("Fixtures")]),

@@ -1,0 +1,116 @@
+import FlotillaModel
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What an exec credential plugin returned.
+public struct ExecCredential: Sendable, Equatable {
+    public var token: String?
+    public var clientCertificatePEM: Data?
+    public var clientKeyPEM: Data?
+    /// When the credential stops being valid; nil: until the process ends.
+    public var expiration: Date?
+}
+
+/// Runs exec credential plugins (`client.authentication.k8s.io` v1 and v1beta1) and caches what they return until
+/// `expirationTimestamp`, as client-go does. The credential is never logged.
+public final class ExecCredentialProvider: Sendable {
+    public static let supportedVersions: Set<String> = [
+        "client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1",
+    ]
+
+    private let cache = Mutex<[String: ExecCredential]>([:])
+    /// How often each plugin ran (for tests and metrics).
+    private let runs = Mutex<Int>(0)
+
+    public init() {}
+
+    /// The number of plugin runs so far.
+    public var runCount: Int { runs.withLock { $0 } }
+
+    /// A valid credential for the plugin: the cached one, or a fresh one when there is none or it has expired.
+    public func credential(for config: Kubeconfig.ExecConfig, context: String,
+                           now: Date = Date()) throws(KubeconfigError) -> ExecCredential {
+        let key = ([config.apiVersion, config.command] + config.args + config.env.map { "\($0.name)=\($0.value)" })
+            .joined(separator: "\u{0}")
+        if let cached = cache.withLock({ $0[key] }), cached.expiration.map({ $0 > now }) ?? true {
+            return cached
+        }
+        let credential = try run(config, context: context)
+        cache.withLock { $0[key] = credential }
+        return credential
+    }
+
+    private func run(_ config: Kubeconfig.ExecConfig, context: String) throws(KubeconfigError) -> ExecCredential {
+        runs.withLock { $0 += 1 }
+        func failure(_ reason: String) -> KubeconfigError {
+            .execPluginFailed(context: context, command: config.command, reason: reason)
+        }
+        var environment = ProcessInfo.processInfo.environment
+        for variable in config.env { environment[variable.name] = variable.value }
+        environment["KUBERNETES_EXEC_INFO"] = "{\"apiVersion\":\"\(config.apiVersion)\",\"kind\":\"ExecCredential\","
+            + "\"spec\":{\"interactive\":false}}"
+        let process = Process()
+        if config.command.contains("/") {
+            process.executableURL = URL(fileURLWithPath: config.command)
+            process.arguments = config.args
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [config.command] + config.args
+        }
+        process.environment = environment
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw failure("cannot start: \(error.localizedDescription)")
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let status = Self.waitForExit(process)
+        guard status == 0 else {
+            throw failure("exit status \(status): \(errorText.trimmingCharacters(in: .whitespacesAndNewlines).prefix(300))")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) else {
+            throw failure("its output is not an ExecCredential JSON object")
+        }
+        let value = JSONValue(foundation: object)
+        guard value["kind"]?.stringValue == "ExecCredential",
+              let version = value["apiVersion"]?.stringValue, Self.supportedVersions.contains(version) else {
+            throw failure("its output is not a client.authentication.k8s.io v1 or v1beta1 ExecCredential")
+        }
+        let status0 = value["status"]
+        var credential = ExecCredential(token: status0?["token"]?.stringValue,
+                                        clientCertificatePEM: status0?["clientCertificateData"]?.stringValue.map { Data($0.utf8) },
+                                        clientKeyPEM: status0?["clientKeyData"]?.stringValue.map { Data($0.utf8) })
+        if let stamp = status0?["expirationTimestamp"]?.stringValue {
+            guard let date = ISO8601DateFormatter().date(from: stamp) else {
+                throw failure("expirationTimestamp \"\(stamp)\" is not RFC 3339")
+            }
+            credential.expiration = date
+        }
+        guard credential.token != nil || (credential.clientCertificatePEM != nil && credential.clientKeyPEM != nil) else {
+            throw failure("the ExecCredential holds neither a token nor a client certificate and key")
+        }
+        return credential
+    }
+
+    /// Reaps the child with waitpid (Foundation's `waitUntilExit` can miss exits when other children run).
+    static func waitForExit(_ process: Process) -> Int32 {
+        var status: Int32 = 0
+        while true {
+            let result = waitpid(process.processIdentifier, &status, 0)
+            if result == process.processIdentifier { break }
+            if result == -1 && errno == EINTR { continue }
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+}
