@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 DEBIAN_PACKAGES := libgit2-dev libcurl4-openssl-dev pkg-config git lighttpd lighttpd-mod-openssl openssl \
-                   openssh-server openssh-client
+                   openssh-server openssh-client python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build run test clean

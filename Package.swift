@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "FlotillaModelTests", dependencies: ["FlotillaModel"]),
         .target(name: "FlotillaTestSupport", path: "Tests/FlotillaTestSupport"),
         .testTarget(name: "FlotillaDiffTests", dependencies: ["FlotillaDiff"]),
-        .testTarget(name: "FlotillaKubeTests", dependencies: ["FlotillaKube"]),
+        .testTarget(name: "FlotillaKubeTests", dependencies: ["FlotillaKube", "FlotillaTestSupport"]),
         .testTarget(name: "FlotillaGitTests", dependencies: ["FlotillaGit", "FlotillaTestSupport"]),
         .testTarget(name: "FlotillaPlacementTests", dependencies: ["FlotillaPlacement"],
                     resources: [.copy("Fixtures")]),

@@ -50,4 +50,13 @@ static inline CURLcode flotilla_curl_getinfo_string(CURL *handle, CURLINFO info,
     return curl_easy_getinfo(handle, info, value);
 }
 
+/// Passes a copy of a memory buffer (a PEM certificate, key or CA bundle) as a blob option.
+static inline CURLcode flotilla_curl_setopt_blob(CURL *handle, CURLoption option, const void *data, size_t length) {
+    struct curl_blob blob;
+    blob.data = (void *)data;
+    blob.len = length;
+    blob.flags = CURL_BLOB_COPY;
+    return curl_easy_setopt(handle, option, &blob);
+}
+
 #endif

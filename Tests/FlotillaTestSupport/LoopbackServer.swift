@@ -1,0 +1,85 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A server that did not come up.
+public struct ServerStartFailed: Error, CustomStringConvertible {
+    public var description: String
+
+    public init(description: String) { self.description = description }
+}
+
+/// A TCP socket bound to a port of 127.0.0.1 the kernel picks, and that port.
+public func bindLoopbackSocket() -> (fd: Int32, port: Int) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    }
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
+}
+
+/// A free TCP port on 127.0.0.1, chosen at run time.
+public func freePort() -> Int {
+    let (fd, port) = bindLoopbackSocket()
+    close(fd)
+    return port
+}
+
+/// Whether something accepts connections on 127.0.0.1:port.
+public func isListening(_ port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+        }
+    }
+}
+
+/// A server process started for a test and always stopped when it ends.
+public final class ServerProcess {
+    public let process = Process()
+    public let port: Int
+
+    public init(_ arguments: [String], port: Int, environment: [String: String] = [:]) throws {
+        self.port = port
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        var merged = ProcessInfo.processInfo.environment
+        for (key, value) in environment { merged[key] = value }
+        process.environment = merged
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(10)
+        while !isListening(port) {
+            guard Date() < deadline, process.isRunning else {
+                process.terminate()
+                throw ServerStartFailed(description: "\(arguments.first ?? "server") did not start on port \(port)")
+            }
+            usleep(50_000)
+        }
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            var status: Int32 = 0
+            waitpid(process.processIdentifier, &status, 0)
+        }
+    }
+}
+
