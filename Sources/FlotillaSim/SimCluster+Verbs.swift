@@ -1,0 +1,281 @@
+import FlotillaModel
+import Foundation
+
+extension SimCluster {
+    func key(_ resource: SimResource, _ namespace: String?, _ name: String) -> Key {
+        Key(resource: "\(resource.group)/\(resource.resource)", namespace: resource.namespaced ? (namespace ?? "") : "", name: name)
+    }
+
+    func get(_ resource: SimResource, namespace: String?, name: String) -> SimResponse {
+        guard let object = state.withLock({ $0.objects[key(resource, namespace, name)] }) else {
+            return status(404, reason: "NotFound", message: "\(resource.groupResource) \"\(name)\" not found",
+                          details: details(resource, name))
+        }
+        return json(200, object)
+    }
+
+    func list(_ resource: SimResource, namespace: String?, query: [String: String]) -> SimResponse {
+        let prefix = "\(resource.group)/\(resource.resource)"
+        let selector = query["labelSelector"].map(SimLabelSelector.init)
+        let (all, revision) = state.withLock { state in
+            (state.objects.filter { $0.key.resource == prefix && (namespace == nil || $0.key.namespace == namespace) }
+                .sorted { $0.key < $1.key }.map(\.value), state.revision)
+        }
+        let matching = all.filter { object in
+            selector?.matches(KubernetesObject(content: object, location: SourceLocation(file: "", line: 0)).labels) ?? true
+        }
+        let offset = query["continue"].flatMap { Int($0) } ?? 0
+        let limit = query["limit"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil } ?? Int.max
+        let page = Array(matching.dropFirst(offset).prefix(limit))
+        var metadata: [String: JSONValue] = ["resourceVersion": .string(String(revision))]
+        if offset + page.count < matching.count {
+            metadata["continue"] = .string(String(offset + page.count))
+            metadata["remainingItemCount"] = .int(Int64(matching.count - offset - page.count))
+        }
+        return json(200, .object(["kind": .string("\(resource.kind)List"), "apiVersion": .string(resource.groupVersion),
+                                  "metadata": .object(metadata), "items": .array(page)]))
+    }
+
+    func decodeBody(_ request: SimRequest) -> JSONValue? {
+        guard let text = String(data: request.body, encoding: .utf8) else { return nil }
+        return (try? YAMLDocumentReader.read(text, file: "request").first?.value) ?? nil
+    }
+
+    func create(_ resource: SimResource, namespace: String?, request: SimRequest) -> SimResponse {
+        guard var object = decodeBody(request), case .object = object else {
+            return status(400, reason: "BadRequest", message: "the request body is not a \(resource.kind) object")
+        }
+        guard let name = object.value(at: ["metadata", "name"])?.stringValue, !name.isEmpty else {
+            return invalid(resource, "", "metadata.name: Required value: name or generateName is required")
+        }
+        if let problem = namespaceProblem(resource, namespace) { return problem }
+        return state.withLock { state -> SimResponse in
+            let key = key(resource, namespace, name)
+            if state.objects[key] != nil {
+                return status(409, reason: "AlreadyExists", message: "\(resource.groupResource) \"\(name)\" already exists",
+                              details: details(resource, name))
+            }
+            object = stamp(object, resource: resource, namespace: namespace, previous: nil, state: &state)
+            state.objects[key] = object
+            if resource.kind == "CustomResourceDefinition" { serveCustomResource(object, state: &state) }
+            return json(201, object)
+        }
+    }
+
+    func update(_ resource: SimResource, namespace: String?, name: String, request: SimRequest) -> SimResponse {
+        guard let object = decodeBody(request), case .object = object else {
+            return status(400, reason: "BadRequest", message: "the request body is not a \(resource.kind) object")
+        }
+        return state.withLock { state -> SimResponse in
+            let key = key(resource, namespace, name)
+            guard let previous = state.objects[key] else {
+                return status(404, reason: "NotFound", message: "\(resource.groupResource) \"\(name)\" not found",
+                              details: details(resource, name))
+            }
+            let sent = object.value(at: ["metadata", "resourceVersion"])?.stringValue ?? ""
+            let stored = previous.value(at: ["metadata", "resourceVersion"])?.stringValue ?? ""
+            if !sent.isEmpty && sent != stored {
+                return status(409, reason: "Conflict",
+                              message: "Operation cannot be fulfilled on \(resource.groupResource) \"\(name)\": the object has been "
+                                + "modified; please apply your changes to the latest version and try again",
+                              details: details(resource, name))
+            }
+            let updated = stamp(object, resource: resource, namespace: namespace, previous: previous, state: &state)
+            state.objects[key] = updated
+            return json(200, updated)
+        }
+    }
+
+    func patch(_ resource: SimResource, namespace: String?, name: String, request: SimRequest) -> SimResponse {
+        guard let patch = decodeBody(request) else {
+            return status(400, reason: "BadRequest", message: "the patch is not JSON or YAML")
+        }
+        let contentType = request.contentType.split(separator: ";").first.map(String.init) ?? ""
+        let isApply = contentType == "application/apply-patch+yaml"
+        if isApply && (request.query["fieldManager"] ?? "").isEmpty {
+            return invalid(resource, name, "fieldManager: Required value: is required for apply patch")
+        }
+        if !isApply && request.query["force"] != nil {
+            return invalid(resource, name, "force: Forbidden: may not be specified for non-apply patch")
+        }
+        guard isApply || contentType == "application/merge-patch+json" || contentType == "application/strategic-merge-patch+json" else {
+            return status(415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - "
+                          + "accepted media types include: application/merge-patch+json, "
+                          + "application/strategic-merge-patch+json, application/apply-patch+yaml")
+        }
+        if let problem = namespaceProblem(resource, namespace) { return problem }
+        return state.withLock { state -> SimResponse in
+            let key = key(resource, namespace, name)
+            guard let previous = state.objects[key] else {
+                guard isApply else {
+                    return status(404, reason: "NotFound", message: "\(resource.groupResource) \"\(name)\" not found",
+                                  details: details(resource, name))
+                }
+                let created = stamp(patch, resource: resource, namespace: namespace, previous: nil, state: &state)
+                state.objects[key] = created
+                if resource.kind == "CustomResourceDefinition" { serveCustomResource(created, state: &state) }
+                return json(201, created)
+            }
+            let merged = SimMerge.merge(previous, patch, nullDeletes: !isApply)
+            let updated = stamp(merged, resource: resource, namespace: namespace, previous: previous, state: &state)
+            state.objects[key] = updated
+            return json(200, updated)
+        }
+    }
+
+    func delete(_ resource: SimResource, namespace: String?, name: String) -> SimResponse {
+        state.withLock { state -> SimResponse in
+            let key = key(resource, namespace, name)
+            guard let object = state.objects.removeValue(forKey: key) else {
+                return status(404, reason: "NotFound", message: "\(resource.groupResource) \"\(name)\" not found",
+                              details: details(resource, name))
+            }
+            state.revision += 1
+            if resource.kind == "Namespace" {
+                // Deleting a namespace removes its content.
+                for contained in state.objects.keys where contained.namespace == name { state.objects[contained] = nil }
+            }
+            return json(200, object)
+        }
+    }
+
+    /// Namespaced writes need an existing namespace, as on a real server.
+    func namespaceProblem(_ resource: SimResource, _ namespace: String?) -> SimResponse? {
+        guard resource.namespaced, let namespace else { return nil }
+        let exists = state.withLock { $0.objects[Key(resource: "/namespaces", namespace: "", name: namespace)] != nil }
+        return exists ? nil : status(404, reason: "NotFound", message: "namespaces \"\(namespace)\" not found",
+                                     details: .object(["name": .string(namespace), "kind": .string("namespaces")]))
+    }
+
+    func invalid(_ resource: SimResource, _ name: String, _ error: String) -> SimResponse {
+        let groupKind = resource.group.isEmpty ? resource.kind : "\(resource.kind).\(resource.group)"
+        return status(422, reason: "Invalid", message: "\(groupKind) \"\(name)\" is invalid: \(error)",
+                      details: details(resource, name))
+    }
+
+    /// Server-set metadata: namespace, uid, creationTimestamp, resourceVersion, generation (bumped when the spec
+    /// changes); a Service gets a clusterIP and a Namespace its phase.
+    func stamp(_ object: JSONValue, resource: SimResource, namespace: String?, previous: JSONValue?,
+               state: inout State) -> JSONValue {
+        var result = object
+        result["apiVersion"] = .string(resource.groupVersion)
+        result["kind"] = .string(resource.kind)
+        var metadata = result["metadata"] ?? .object([:])
+        if resource.namespaced { metadata["namespace"] = .string(namespace ?? "default") } else { metadata["namespace"] = nil }
+        state.revision += 1
+        metadata["resourceVersion"] = .string(String(state.revision))
+        if let previous {
+            metadata["uid"] = previous.value(at: ["metadata", "uid"])
+            metadata["creationTimestamp"] = previous.value(at: ["metadata", "creationTimestamp"])
+            let generation = previous.value(at: ["metadata", "generation"])?.intValue ?? 1
+            metadata["generation"] = .int(previous["spec"] == result["spec"] ? generation : generation + 1)
+        } else {
+            state.uids += 1
+            metadata["uid"] = .string(String(format: "00000000-0000-4000-8000-%012x", state.uids))
+            metadata["creationTimestamp"] = .string(ISO8601DateFormatter().string(from: Date()))
+            metadata["generation"] = .int(1)
+        }
+        result["metadata"] = metadata
+        if resource.kind == "Service", result.value(at: ["spec", "clusterIP"]) == nil {
+            state.serviceIPs += 1
+            var spec = result["spec"] ?? .object([:])
+            spec["clusterIP"] = .string("10.96.\(state.serviceIPs / 250).\(state.serviceIPs % 250 + 2)")
+            result["spec"] = spec
+        }
+        if resource.kind == "Namespace" {
+            result["status"] = .object(["phase": .string("Active")])
+        }
+        return result
+    }
+
+    /// A CRD makes its kind served.
+    func serveCustomResource(_ crd: JSONValue, state: inout State) {
+        guard let spec = crd["spec"], let group = spec["group"]?.stringValue,
+              let plural = spec.value(at: ["names", "plural"])?.stringValue,
+              let kind = spec.value(at: ["names", "kind"])?.stringValue else { return }
+        let namespaced = spec["scope"]?.stringValue != "Cluster"
+        for version in spec["versions"]?.arrayValue ?? [] {
+            guard let name = version["name"]?.stringValue, version["served"]?.boolValue ?? true else { continue }
+            state.resources.append(SimResource(group: group, version: name, resource: plural,
+                                               singular: spec.value(at: ["names", "singular"])?.stringValue ?? kind.lowercased(),
+                                               kind: kind, namespaced: namespaced,
+                                               shortNames: (spec.value(at: ["names", "shortNames"])?.arrayValue ?? []).compactMap(\.stringValue)))
+        }
+    }
+}
+
+/// JSON merge (RFC 7386 for merge patches: null deletes; for applies, objects merge and everything else replaces).
+enum SimMerge {
+    static func merge(_ target: JSONValue, _ patch: JSONValue, nullDeletes: Bool) -> JSONValue {
+        guard case .object(let patchMembers) = patch else { return patch }
+        var result = target.objectValue ?? [:]
+        for (key, value) in patchMembers {
+            if value.isNull && nullDeletes {
+                result[key] = nil
+            } else if let existing = result[key], case .object = value {
+                result[key] = merge(existing, value, nullDeletes: nullDeletes)
+            } else {
+                result[key] = value
+            }
+        }
+        return .object(result)
+    }
+}
+
+/// Kubernetes label selector strings: `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`.
+struct SimLabelSelector {
+    enum Requirement {
+        case equals(String, String), notEquals(String, String), isIn(String, Set<String>), notIn(String, Set<String>)
+        case exists(String), notExists(String)
+    }
+
+    var requirements: [Requirement] = []
+
+    init(_ text: String) {
+        var parts: [String] = []
+        var depth = 0
+        var current = ""
+        for character in text {
+            if character == "(" { depth += 1 } else if character == ")" { depth -= 1 }
+            if character == "," && depth == 0 {
+                parts.append(current)
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        parts.append(current)
+        for part in parts.map({ $0.trimmingCharacters(in: .whitespaces) }) where !part.isEmpty {
+            func set(_ text: Substring) -> Set<String> {
+                Set(text.trimmingCharacters(in: CharacterSet(charactersIn: "() ")).split(separator: ",")
+                    .map { $0.trimmingCharacters(in: .whitespaces) })
+            }
+            if let range = part.range(of: " notin ") {
+                requirements.append(.notIn(String(part[..<range.lowerBound]), set(part[range.upperBound...])))
+            } else if let range = part.range(of: " in ") {
+                requirements.append(.isIn(String(part[..<range.lowerBound]), set(part[range.upperBound...])))
+            } else if let range = part.range(of: "!=") {
+                requirements.append(.notEquals(String(part[..<range.lowerBound]), String(part[range.upperBound...])))
+            } else if let range = part.range(of: "==") ?? part.range(of: "=") {
+                requirements.append(.equals(String(part[..<range.lowerBound]), String(part[range.upperBound...])))
+            } else if part.hasPrefix("!") {
+                requirements.append(.notExists(String(part.dropFirst())))
+            } else {
+                requirements.append(.exists(part))
+            }
+        }
+    }
+
+    func matches(_ labels: [String: String]) -> Bool {
+        requirements.allSatisfy { requirement in
+            switch requirement {
+            case .equals(let key, let value): return labels[key] == value
+            case .notEquals(let key, let value): return labels[key] != value
+            case .isIn(let key, let values): return labels[key].map(values.contains) ?? false
+            case .notIn(let key, let values): return labels[key].map { !values.contains($0) } ?? true
+            case .exists(let key): return labels[key] != nil
+            case .notExists(let key): return labels[key] == nil
+            }
+        }
+    }
+}

@@ -1,0 +1,173 @@
+import FlotillaModel
+import Foundation
+import Synchronization
+
+/// A request as the simulated API server sees it.
+public struct SimRequest: Sendable {
+    public var method: String
+    public var path: String
+    /// Decoded query parameters.
+    public var query: [String: String]
+    public var contentType: String
+    public var body: Data
+
+    public init(method: String, path: String, query: [String: String] = [:], contentType: String = "", body: Data = Data()) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.contentType = contentType
+        self.body = body
+    }
+}
+
+/// A response of the simulated API server.
+public struct SimResponse: Sendable {
+    public var status: Int
+    public var contentType: String
+    public var body: Data
+}
+
+/// One simulated member cluster: a Kubernetes API (discovery, generic storage for every built-in kind and every
+/// CRD, resourceVersions, optimistic concurrency, Status errors shaped like the real server's). Pure request in,
+/// response out; `SimServer` puts it on HTTP.
+public final class SimCluster: Sendable {
+    struct Key: Hashable, Comparable {
+        var resource: String  // group/resource
+        var namespace: String
+        var name: String
+
+        static func < (lhs: Key, rhs: Key) -> Bool {
+            (lhs.resource, lhs.namespace, lhs.name) < (rhs.resource, rhs.namespace, rhs.name)
+        }
+    }
+
+    struct State {
+        var objects: [Key: JSONValue] = [:]
+        var revision = 1
+        var uids = 0
+        var resources: [SimResource] = SimResource.builtIn
+        var serviceIPs = 0
+    }
+
+    public let name: String
+    public let kubernetesVersion = (major: "1", minor: "31", git: "v1.31.0")
+    let state = Mutex(State())
+
+    public init(name: String) {
+        self.name = name
+        for namespace in ["default", "kube-system", "kube-public"] {
+            _ = handle(SimRequest(method: "POST", path: "/api/v1/namespaces", contentType: "application/json",
+                                  body: Data("{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"\(namespace)\"}}".utf8)))
+        }
+    }
+
+    /// Answers one request.
+    public func handle(_ request: SimRequest) -> SimResponse {
+        let segments = request.path.split(separator: "/").map(String.init)
+        switch segments {
+        case ["version"]:
+            return json(200, .object(["major": .string(kubernetesVersion.major), "minor": .string(kubernetesVersion.minor),
+                                      "gitVersion": .string(kubernetesVersion.git), "gitCommit": .string("flotilla-sim"),
+                                      "gitTreeState": .string("clean"), "buildDate": .string("2026-01-01T00:00:00Z"),
+                                      "goVersion": .string("go1.23"), "compiler": .string("gc"),
+                                      "platform": .string("linux/amd64")]))
+        case ["healthz"], ["readyz"], ["livez"]:
+            return SimResponse(status: 200, contentType: "text/plain", body: Data("ok".utf8))
+        case ["api"]:
+            return json(200, .object(["kind": .string("APIVersions"), "versions": .array([.string("v1")]),
+                                      "serverAddressByClientCIDRs": .array([.object([
+                                          "clientCIDR": .string("0.0.0.0/0"), "serverAddress": .string("127.0.0.1")])])]))
+        case ["apis"]:
+            return json(200, groupList())
+        default:
+            break
+        }
+        let resources = state.withLock { $0.resources }
+        var index: Int
+        var group = ""
+        var version = ""
+        if segments.first == "api", segments.count >= 2 {
+            version = segments[1]
+            index = 2
+        } else if segments.first == "apis", segments.count >= 3 {
+            group = segments[1]
+            version = segments[2]
+            index = 3
+        } else {
+            return notFound()
+        }
+        let served = resources.filter { $0.group == group && $0.version == version }
+        guard !served.isEmpty else { return notFound() }
+        if index == segments.count {
+            return json(200, resourceList(group: group, version: version, served: served))
+        }
+        var namespace: String?
+        if segments[index] == "namespaces", segments.count > index + 2 {
+            namespace = segments[index + 1]
+            index += 2
+        }
+        guard let resource = served.first(where: { $0.resource == segments[index] }) else { return notFound() }
+        let name = segments.count > index + 1 ? segments[index + 1] : nil
+        if segments.count > index + 2 { return notFound() }  // subresources are not simulated yet
+        if resource.namespaced == false && namespace != nil { return notFound() }
+        switch (request.method, name) {
+        case ("GET", nil): return list(resource, namespace: namespace, query: request.query)
+        case ("GET", let name?): return get(resource, namespace: namespace, name: name)
+        case ("POST", nil): return create(resource, namespace: namespace, request: request)
+        case ("PUT", let name?): return update(resource, namespace: namespace, name: name, request: request)
+        case ("PATCH", let name?): return patch(resource, namespace: namespace, name: name, request: request)
+        case ("DELETE", let name?): return delete(resource, namespace: namespace, name: name)
+        default:
+            return status(405, reason: "MethodNotAllowed", message: "the server does not allow this method on the requested resource")
+        }
+    }
+
+    // MARK: Discovery
+
+    func groupList() -> JSONValue {
+        let resources = state.withLock { $0.resources }
+        var versions: [String: [String]] = [:]
+        for resource in resources where !resource.group.isEmpty {
+            if !(versions[resource.group] ?? []).contains(resource.version) { versions[resource.group, default: []].append(resource.version) }
+        }
+        return .object(["kind": .string("APIGroupList"), "apiVersion": .string("v1"), "groups": .array(versions.keys.sorted().map { group in
+            let list = versions[group]!.map { JSONValue.object(["groupVersion": .string("\(group)/\($0)"), "version": .string($0)]) }
+            return .object(["name": .string(group), "versions": .array(list), "preferredVersion": list[0]])
+        })])
+    }
+
+    func resourceList(group: String, version: String, served: [SimResource]) -> JSONValue {
+        .object(["kind": .string("APIResourceList"), "apiVersion": .string("v1"),
+                 "groupVersion": .string(group.isEmpty ? version : "\(group)/\(version)"),
+                 "resources": .array(served.map { resource in
+                     .object(["name": .string(resource.resource), "singularName": .string(resource.singular),
+                              "namespaced": .bool(resource.namespaced), "kind": .string(resource.kind),
+                              "verbs": .array(["create", "delete", "get", "list", "patch", "update", "watch"].map(JSONValue.string)),
+                              "shortNames": .array(resource.shortNames.map(JSONValue.string))])
+                 })])
+    }
+
+    // MARK: Responses
+
+    func json(_ code: Int, _ value: JSONValue) -> SimResponse {
+        SimResponse(status: code, contentType: "application/json", body: Data(value.canonicalJSON().utf8))
+    }
+
+    func status(_ code: Int, reason: String, message: String, details: JSONValue? = nil) -> SimResponse {
+        var members: [String: JSONValue] = ["kind": .string("Status"), "apiVersion": .string("v1"), "metadata": .object([:]),
+                                            "status": .string("Failure"), "message": .string(message),
+                                            "reason": .string(reason), "code": .int(Int64(code))]
+        if let details { members["details"] = details }
+        return json(code, .object(members))
+    }
+
+    func notFound() -> SimResponse {
+        status(404, reason: "NotFound", message: "the server could not find the requested resource", details: .object([:]))
+    }
+
+    func details(_ resource: SimResource, _ name: String) -> JSONValue {
+        var members: [String: JSONValue] = ["name": .string(name), "kind": .string(resource.resource)]
+        if !resource.group.isEmpty { members["group"] = .string(resource.group) }
+        return .object(members)
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import FlotillaSim
+import Foundation
+import Logging
+
+/// `flotilla sim`: simulated member clusters serving the Kubernetes API on loopback ports.
+struct SimCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sim",
+        abstract: "Serve simulated member clusters (a Kubernetes API each) on 127.0.0.1, for tests and the quick start.")
+
+    @Option(name: .customLong("cluster"), help: "NAME=PORT; repeat for several clusters.")
+    var clusters: [String] = ["member1=6443"]
+
+    @Option(name: .customLong("kubeconfig-out"), help: "Write a kubeconfig with one context per cluster here.")
+    var kubeconfigOut: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "warning"
+
+    func run() async throws {
+        var parsed: [(name: String, port: Int)] = []
+        for entry in clusters {
+            let parts = entry.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let port = Int(parts[1]), (1...65535).contains(port), !parts[0].isEmpty else {
+                throw ValidationError("--cluster \(entry): expected NAME=PORT")
+            }
+            parsed.append((String(parts[0]), port))
+        }
+        if let kubeconfigOut {
+            try SimServer.kubeconfig(parsed).write(toFile: kubeconfigOut, atomically: true, encoding: .utf8)
+        }
+        var logger = Logger(label: "flotilla.sim") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
+        let lines = parsed.map { "cluster \($0.name): http://127.0.0.1:\($0.port)\n" }.joined()
+        FileHandle.standardOutput.write(Data(lines.utf8))
+        try await SimServer.run(parsed.map { (SimCluster(name: $0.name), $0.port) }, logger: logger)
+    }
+}

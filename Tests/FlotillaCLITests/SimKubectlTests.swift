@@ -1,0 +1,122 @@
+import FlotillaKube
+import FlotillaModel
+import FlotillaTestSupport
+import Foundation
+import Testing
+
+/// `flotilla sim` must be a Kubernetes API that real clients accept: kubectl drives it here, and Flotilla's own
+/// client (libcurl) talks to it over HTTP.
+@Suite(.serialized) struct SimKubectlTests {
+    final class Sim {
+        let server: ServerProcess
+        let kubeconfig: String
+        let folder: URL
+
+        init() throws {
+            folder = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-sim-\(UUID())")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            kubeconfig = folder.appendingPathComponent("kubeconfig").path
+            let port = freePort()
+            server = try ServerProcess([flotillaBinary.path, "sim", "--cluster", "member1=\(port)",
+                                        "--kubeconfig-out", kubeconfig], port: port)
+        }
+
+        func kubectl(_ arguments: [String], stdin: String? = nil) throws -> CommandResult {
+            var all = ["kubectl", "--kubeconfig", kubeconfig, "--context", "member1"] + arguments
+            if let stdin {
+                let file = folder.appendingPathComponent("input-\(UUID()).yaml").path
+                try stdin.write(toFile: file, atomically: true, encoding: .utf8)
+                all += ["-f", file]
+            }
+            return try runProcess(URL(fileURLWithPath: "/usr/bin/env"), all)
+        }
+
+        deinit { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    static let deployment = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web, namespace: shop, labels: {app: web}}
+        spec:
+          replicas: 2
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec: {containers: [{name: nginx, image: "nginx:1.27"}]}
+        """
+
+    @Test func kubectlCreatesAppliesGetsPatchesAndDeletes() throws {
+        let sim = try Sim()
+        #expect(try sim.kubectl(["create", "namespace", "shop"]).output == "namespace/shop created\n")
+        let created = try sim.kubectl(["-n", "shop", "create", "configmap", "settings", "--from-literal=level=debug"])
+        #expect(created.status == 0, "\(created.errors)")
+        let applied = try sim.kubectl(["apply", "--server-side", "--validate=false"], stdin: Self.deployment)
+        #expect(applied.output == "deployment.apps/web serverside-applied\n", "\(applied.errors)")
+        let json = try sim.kubectl(["-n", "shop", "get", "deployment", "web", "-o", "json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
+        let metadata = object?["metadata"] as? [String: Any]
+        #expect((object?["spec"] as? [String: Any])?["replicas"] as? Int == 2)
+        #expect(metadata?["generation"] as? Int == 1)
+        #expect((metadata?["uid"] as? String)?.isEmpty == false)
+        let patched = try sim.kubectl(["-n", "shop", "patch", "deployment", "web", "--type", "merge", "-p",
+                                       "{\"spec\":{\"replicas\":3}}"])
+        #expect(patched.status == 0, "\(patched.errors)")
+        let after = try sim.kubectl(["-n", "shop", "get", "deployment", "web", "-o", "jsonpath={.spec.replicas} {.metadata.generation}"])
+        #expect(after.output == "3 2")
+        let resources = try sim.kubectl(["api-resources"])
+        #expect(resources.output.contains("deployments"))
+        #expect(resources.output.contains("configmaps"))
+        let missing = try sim.kubectl(["-n", "shop", "get", "configmap", "nothing"])
+        #expect(missing.status == 1)
+        #expect(missing.errors.contains("configmaps \"nothing\" not found"))
+        #expect(try sim.kubectl(["-n", "shop", "delete", "deployment", "web"]).status == 0)
+        #expect(try sim.kubectl(["-n", "shop", "get", "deployments"]).errors.contains("No resources found"))
+        // Deleting the namespace deletes what is in it.
+        #expect(try sim.kubectl(["delete", "namespace", "shop"]).status == 0)
+        #expect(try sim.kubectl(["-n", "shop", "get", "configmap", "settings"]).status == 1)
+    }
+
+    @Test func flotillasClientListsAThousandObjectsPageByPageAndGetsTypedErrors() throws {
+        let sim = try Sim()
+        let config = try Kubeconfig.load(path: sim.kubeconfig)
+        let client = KubeClient(transport: try CurlTransport(connection: try config.connection(context: "member1")))
+        #expect(try client.version() == "v1.31.0")
+        let namespace: JSONValue = .object(["apiVersion": .string("v1"), "kind": .string("Namespace"),
+                                            "metadata": .object(["name": .string("bulk")])])
+        _ = try client.create(namespace)
+        for index in 0..<1000 {
+            let configMap: JSONValue = .object([
+                "apiVersion": .string("v1"), "kind": .string("ConfigMap"),
+                "metadata": .object(["name": .string(String(format: "cm-%04d", index)), "namespace": .string("bulk"),
+                                     "labels": .object(["parity": .string(index % 2 == 0 ? "even" : "odd")])]),
+                "data": .object(["index": .string(String(index))])])
+            _ = try client.apply(configMap, fieldManager: "flotilla", force: true)
+        }
+        let all = try client.list(apiVersion: "v1", kind: "ConfigMap", namespace: "bulk", pageSize: 100)
+        #expect(all.items.count == 1000)
+        #expect(Set(all.items.compactMap { $0.value(at: ["metadata", "name"])?.stringValue }).count == 1000)
+        let even = try client.list(apiVersion: "v1", kind: "ConfigMap", namespace: "bulk", labelSelector: "parity=even",
+                                   pageSize: 300)
+        #expect(even.items.count == 500)
+        #expect(throws: KubeError.notFound(message: "configmaps \"none\" not found")) {
+            try client.get(apiVersion: "v1", kind: "ConfigMap", namespace: "bulk", name: "none")
+        }
+        // A stale resourceVersion is a conflict.
+        var stale = try client.get(apiVersion: "v1", kind: "ConfigMap", namespace: "bulk", name: "cm-0001")
+        _ = try client.update(stale)
+        stale["data"] = .object(["index": .string("changed")])
+        do {
+            _ = try client.update(stale)
+            Issue.record("a stale update was accepted")
+        } catch {
+            guard case .conflict = error else {
+                Issue.record("expected a conflict, got \(error)")
+                return
+            }
+        }
+        #expect(throws: KubeError.alreadyExists(message: "namespaces \"bulk\" already exists")) {
+            try client.create(namespace)
+        }
+    }
+}
