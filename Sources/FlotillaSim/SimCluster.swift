@@ -82,6 +82,7 @@ public final class SimCluster: Sendable {
         default:
             break
         }
+        if let document = openAPI(segments) { return document }
         let resources = state.withLock { $0.resources }
         var index: Int
         var group = ""

@@ -51,8 +51,11 @@ import Testing
         #expect(try sim.kubectl(["create", "namespace", "shop"]).output == "namespace/shop created\n")
         let created = try sim.kubectl(["-n", "shop", "create", "configmap", "settings", "--from-literal=level=debug"])
         #expect(created.status == 0, "\(created.errors)")
-        let applied = try sim.kubectl(["apply", "--server-side", "--validate=false"], stdin: Self.deployment)
+        // kubectl validates by default: it reads the OpenAPI v3 document before it applies anything.
+        let applied = try sim.kubectl(["apply", "--server-side"], stdin: Self.deployment)
         #expect(applied.output == "deployment.apps/web serverside-applied\n", "\(applied.errors)")
+        let clientSide = try sim.kubectl(["apply"], stdin: Self.deployment.replacingOccurrences(of: "name: web,", with: "name: api,"))
+        #expect(clientSide.output == "deployment.apps/api created\n", "\(clientSide.errors)")
         let json = try sim.kubectl(["-n", "shop", "get", "deployment", "web", "-o", "json"])
         let object = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
         let metadata = object?["metadata"] as? [String: Any]
@@ -70,7 +73,7 @@ import Testing
         let missing = try sim.kubectl(["-n", "shop", "get", "configmap", "nothing"])
         #expect(missing.status == 1)
         #expect(missing.errors.contains("configmaps \"nothing\" not found"))
-        #expect(try sim.kubectl(["-n", "shop", "delete", "deployment", "web"]).status == 0)
+        #expect(try sim.kubectl(["-n", "shop", "delete", "deployment", "web", "api"]).status == 0)
         #expect(try sim.kubectl(["-n", "shop", "get", "deployments"]).errors.contains("No resources found"))
         // Deleting the namespace deletes what is in it.
         #expect(try sim.kubectl(["delete", "namespace", "shop"]).status == 0)
