@@ -37,6 +37,8 @@ public struct KubeResponse: Sendable {
 final class ResponseCollector {
     var body = Data()
     var headers: [String: String] = [:]
+    /// For streams (watch): each chunk goes here instead of `body`; returning false stops the transfer.
+    var onData: ((Data) -> Bool)?
 
     var pointer: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
 
@@ -48,7 +50,13 @@ final class ResponseCollector {
 private let writeBody: flotilla_curl_data_callback = { data, size, count, context in
     let length = size * count
     if let data, length > 0 {
-        ResponseCollector.from(context).body.append(UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: length)
+        let collector = ResponseCollector.from(context)
+        let bytes = Data(bytes: data, count: length)
+        if let onData = collector.onData, collector.headers[":status-ok"] != nil {
+            if !onData(bytes) { return 0 }  // a short write makes libcurl abort the transfer
+        } else {
+            collector.body.append(bytes)
+        }
     }
     return length
 }
@@ -57,6 +65,11 @@ private let writeHeader: flotilla_curl_data_callback = { data, size, count, cont
     let length = size * count
     if let data, length > 0 {
         let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
+        if line.hasPrefix("HTTP/") {
+            let collector = ResponseCollector.from(context)
+            let code = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+            collector.headers[":status-ok"] = (200..<300).contains(code) ? "1" : nil
+        }
         if let colon = line.firstIndex(of: ":") {
             let name = line[..<colon].lowercased()
             let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
@@ -101,6 +114,16 @@ public final class CurlTransport: Sendable {
     /// Performs one request; HTTP errors are returned as responses (the caller decodes them), transport failures
     /// throw `KubeError.transport`.
     public func perform(_ request: KubeRequest) throws(KubeError) -> KubeResponse {
+        try perform(request, onData: nil)
+    }
+
+    /// Performs a streaming request: once the server answers 200, every chunk of the body goes to `onData` until
+    /// it returns false, the server ends the stream, or the timeout passes. Other statuses come back whole.
+    public func stream(_ request: KubeRequest, onData: @escaping (Data) -> Bool) throws(KubeError) -> KubeResponse {
+        try perform(request, onData: onData)
+    }
+
+    func perform(_ request: KubeRequest, onData: ((Data) -> Bool)?) throws(KubeError) -> KubeResponse {
         var token: String?
         var clientCertificate = connection.clientCertificatePEM
         var clientKey = connection.clientKeyPEM
@@ -123,6 +146,7 @@ public final class CurlTransport: Sendable {
             let curl = handle.curl
             curl_easy_reset(curl)
             let collector = ResponseCollector()
+            collector.onData = onData
             var headers: UnsafeMutablePointer<curl_slist>?
             defer { curl_slist_free_all(headers) }
             headers = curl_slist_append(headers, "Accept: \(request.accept)")
@@ -177,7 +201,10 @@ public final class CurlTransport: Sendable {
                 }
             }
             flotilla_curl_setopt_pointer(curl, CURLOPT_ERRORBUFFER, nil)
-            guard code == CURLE_OK else {
+            // A stream the caller stopped (short write), or that reached its deadline, ended normally.
+            let stopped = onData != nil && collector.headers[":status-ok"] != nil
+                && (code == CURLE_WRITE_ERROR || code == CURLE_OPERATION_TIMEDOUT)
+            guard code == CURLE_OK || stopped else {
                 let detail = String(cString: errorBuffer)
                 let reason = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
                 return .failure(KubeError.transport(cluster: connection.context, reason: reason))

@@ -170,6 +170,36 @@ public final class KubeClient: Sendable {
                                  body: Data(options.canonicalJSON().utf8), contentType: "application/json"))
     }
 
+    /// Watches a kind from `resourceVersion` (nil: current objects first, as ADDED), calling `handler` for each
+    /// event until it returns false, the server ends the stream, or `timeoutSeconds` pass. Returns the last
+    /// resourceVersion seen, to resume from. A 410 arrives as `.error(_, expired: true)`: relist, then watch again.
+    public func watch(apiVersion: String, kind: String, namespace: String? = nil, resourceVersion: String? = nil,
+                      timeoutSeconds: Int = 300, bookmarks: Bool = true,
+                      handler: @escaping (WatchEvent) -> Bool) throws(KubeError) -> String? {
+        guard let streaming = transport as? CurlTransport else {
+            throw KubeError.unexpected(code: 0, message: "watching needs a streaming transport")
+        }
+        let info = try resource(apiVersion: apiVersion, kind: kind)
+        var query = ["watch=true", "timeoutSeconds=\(timeoutSeconds)"]
+        if bookmarks { query.append("allowWatchBookmarks=true") }
+        if let resourceVersion { query.append("resourceVersion=\(Self.encode(resourceVersion))") }
+        var decoder = WatchDecoder()
+        var last = resourceVersion
+        var stop = false
+        let response = try streaming.stream(KubeRequest(path: info.path(namespace: namespace) + "?" + query.joined(separator: "&"),
+                                                        timeout: Double(timeoutSeconds) + 5)) { chunk in
+            for event in decoder.feed(chunk) where !stop {
+                if let version = event.resourceVersion { last = version }
+                if !handler(event) { stop = true }
+            }
+            return !stop
+        }
+        guard (200..<300).contains(response.status) else {
+            throw KubeError.decode(code: response.status, body: response.body, retryAfterHeader: response.headers["retry-after"])
+        }
+        return last
+    }
+
     private func locate(_ object: JSONValue) throws(KubeError) -> (APIResourceInfo, String?, String) {
         guard let apiVersion = object["apiVersion"]?.stringValue, let kind = object["kind"]?.stringValue,
               let name = object.value(at: ["metadata", "name"])?.stringValue else {

@@ -57,6 +57,7 @@ extension SimCluster {
             }
             object = stamp(object, resource: resource, namespace: namespace, previous: nil, state: &state)
             state.objects[key] = object
+            record("ADDED", key, object, state: &state)
             if resource.kind == "CustomResourceDefinition" { serveCustomResource(object, state: &state) }
             return json(201, object)
         }
@@ -82,6 +83,7 @@ extension SimCluster {
             }
             let updated = stamp(object, resource: resource, namespace: namespace, previous: previous, state: &state)
             state.objects[key] = updated
+            record("MODIFIED", key, updated, state: &state)
             return json(200, updated)
         }
     }
@@ -113,12 +115,14 @@ extension SimCluster {
                 }
                 let created = stamp(patch, resource: resource, namespace: namespace, previous: nil, state: &state)
                 state.objects[key] = created
+                record("ADDED", key, created, state: &state)
                 if resource.kind == "CustomResourceDefinition" { serveCustomResource(created, state: &state) }
                 return json(201, created)
             }
             let merged = SimMerge.merge(previous, patch, nullDeletes: !isApply)
             let updated = stamp(merged, resource: resource, namespace: namespace, previous: previous, state: &state)
             state.objects[key] = updated
+            record("MODIFIED", key, updated, state: &state)
             return json(200, updated)
         }
     }
@@ -131,13 +135,35 @@ extension SimCluster {
                               details: details(resource, name))
             }
             state.revision += 1
+            var deleted = object
+            deleted["metadata"]?["resourceVersion"] = .string(String(state.revision))
+            record("DELETED", key, deleted, state: &state)
             if resource.kind == "Namespace" {
                 // Deleting a namespace removes its content.
-                for contained in state.objects.keys where contained.namespace == name { state.objects[contained] = nil }
+                for contained in state.objects.keys.sorted() where contained.namespace == name {
+                    if var gone = state.objects.removeValue(forKey: contained) {
+                        state.revision += 1
+                        gone["metadata"]?["resourceVersion"] = .string(String(state.revision))
+                        record("DELETED", contained, gone, state: &state)
+                    }
+                }
             }
             return json(200, object)
         }
     }
+
+    /// Keeps a change for watches; the oldest are compacted away beyond `historyLimit`.
+    func record(_ type: String, _ key: Key, _ object: JSONValue, state: inout State) {
+        state.changes.append(Change(revision: state.revision, type: type, key: key, object: object))
+        if state.changes.count > Self.historyLimit {
+            let dropped = state.changes.count - Self.historyLimit
+            state.compactedRevision = state.changes[dropped - 1].revision
+            state.changes.removeFirst(dropped)
+        }
+    }
+
+    /// How many changes are kept for watches.
+    static let historyLimit = 5000
 
     /// Namespaced writes need an existing namespace, as on a real server.
     func namespaceProblem(_ resource: SimResource, _ namespace: String?) -> SimResponse? {

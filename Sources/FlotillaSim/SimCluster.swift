@@ -20,6 +20,11 @@ public struct SimRequest: Sendable {
     }
 }
 
+/// A route that ends in an error response.
+struct SimRouteError: Error {
+    var response: SimResponse
+}
+
 /// A response of the simulated API server.
 public struct SimResponse: Sendable {
     public var status: Int
@@ -41,8 +46,19 @@ public final class SimCluster: Sendable {
         }
     }
 
+    /// One change, kept for watches.
+    struct Change {
+        var revision: Int
+        var type: String
+        var key: Key
+        var object: JSONValue
+    }
+
     struct State {
         var objects: [Key: JSONValue] = [:]
+        var changes: [Change] = []
+        /// Watches from a resourceVersion below this are told 410 (the history was compacted).
+        var compactedRevision = 0
         var revision = 1
         var uids = 0
         var resources: [SimResource] = SimResource.builtIn
@@ -83,6 +99,38 @@ public final class SimCluster: Sendable {
             break
         }
         if let document = openAPI(segments) { return document }
+        let route: Route
+        switch self.route(segments) {
+        case .failure(let error): return error.response
+        case .success(let found): route = found
+        }
+        if case .resourceList(let group, let version, let served) = route {
+            return json(200, resourceList(group: group, version: version, served: served))
+        }
+        guard case .resource(let resource, let namespace, let name) = route else { return notFound() }
+        if request.method == "GET", name == nil, ["true", "1"].contains(request.query["watch"] ?? "") {
+            return status(400, reason: "BadRequest", message: "watch requests are served as streams")
+        }
+        switch (request.method, name) {
+        case ("GET", nil): return list(resource, namespace: namespace, query: request.query)
+        case ("GET", let name?): return get(resource, namespace: namespace, name: name)
+        case ("POST", nil): return create(resource, namespace: namespace, request: request)
+        case ("PUT", let name?): return update(resource, namespace: namespace, name: name, request: request)
+        case ("PATCH", let name?): return patch(resource, namespace: namespace, name: name, request: request)
+        case ("DELETE", let name?): return delete(resource, namespace: namespace, name: name)
+        default:
+            return status(405, reason: "MethodNotAllowed", message: "the server does not allow this method on the requested resource")
+        }
+    }
+
+    /// Where a path leads.
+    enum Route {
+        case resourceList(group: String, version: String, served: [SimResource])
+        case resource(SimResource, namespace: String?, name: String?)
+    }
+
+    /// Resolves an API path to a served group/version or a resource (collection or object).
+    func route(_ segments: [String]) -> Result<Route, SimRouteError> {
         let resources = state.withLock { $0.resources }
         var index: Int
         var group = ""
@@ -95,32 +143,21 @@ public final class SimCluster: Sendable {
             version = segments[2]
             index = 3
         } else {
-            return notFound()
+            return .failure(SimRouteError(response: notFound()))
         }
         let served = resources.filter { $0.group == group && $0.version == version }
-        guard !served.isEmpty else { return notFound() }
-        if index == segments.count {
-            return json(200, resourceList(group: group, version: version, served: served))
-        }
+        guard !served.isEmpty else { return .failure(SimRouteError(response: notFound())) }
+        if index == segments.count { return .success(.resourceList(group: group, version: version, served: served)) }
         var namespace: String?
         if segments[index] == "namespaces", segments.count > index + 2 {
             namespace = segments[index + 1]
             index += 2
         }
-        guard let resource = served.first(where: { $0.resource == segments[index] }) else { return notFound() }
-        let name = segments.count > index + 1 ? segments[index + 1] : nil
-        if segments.count > index + 2 { return notFound() }  // subresources are not simulated yet
-        if resource.namespaced == false && namespace != nil { return notFound() }
-        switch (request.method, name) {
-        case ("GET", nil): return list(resource, namespace: namespace, query: request.query)
-        case ("GET", let name?): return get(resource, namespace: namespace, name: name)
-        case ("POST", nil): return create(resource, namespace: namespace, request: request)
-        case ("PUT", let name?): return update(resource, namespace: namespace, name: name, request: request)
-        case ("PATCH", let name?): return patch(resource, namespace: namespace, name: name, request: request)
-        case ("DELETE", let name?): return delete(resource, namespace: namespace, name: name)
-        default:
-            return status(405, reason: "MethodNotAllowed", message: "the server does not allow this method on the requested resource")
+        guard let resource = served.first(where: { $0.resource == segments[index] }),
+              segments.count <= index + 2, resource.namespaced || namespace == nil else {
+            return .failure(SimRouteError(response: notFound()))  // subresources are not simulated yet
         }
+        return .success(.resource(resource, namespace: namespace, name: segments.count > index + 1 ? segments[index + 1] : nil))
     }
 
     // MARK: Discovery

@@ -16,6 +16,13 @@ public enum SimServer {
                         query[String(key).removingPercentEncoding ?? String(key)] = String(value).removingPercentEncoding
                             ?? String(value)
                     }
+                    if request.method == .get, ["true", "1"].contains(query["watch"] ?? "") {
+                        return watchResponse(cluster, path: request.uri.path, query: query)
+                    }
+                    if request.method == .post, request.uri.path == "/flotilla/compact" {
+                        cluster.compact()
+                        return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "compacted\n")))
+                    }
                     let answer = cluster.handle(SimRequest(
                         method: request.method.rawValue, path: request.uri.path, query: query,
                         contentType: request.headers[.contentType] ?? "", body: Data(buffer: body)))
@@ -32,6 +39,43 @@ public enum SimServer {
             }
             try await group.waitForAll()
         }
+    }
+
+    /// A watch as a chunked stream of JSON lines: the first events, then changes as they happen, bookmarks when
+    /// asked for, until `timeoutSeconds` or the client goes away.
+    static func watchResponse(_ cluster: SimCluster, path: String, query: [String: String]) -> Response {
+        let started: (SimWatch, [Data])
+        switch cluster.startWatch(path: path, query: query) {
+        case .failure(let error):
+            var headers = HTTPFields()
+            headers[.contentType] = error.response.contentType
+            return Response(status: .init(code: error.response.status), headers: headers,
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: error.response.body)))
+        case .success(let value):
+            started = value
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            var watch = started.0
+            for line in started.1 { try await writer.write(ByteBuffer(bytes: line)) }
+            if started.1.first.map({ String(decoding: $0.prefix(20), as: UTF8.self).contains("ERROR") }) ?? false {
+                try await writer.finish(nil)
+                return
+            }
+            let deadline = ContinuousClock.now + .milliseconds(Int(watch.timeoutSeconds * 1000))
+            var lastBookmark = ContinuousClock.now
+            while ContinuousClock.now < deadline {
+                let lines = cluster.nextEvents(&watch)
+                for line in lines { try await writer.write(ByteBuffer(bytes: line)) }
+                if watch.bookmarks && ContinuousClock.now - lastBookmark > .seconds(1) {
+                    try await writer.write(ByteBuffer(bytes: cluster.bookmark(watch)))
+                    lastBookmark = ContinuousClock.now
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            try await writer.finish(nil)
+        })
     }
 
     /// A kubeconfig with one context per simulated cluster (plain HTTP, no credentials).

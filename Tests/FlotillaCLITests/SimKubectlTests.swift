@@ -2,6 +2,7 @@ import FlotillaKube
 import FlotillaModel
 import FlotillaTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// `flotilla sim` must be a Kubernetes API that real clients accept: kubectl drives it here, and Flotilla's own
@@ -121,5 +122,74 @@ import Testing
         #expect(throws: KubeError.alreadyExists(message: "namespaces \"bulk\" already exists")) {
             try client.create(namespace)
         }
+    }
+}
+
+/// Watching the simulated cluster with Flotilla's client, and kubectl's `get -w`.
+@Suite(.serialized) struct SimWatchTests {
+    @Test func changesArriveAsEventsAndCompactionGives410() throws {
+        let sim = try SimKubectlTests.Sim()
+        let config = try Kubeconfig.load(path: sim.kubeconfig)
+        let connection = try config.connection(context: "member1")
+        let client = KubeClient(transport: try CurlTransport(connection: connection))
+        let start = try client.list(apiVersion: "v1", kind: "ConfigMap", namespace: "default")
+        let events = Mutex<[String]>([])
+        let finished = DispatchSemaphore(value: 0)
+        let watcher = KubeClient(transport: try CurlTransport(connection: connection))
+        DispatchQueue.global().async {
+            _ = try? watcher.watch(apiVersion: "v1", kind: "ConfigMap", namespace: "default",
+                                   resourceVersion: start.resourceVersion, timeoutSeconds: 10) { event in
+                let name: String
+                switch event {
+                case .added(let object): name = "ADDED \(object.value(at: ["metadata", "name"])?.stringValue ?? "")"
+                case .modified(let object): name = "MODIFIED \(object["data"]?["v"]?.stringValue ?? "")"
+                case .deleted: name = "DELETED"
+                case .bookmark: return true
+                case .error: name = "ERROR"
+                }
+                events.withLock { $0.append(name) }
+                return name != "DELETED"
+            }
+            finished.signal()
+        }
+        Thread.sleep(forTimeInterval: 0.5)
+        var configMap: JSONValue = .object(["apiVersion": .string("v1"), "kind": .string("ConfigMap"),
+                                            "metadata": .object(["name": .string("watched"), "namespace": .string("default")]),
+                                            "data": .object(["v": .string("1")])])
+        _ = try client.create(configMap)
+        configMap["data"] = .object(["v": .string("2")])
+        _ = try client.apply(configMap, fieldManager: "test", force: true)
+        try client.delete(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "watched")
+        #expect(finished.wait(timeout: .now() + 15) == .success)
+        #expect(events.withLock { $0 } == ["ADDED watched", "MODIFIED 2", "DELETED"])
+
+        // After compaction, watching from the old resourceVersion is a 410: the caller must relist.
+        _ = try CurlTransport(connection: connection).perform(KubeRequest(method: "POST", path: "/flotilla/compact"))
+        var expired = false
+        _ = try client.watch(apiVersion: "v1", kind: "ConfigMap", namespace: "default",
+                             resourceVersion: start.resourceVersion, timeoutSeconds: 5) { event in
+            if case .error(_, let isExpired) = event { expired = isExpired }
+            return false
+        }
+        #expect(expired)
+    }
+
+    @Test func kubectlGetWatchReceivesAnEvent() throws {
+        let sim = try SimKubectlTests.Sim()
+        let watch = Process()
+        watch.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        watch.arguments = ["kubectl", "--kubeconfig", sim.kubeconfig, "--context", "member1", "-n", "default",
+                           "get", "configmaps", "-w", "--request-timeout=8s"]
+        let output = Pipe()
+        watch.standardOutput = output
+        watch.standardError = FileHandle.nullDevice
+        try watch.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        _ = try sim.kubectl(["-n", "default", "create", "configmap", "seen-by-kubectl", "--from-literal=a=b"])
+        Thread.sleep(forTimeInterval: 1.5)
+        kill(watch.processIdentifier, SIGTERM)
+        _ = exitStatus(of: watch)
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(text.contains("seen-by-kubectl"))
     }
 }

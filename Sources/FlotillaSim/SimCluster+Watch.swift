@@ -1,0 +1,90 @@
+import FlotillaModel
+import Foundation
+
+/// A watch in progress: what it watches and the last revision it has sent.
+public struct SimWatch: Sendable {
+    let resource: SimResource
+    let namespace: String?
+    let selector: String?
+    public var cursor: Int
+    public let bookmarks: Bool
+    public let timeoutSeconds: Double
+}
+
+extension SimCluster {
+    /// Starts a watch (`GET …?watch=true`): the events to send first, or an error response. Without a
+    /// resourceVersion (or with "0") the current objects come first as ADDED; with one, the changes after it, or
+    /// a single ERROR event with 410 when that history was compacted.
+    public func startWatch(path: String, query: [String: String]) -> Result<(SimWatch, [Data]), SimWatchError> {
+        let segments = path.split(separator: "/").map(String.init)
+        guard case .success(.resource(let resource, let namespace, nil)) = route(segments) else {
+            return .failure(SimWatchError(response: notFound()))
+        }
+        if query["sendInitialEvents"] != nil || query["resourceVersionMatch"] != nil {
+            return .failure(SimWatchError(response: status(
+                422, reason: "Invalid",
+                message: "ListOptions.meta.k8s.io \"\" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is "
+                    + "forbidden for watch unless the WatchList feature gate is enabled",
+                details: .object(["kind": .string("ListOptions"), "group": .string("meta.k8s.io")]))))
+        }
+        let from = query["resourceVersion"].flatMap { Int($0) } ?? 0
+        var watch = SimWatch(resource: resource, namespace: namespace, selector: query["labelSelector"], cursor: 0,
+                             bookmarks: query["allowWatchBookmarks"] == "true",
+                             timeoutSeconds: query["timeoutSeconds"].flatMap { Double($0) } ?? 1800)
+        return state.withLock { state -> Result<(SimWatch, [Data]), SimWatchError> in
+            if from == 0 {
+                let prefix = "\(resource.group)/\(resource.resource)"
+                let current = state.objects.filter { $0.key.resource == prefix && (namespace == nil || $0.key.namespace == namespace) }
+                    .sorted { $0.key < $1.key }.map(\.value).filter { matches($0, watch.selector) }
+                watch.cursor = state.revision
+                return .success((watch, current.map { line("ADDED", $0) }))
+            }
+            if from < state.compactedRevision {
+                let error = status(410, reason: "Expired",
+                                   message: "too old resource version: \(from) (\(state.compactedRevision))")
+                return .success((watch, [Data("{\"type\":\"ERROR\",\"object\":".utf8) + error.body + Data("}\n".utf8)]))
+            }
+            watch.cursor = from
+            return .success((watch, []))
+        }
+    }
+
+    /// The events after the watch's cursor (and moves it).
+    public func nextEvents(_ watch: inout SimWatch) -> [Data] {
+        let prefix = "\(watch.resource.group)/\(watch.resource.resource)"
+        let (changes, revision) = state.withLock { state in
+            (state.changes.filter { $0.revision > watch.cursor && $0.key.resource == prefix
+                && (watch.namespace == nil || $0.key.namespace == watch.namespace) }, state.revision)
+        }
+        watch.cursor = max(watch.cursor, revision)
+        return changes.filter { matches($0.object, watch.selector) }.map { line($0.type, $0.object) }
+    }
+
+    /// A BOOKMARK event at the current revision.
+    public func bookmark(_ watch: SimWatch) -> Data {
+        line("BOOKMARK", .object(["kind": .string(watch.resource.kind), "apiVersion": .string(watch.resource.groupVersion),
+                                  "metadata": .object(["resourceVersion": .string(String(watch.cursor))])]))
+    }
+
+    /// Drops the watch history (a test's stand-in for etcd compaction): older resourceVersions become 410.
+    public func compact() {
+        state.withLock { state in
+            state.compactedRevision = state.revision
+            state.changes.removeAll()
+        }
+    }
+
+    func matches(_ object: JSONValue, _ selector: String?) -> Bool {
+        guard let selector else { return true }
+        return SimLabelSelector(selector).matches(KubernetesObject(content: object, location: SourceLocation(file: "", line: 0)).labels)
+    }
+
+    func line(_ type: String, _ object: JSONValue) -> Data {
+        Data("{\"type\":\"\(type)\",\"object\":\(object.canonicalJSON())}\n".utf8)
+    }
+}
+
+/// A watch that could not start: the response to send instead.
+public struct SimWatchError: Error {
+    public var response: SimResponse
+}
