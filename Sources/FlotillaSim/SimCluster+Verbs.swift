@@ -154,6 +154,11 @@ extension SimCluster {
 
     /// Keeps a change for watches; the oldest are compacted away beyond `historyLimit`.
     func record(_ type: String, _ key: Key, _ object: JSONValue, state: inout State) {
+        if type == "DELETED" {
+            state.changedAt[key] = nil
+        } else if state.changedAt[key] == nil || type == "ADDED" {
+            state.changedAt[key] = Date()
+        }
         state.changes.append(Change(revision: state.revision, type: type, key: key, object: object))
         if state.changes.count > Self.historyLimit {
             let dropped = state.changes.count - Self.historyLimit
@@ -195,6 +200,11 @@ extension SimCluster {
             metadata["creationTimestamp"] = previous.value(at: ["metadata", "creationTimestamp"])
             let generation = previous.value(at: ["metadata", "generation"])?.intValue ?? 1
             metadata["generation"] = .int(previous["spec"] == result["spec"] ? generation : generation + 1)
+            if previous["spec"] != result["spec"] {
+                state.changedAt[key(resource, namespace, metadata["name"]?.stringValue ?? "")] = Date()
+            }
+            // Status belongs to the controllers: writes to the main resource keep it.
+            result["status"] = previous["status"]
         } else {
             state.uids += 1
             metadata["uid"] = .string(String(format: "00000000-0000-4000-8000-%012x", state.uids))

@@ -63,17 +63,53 @@ public final class SimCluster: Sendable {
         var uids = 0
         var resources: [SimResource] = SimResource.builtIn
         var serviceIPs = 0
+        /// When each object's spec last changed (workloads become ready `readyDelay` after).
+        var changedAt: [Key: Date] = [:]
     }
 
     public let name: String
     public let kubernetesVersion = (major: "1", minor: "31", git: "v1.31.0")
     let state = Mutex(State())
 
-    public init(name: String) {
+    /// The simulated nodes and how fast workloads become ready.
+    public struct Topology: Sendable {
+        public var nodes: Int
+        public var nodeCPU: String
+        public var nodeMemory: String
+        public var podsPerNode: Int
+        /// Seconds before a changed workload reports its replicas ready.
+        public var readyDelay: Double
+
+        public init(nodes: Int = 3, nodeCPU: String = "8", nodeMemory: String = "32Gi", podsPerNode: Int = 110,
+                    readyDelay: Double = 1) {
+            self.nodes = nodes
+            self.nodeCPU = nodeCPU
+            self.nodeMemory = nodeMemory
+            self.podsPerNode = podsPerNode
+            self.readyDelay = readyDelay
+        }
+    }
+
+    public let topology: Topology
+
+    public init(name: String, topology: Topology = Topology()) {
         self.name = name
+        self.topology = topology
         for namespace in ["default", "kube-system", "kube-public"] {
             _ = handle(SimRequest(method: "POST", path: "/api/v1/namespaces", contentType: "application/json",
                                   body: Data("{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"\(namespace)\"}}".utf8)))
+        }
+        for index in 0..<topology.nodes {
+            let resources: JSONValue = .object(["cpu": .string(topology.nodeCPU), "memory": .string(topology.nodeMemory),
+                                                "pods": .string(String(topology.podsPerNode))])
+            let node: JSONValue = .object([
+                "apiVersion": .string("v1"), "kind": .string("Node"),
+                "metadata": .object(["name": .string("\(name)-node-\(index)"),
+                                     "labels": .object(["kubernetes.io/hostname": .string("\(name)-node-\(index)")])]),
+                "status": .object(["capacity": resources, "allocatable": resources,
+                                   "conditions": .array([.object(["type": .string("Ready"), "status": .string("True")])])])])
+            _ = handle(SimRequest(method: "POST", path: "/api/v1/nodes", contentType: "application/json",
+                                  body: Data(node.canonicalJSON().utf8)))
         }
     }
 

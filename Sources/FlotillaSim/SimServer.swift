@@ -36,6 +36,12 @@ public enum SimServer {
                                                            serverName: "flotilla-sim-\(cluster.name)"),
                                       logger: logger)
                 group.addTask { try await app.runService() }
+                group.addTask {
+                    while !Task.isCancelled {
+                        cluster.runControllers()
+                        try await Task.sleep(for: .milliseconds(100))
+                    }
+                }
             }
             try await group.waitForAll()
         }

@@ -15,6 +15,18 @@ struct SimCommand: AsyncParsableCommand {
     @Option(name: .customLong("kubeconfig-out"), help: "Write a kubeconfig with one context per cluster here.")
     var kubeconfigOut: String?
 
+    @Option(help: "Nodes per simulated cluster.")
+    var nodes: Int = 3
+
+    @Option(name: .customLong("node-cpu"), help: "Allocatable CPU per node.")
+    var nodeCPU: String = "8"
+
+    @Option(name: .customLong("node-memory"), help: "Allocatable memory per node.")
+    var nodeMemory: String = "32Gi"
+
+    @Option(name: .customLong("ready-delay"), help: "Seconds before a changed workload reports ready.")
+    var readyDelay: Double = 1
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "warning"
 
@@ -34,6 +46,7 @@ struct SimCommand: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
         let lines = parsed.map { "cluster \($0.name): http://127.0.0.1:\($0.port)\n" }.joined()
         FileHandle.standardOutput.write(Data(lines.utf8))
-        try await SimServer.run(parsed.map { (SimCluster(name: $0.name), $0.port) }, logger: logger)
+        let topology = SimCluster.Topology(nodes: nodes, nodeCPU: nodeCPU, nodeMemory: nodeMemory, readyDelay: readyDelay)
+        try await SimServer.run(parsed.map { (SimCluster(name: $0.name, topology: topology), $0.port) }, logger: logger)
     }
 }

@@ -125,6 +125,38 @@ import Testing
     }
 }
 
+/// The simulated controllers: workloads become ready after the delay, as far as the nodes' capacity goes.
+@Suite(.serialized) struct SimControllerTests {
+    @Test func deploymentsGetStatusWithinTheNodesCapacity() throws {
+        let sim = try SimKubectlTests.Sim()
+        let nodes = try sim.kubectl(["get", "nodes", "-o", "jsonpath={.items[*].status.allocatable.cpu}"])
+        #expect(nodes.output == "8 8 8")
+        // 15 replicas of 2 CPUs on 3 nodes of 8 CPUs: 12 fit.
+        let big = SimKubectlTests.deployment.replacingOccurrences(of: "replicas: 2", with: "replicas: 15")
+            .replacingOccurrences(of: "image: \"nginx:1.27\"", with: "image: \"nginx:1.27\", resources: {requests: {cpu: \"2\"}}")
+        #expect(try sim.kubectl(["create", "namespace", "shop"]).status == 0)
+        #expect(try sim.kubectl(["apply", "--server-side"], stdin: big).status == 0)
+        var status = ""
+        for _ in 0..<40 {
+            status = try sim.kubectl(["-n", "shop", "get", "deployment", "web", "-o",
+                                      "jsonpath={.status.observedGeneration} {.status.readyReplicas} {.status.availableReplicas} {.status.conditions[0].status}"]).output
+            if status.hasPrefix("1 ") { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        #expect(status == "1 12 12 False")
+        // Scaling down to what fits makes it Available, with the new generation observed.
+        #expect(try sim.kubectl(["-n", "shop", "patch", "deployment", "web", "--type", "merge", "-p",
+                                 "{\"spec\":{\"replicas\":10}}"]).status == 0)
+        for _ in 0..<40 {
+            status = try sim.kubectl(["-n", "shop", "get", "deployment", "web", "-o",
+                                      "jsonpath={.status.observedGeneration} {.status.readyReplicas} {.status.conditions[0].status}"]).output
+            if status.hasPrefix("2 ") { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        #expect(status == "2 10 True")
+    }
+}
+
 /// Watching the simulated cluster with Flotilla's client, and kubectl's `get -w`.
 @Suite(.serialized) struct SimWatchTests {
     @Test func changesArriveAsEventsAndCompactionGives410() throws {

@@ -1,0 +1,75 @@
+import FlotillaModel
+import Foundation
+
+/// The simulated controllers: workloads get status after `readyDelay`, with as many replicas ready as the nodes'
+/// allocatable CPU, memory and pods can hold, so a workload that does not fit stays partly unavailable and the
+/// cluster's capacity is a real number.
+extension SimCluster {
+    static let workloadKinds: Set<String> = ["apps/deployments", "apps/statefulsets", "apps/replicasets"]
+
+    /// Brings every workload's status up to date; called periodically by the server.
+    public func runControllers(now: Date = Date()) {
+        state.withLock { state in
+            // Free capacity across the nodes, in millicores, bytes and pods.
+            var free: [String: Int64] = ["cpu": 0, "memory": 0, "pods": 0]
+            for (key, node) in state.objects where key.resource == "/nodes" {
+                for (resource, value) in node.value(at: ["status", "allocatable"])?.objectValue ?? [:] {
+                    let quantity = Quantity(value.stringValue ?? "")
+                    free[resource, default: 0] += (resource == "cpu" ? quantity.milliValue : quantity.integerValue) ?? 0
+                }
+            }
+            // Oldest workloads are placed first.
+            let workloads = state.objects.keys.filter { Self.workloadKinds.contains($0.resource) }.sorted { a, b in
+                let left = state.objects[a]?.value(at: ["metadata", "uid"])?.stringValue ?? ""
+                let right = state.objects[b]?.value(at: ["metadata", "uid"])?.stringValue ?? ""
+                return left < right
+            }
+            for key in workloads {
+                guard var object = state.objects[key] else { continue }
+                let desired = object.value(at: ["spec", "replicas"])?.intValue ?? 1
+                let request = podRequest(object)
+                var fit = desired
+                for (resource, amount) in request where amount > 0 {
+                    fit = min(fit, max(0, free[resource] ?? 0) / amount)
+                }
+                fit = min(fit, max(0, free["pods"] ?? 0))
+                for (resource, amount) in request { free[resource, default: 0] -= amount * fit }
+                free["pods", default: 0] -= fit
+                let generation = object.value(at: ["metadata", "generation"])?.intValue ?? 1
+                let changedAt = state.changedAt[key] ?? .distantPast
+                guard now.timeIntervalSince(changedAt) >= topology.readyDelay else { continue }
+                let available = fit == desired
+                let status: JSONValue = .object([
+                    "observedGeneration": .int(generation), "replicas": .int(desired), "updatedReplicas": .int(fit),
+                    "readyReplicas": .int(fit), "availableReplicas": .int(fit),
+                    "unavailableReplicas": desired > fit ? .int(desired - fit) : .null,
+                    "conditions": .array([
+                        .object(["type": .string("Available"), "status": .string(available ? "True" : "False"),
+                                 "reason": .string(available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable")]),
+                        .object(["type": .string("Progressing"), "status": .string("True"),
+                                 "reason": .string(available ? "NewReplicaSetAvailable" : "ReplicaSetUpdated")]),
+                    ]),
+                ])
+                let cleaned = JSONValue.object((status.objectValue ?? [:]).filter { !$0.value.isNull })
+                guard object["status"] != cleaned else { continue }
+                object["status"] = cleaned
+                state.revision += 1
+                object["metadata"]?["resourceVersion"] = .string(String(state.revision))
+                state.objects[key] = object
+                record("MODIFIED", key, object, state: &state)
+            }
+        }
+    }
+
+    /// Per-replica requests of a workload's pod template, in millicores and bytes.
+    func podRequest(_ workload: JSONValue) -> [String: Int64] {
+        var total: [String: Int64] = [:]
+        for container in workload.value(at: ["spec", "template", "spec", "containers"])?.arrayValue ?? [] {
+            for (resource, value) in container.value(at: ["resources", "requests"])?.objectValue ?? [:] {
+                let quantity = Quantity(value.stringValue ?? value.intValue.map(String.init) ?? "")
+                total[resource, default: 0] += (resource == "cpu" ? quantity.milliValue : quantity.integerValue) ?? 0
+            }
+        }
+        return total
+    }
+}
