@@ -4,12 +4,53 @@ import Logging
 
 /// Serves simulated clusters over HTTP on loopback ports, one Kubernetes API per cluster.
 public enum SimServer {
-    /// Runs until cancelled (SIGINT/SIGTERM end it through swift-service-lifecycle).
-    public static func run(_ clusters: [(cluster: SimCluster, port: Int)], logger: Logger) async throws {
+    /// Runs until cancelled (SIGINT/SIGTERM end it through swift-service-lifecycle). With an admin port, faults
+    /// can be switched there: `POST /clusters/<name>/faults` with a body like `down`, `up`, `hang`, `slow=500`,
+    /// `errors=3`; `GET /clusters/<name>/faults` shows them.
+    public static func run(_ clusters: [(cluster: SimCluster, port: Int)], faults: [String: SimFaultSwitch] = [:],
+                           adminPort: Int? = nil, logger: Logger) async throws {
+        var switches = faults
+        for (cluster, _) in clusters where switches[cluster.name] == nil { switches[cluster.name] = SimFaultSwitch() }
+        let allSwitches = switches
         try await withThrowingTaskGroup(of: Void.self) { group in
+            if let adminPort {
+                let admin = CallbackResponder<BasicRequestContext> { request, _ in
+                    var request = request
+                    let parts = request.uri.path.split(separator: "/").map(String.init)
+                    guard parts.count == 3, parts[0] == "clusters", parts[2] == "faults", let faultSwitch = allSwitches[parts[1]]
+                    else { return Response(status: .notFound, body: ResponseBody(byteBuffer: ByteBuffer(string: "no such cluster\n"))) }
+                    if request.method == .post {
+                        let body = try await request.collectBody(upTo: 4096)
+                        do {
+                            faultSwitch.set(try SimFaults(parsing: String(buffer: body)))
+                        } catch {
+                            return Response(status: .badRequest, body: ResponseBody(byteBuffer: ByteBuffer(string: "\(error)\n")))
+                        }
+                    }
+                    let faults = faultSwitch.current
+                    let text = "down=\(faults.down) hang=\(faults.hang) slow=\(faults.latencyMilliseconds) errors=\(faults.errorEvery)\n"
+                    return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+                }
+                let app = Application(responder: admin, configuration: .init(address: .hostname("127.0.0.1", port: adminPort),
+                                                                             serverName: "flotilla-sim-admin"), logger: logger)
+                group.addTask { try await app.runService() }
+            }
             for (cluster, port) in clusters {
+                let faultSwitch = allSwitches[cluster.name]!
                 let responder = CallbackResponder<BasicRequestContext> { request, _ in
                     var request = request
+                    let faults = faultSwitch.current
+                    if faults.hang {
+                        while faultSwitch.current.hang { try await Task.sleep(for: .milliseconds(50)) }
+                    }
+                    if faults.latencyMilliseconds > 0 { try await Task.sleep(for: .milliseconds(faults.latencyMilliseconds)) }
+                    if faultSwitch.failsNext() {
+                        let answer = cluster.status(500, reason: "InternalError", message: "Internal error occurred: injected fault")
+                        var headers = HTTPFields()
+                        headers[.contentType] = answer.contentType
+                        return Response(status: .internalServerError, headers: headers,
+                                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+                    }
                     let body = try await request.collectBody(upTo: 32 * 1024 * 1024)
                     var query: [String: String] = [:]
                     for (key, value) in request.uri.queryParameters {
@@ -35,7 +76,25 @@ public enum SimServer {
                                       configuration: .init(address: .hostname("127.0.0.1", port: port),
                                                            serverName: "flotilla-sim-\(cluster.name)"),
                                       logger: logger)
-                group.addTask { try await app.runService() }
+                // "down" closes the port (connections are refused) until the fault is lifted.
+                group.addTask {
+                    while !Task.isCancelled {
+                        if faultSwitch.current.down {
+                            try await Task.sleep(for: .milliseconds(50))
+                            continue
+                        }
+                        await withTaskGroup(of: Void.self) { serving in
+                            serving.addTask { try? await app.runService() }
+                            serving.addTask {
+                                while !Task.isCancelled && !faultSwitch.current.down {
+                                    try? await Task.sleep(for: .milliseconds(50))
+                                }
+                            }
+                            await serving.next()
+                            serving.cancelAll()
+                        }
+                    }
+                }
                 group.addTask {
                     while !Task.isCancelled {
                         cluster.runControllers()

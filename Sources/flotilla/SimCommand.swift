@@ -27,6 +27,12 @@ struct SimCommand: AsyncParsableCommand {
     @Option(name: .customLong("ready-delay"), help: "Seconds before a changed workload reports ready.")
     var readyDelay: Double = 1
 
+    @Option(name: .customLong("admin-port"), help: "Port of the admin endpoint (POST /clusters/NAME/faults).")
+    var adminPort: Int?
+
+    @Option(name: .customLong("fault"), help: "NAME=FAULTS at start, e.g. member1=slow=200 or member2=down.")
+    var faults: [String] = []
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "warning"
 
@@ -46,7 +52,17 @@ struct SimCommand: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
         let lines = parsed.map { "cluster \($0.name): http://127.0.0.1:\($0.port)\n" }.joined()
         FileHandle.standardOutput.write(Data(lines.utf8))
+        var switches: [String: SimFaultSwitch] = [:]
+        for entry in faults {
+            guard let equals = entry.firstIndex(of: "=") else { throw ValidationError("--fault \(entry): expected NAME=FAULTS") }
+            do {
+                switches[String(entry[..<equals])] = SimFaultSwitch(try SimFaults(parsing: String(entry[entry.index(after: equals)...])))
+            } catch {
+                throw ValidationError("--fault \(entry): \(error)")
+            }
+        }
         let topology = SimCluster.Topology(nodes: nodes, nodeCPU: nodeCPU, nodeMemory: nodeMemory, readyDelay: readyDelay)
-        try await SimServer.run(parsed.map { (SimCluster(name: $0.name, topology: topology), $0.port) }, logger: logger)
+        try await SimServer.run(parsed.map { (SimCluster(name: $0.name, topology: topology), $0.port) },
+                                faults: switches, adminPort: adminPort, logger: logger)
     }
 }

@@ -225,3 +225,58 @@ import Testing
         #expect(text.contains("seen-by-kubectl"))
     }
 }
+
+/// Fault injection through the admin endpoint: errors, latency, hang, down and back up.
+@Suite(.serialized) struct SimFaultTests {
+    @Test func faultsAreSwitchedAtRunTime() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-faults-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let port = freePort()
+        let adminPort = freePort()
+        let server = try ServerProcess([flotillaBinary.path, "sim", "--cluster", "member1=\(port)",
+                                        "--admin-port", "\(adminPort)", "--fault", "member1=errors=2"], port: port)
+        defer { withExtendedLifetime(server) {} }
+        let api = try CurlTransport(connection: ClusterConnection(context: "member1",
+                                                                  server: URL(string: "http://127.0.0.1:\(port)")!))
+        let admin = try CurlTransport(connection: ClusterConnection(context: "admin",
+                                                                    server: URL(string: "http://127.0.0.1:\(adminPort)")!))
+        func fault(_ text: String) throws {
+            let response = try admin.perform(KubeRequest(method: "POST", path: "/clusters/member1/faults", body: Data(text.utf8),
+                                                         contentType: "text/plain"))
+            #expect(response.status == 200)
+        }
+        // Every second request fails with a 500: a plain client sees them, a resilient one retries through.
+        let statuses = try (0..<4).map { _ in try api.perform(KubeRequest(path: "/version")).status }
+        #expect(statuses.filter { $0 == 500 }.count == 2)
+        let resilient = ResilientTransport(api, now: { 0 }, sleep: { _ in }, random: { 0 })
+        for _ in 0..<4 { #expect(try resilient.perform(KubeRequest(path: "/version")).status == 200) }
+
+        try fault("slow=300")
+        let started = Date()
+        #expect(try api.perform(KubeRequest(path: "/version")).status == 200)
+        #expect(Date().timeIntervalSince(started) >= 0.3)
+
+        try fault("hang")
+        #expect(throws: KubeError.self) { try api.perform(KubeRequest(path: "/version", timeout: 1)) }
+
+        try fault("down")
+        Thread.sleep(forTimeInterval: 0.5)
+        do {
+            _ = try api.perform(KubeRequest(path: "/version", timeout: 2))
+            Issue.record("a down cluster answered")
+        } catch {
+            guard case .transport = error else {
+                Issue.record("expected a transport error, got \(error)")
+                return
+            }
+        }
+        try fault("up")
+        var back = false
+        for _ in 0..<40 where !back {
+            back = (try? api.perform(KubeRequest(path: "/version", timeout: 1)).status) == 200
+            if !back { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        #expect(back)
+    }
+}

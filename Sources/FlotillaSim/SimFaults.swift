@@ -1,0 +1,61 @@
+import Foundation
+import Synchronization
+
+/// Faults injected into one simulated cluster, for tests of failover and resilience.
+public struct SimFaults: Sendable, Equatable {
+    /// The API port refuses connections.
+    public var down = false
+    /// Requests are accepted but never answered.
+    public var hang = false
+    /// Added latency per request, in milliseconds.
+    public var latencyMilliseconds = 0
+    /// Every n-th request fails with 500 (0: never).
+    public var errorEvery = 0
+
+    public init(down: Bool = false, hang: Bool = false, latencyMilliseconds: Int = 0, errorEvery: Int = 0) {
+        self.down = down
+        self.hang = hang
+        self.latencyMilliseconds = latencyMilliseconds
+        self.errorEvery = errorEvery
+    }
+
+    /// Parses `down`, `up`, `hang`, `slow=MS`, `errors=N` (every N-th request fails), comma-separated.
+    public init(parsing text: String) throws {
+        self.init()
+        for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !part.isEmpty {
+            let pieces = part.split(separator: "=", maxSplits: 1).map(String.init)
+            switch (pieces[0], pieces.count > 1 ? Int(pieces[1]) : nil) {
+            case ("down", nil): down = true
+            case ("up", nil), ("none", nil): self = SimFaults()
+            case ("hang", nil): hang = true
+            case ("slow", let ms?): latencyMilliseconds = ms
+            case ("errors", let every?): errorEvery = every
+            default: throw SimFaultError(text: part)
+            }
+        }
+    }
+}
+
+/// A fault description that does not parse.
+public struct SimFaultError: Error, CustomStringConvertible {
+    public var text: String
+    public var description: String { "unknown fault \"\(text)\": use down, up, hang, slow=MS or errors=N" }
+}
+
+/// The faults of a cluster, changeable while it runs.
+public final class SimFaultSwitch: Sendable {
+    private let faults: Mutex<SimFaults>
+    private let requests = Atomic<Int>(0)
+
+    public init(_ faults: SimFaults = SimFaults()) { self.faults = Mutex(faults) }
+
+    public var current: SimFaults { faults.withLock { $0 } }
+    public func set(_ new: SimFaults) { faults.withLock { $0 = new } }
+
+    /// Whether this request should fail with a 500.
+    func failsNext() -> Bool {
+        let every = current.errorEvery
+        guard every > 0 else { return false }
+        return requests.wrappingAdd(1, ordering: .relaxed).newValue % every == 0
+    }
+}
