@@ -280,3 +280,23 @@ import Testing
         #expect(back)
     }
 }
+
+/// The official Python client against the simulated cluster: it must read version, create, list with a label
+/// selector, watch and get a typed 404 exactly as against a real API server.
+@Suite(.serialized) struct SimPythonClientTests {
+    @Test func thePythonKubernetesClientWorks() throws {
+        let sim = try SimKubectlTests.Sim()
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Scripts/python_client.py").path
+        let result = try runProcess(URL(fileURLWithPath: "/usr/bin/env"),
+                                    ["python3", script, sim.kubeconfig, "member1"])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.output == """
+            version v1.31.0
+            listed ['from-python']
+            events [('ADDED', 'watched-by-python')]
+            status 404 Not Found
+
+            """)
+    }
+}
