@@ -8,11 +8,29 @@ public enum SimServer {
     /// can be switched there: `POST /clusters/<name>/faults` with a body like `down`, `up`, `hang`, `slow=500`,
     /// `errors=3`; `GET /clusters/<name>/faults` shows them.
     public static func run(_ clusters: [(cluster: SimCluster, port: Int)], faults: [String: SimFaultSwitch] = [:],
-                           adminPort: Int? = nil, logger: Logger) async throws {
+                           adminPort: Int? = nil, stateFile: String? = nil, logger: Logger) async throws {
+        if let stateFile {
+            let saved = SimStateFile.load(stateFile)
+            for (cluster, _) in clusters { if let snapshot = saved[cluster.name] { cluster.restore(snapshot) } }
+        }
         var switches = faults
         for (cluster, _) in clusters where switches[cluster.name] == nil { switches[cluster.name] = SimFaultSwitch() }
         let allSwitches = switches
         try await withThrowingTaskGroup(of: Void.self) { group in
+            if let stateFile {
+                // Saves the objects within half a second of a change.
+                group.addTask {
+                    var saved = clusters.map { $0.cluster.revision }
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: .milliseconds(500))
+                        let now = clusters.map { $0.cluster.revision }
+                        if now != saved {
+                            try SimStateFile.save(clusters.map(\.cluster), to: stateFile)
+                            saved = now
+                        }
+                    }
+                }
+            }
             if let adminPort {
                 let admin = CallbackResponder<BasicRequestContext> { request, _ in
                     var request = request

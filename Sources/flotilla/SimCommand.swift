@@ -27,6 +27,9 @@ struct SimCommand: AsyncParsableCommand {
     @Option(name: .customLong("ready-delay"), help: "Seconds before a changed workload reports ready.")
     var readyDelay: Double = 1
 
+    @Option(name: .customLong("state"), help: "Keep the clusters' objects in this file across restarts.")
+    var stateFile: String?
+
     @Option(name: .customLong("admin-port"), help: "Port of the admin endpoint (POST /clusters/NAME/faults).")
     var adminPort: Int?
 
@@ -63,6 +66,6 @@ struct SimCommand: AsyncParsableCommand {
         }
         let topology = SimCluster.Topology(nodes: nodes, nodeCPU: nodeCPU, nodeMemory: nodeMemory, readyDelay: readyDelay)
         try await SimServer.run(parsed.map { (SimCluster(name: $0.name, topology: topology), $0.port) },
-                                faults: switches, adminPort: adminPort, logger: logger)
+                                faults: switches, adminPort: adminPort, stateFile: stateFile, logger: logger)
     }
 }

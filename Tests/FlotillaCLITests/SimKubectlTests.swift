@@ -300,3 +300,35 @@ import Testing
             """)
     }
 }
+
+/// `--state FILE`: a restarted simulator keeps its objects.
+@Suite(.serialized) struct SimStateTests {
+    @Test func objectsSurviveARestart() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-state-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let stateFile = folder.appendingPathComponent("state.json").path
+        let port = freePort()
+        let connection = ClusterConnection(context: "member1", server: URL(string: "http://127.0.0.1:\(port)")!)
+        var uid = ""
+        do {
+            let server = try ServerProcess([flotillaBinary.path, "sim", "--cluster", "member1=\(port)", "--state", stateFile],
+                                           port: port)
+            let client = KubeClient(transport: try CurlTransport(connection: connection))
+            let created = try client.create(.object(["apiVersion": .string("v1"), "kind": .string("ConfigMap"),
+                                                     "metadata": .object(["name": .string("kept"), "namespace": .string("default")]),
+                                                     "data": .object(["a": .string("b")])]))
+            uid = created.value(at: ["metadata", "uid"])?.stringValue ?? ""
+            Thread.sleep(forTimeInterval: 1.2)
+            withExtendedLifetime(server) {}
+        }
+        #expect(FileManager.default.fileExists(atPath: stateFile))
+        let restarted = try ServerProcess([flotillaBinary.path, "sim", "--cluster", "member1=\(port)", "--state", stateFile],
+                                          port: port)
+        defer { withExtendedLifetime(restarted) {} }
+        let client = KubeClient(transport: try CurlTransport(connection: connection))
+        let kept = try client.get(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "kept")
+        #expect(kept.value(at: ["metadata", "uid"])?.stringValue == uid)
+        #expect(kept["data"]?["a"] == .string("b"))
+    }
+}
