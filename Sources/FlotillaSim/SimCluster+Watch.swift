@@ -17,7 +17,7 @@ extension SimCluster {
     /// a single ERROR event with 410 when that history was compacted.
     public func startWatch(path: String, query: [String: String]) -> Result<(SimWatch, [Data]), SimWatchError> {
         let segments = path.split(separator: "/").map(String.init)
-        guard case .success(.resource(let resource, let namespace, nil)) = route(segments) else {
+        guard case .success(.resource(let resource, let namespace, nil, nil)) = route(segments) else {
             return .failure(SimWatchError(response: notFound()))
         }
         if query["sendInitialEvents"] != nil || query["resourceVersionMatch"] != nil {

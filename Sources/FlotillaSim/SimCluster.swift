@@ -143,7 +143,10 @@ public final class SimCluster: Sendable {
         if case .resourceList(let group, let version, let served) = route {
             return json(200, resourceList(group: group, version: version, served: served))
         }
-        guard case .resource(let resource, let namespace, let name) = route else { return notFound() }
+        guard case .resource(let resource, let namespace, let name, let subresource) = route else { return notFound() }
+        if let subresource, let name {
+            return handleSubresource(subresource, resource, namespace: namespace, name: name, request: request)
+        }
         if request.method == "GET", name == nil, ["true", "1"].contains(request.query["watch"] ?? "") {
             return status(400, reason: "BadRequest", message: "watch requests are served as streams")
         }
@@ -162,7 +165,7 @@ public final class SimCluster: Sendable {
     /// Where a path leads.
     enum Route {
         case resourceList(group: String, version: String, served: [SimResource])
-        case resource(SimResource, namespace: String?, name: String?)
+        case resource(SimResource, namespace: String?, name: String?, subresource: String?)
     }
 
     /// Resolves an API path to a served group/version or a resource (collection or object).
@@ -190,10 +193,15 @@ public final class SimCluster: Sendable {
             index += 2
         }
         guard let resource = served.first(where: { $0.resource == segments[index] }),
-              segments.count <= index + 2, resource.namespaced || namespace == nil else {
-            return .failure(SimRouteError(response: notFound()))  // subresources are not simulated yet
+              segments.count <= index + 3, resource.namespaced || namespace == nil else {
+            return .failure(SimRouteError(response: notFound()))
         }
-        return .success(.resource(resource, namespace: namespace, name: segments.count > index + 1 ? segments[index + 1] : nil))
+        let subresource = segments.count == index + 3 ? segments[index + 2] : nil
+        if let subresource, !Self.subresources(of: resource).contains(subresource) {
+            return .failure(SimRouteError(response: notFound()))
+        }
+        return .success(.resource(resource, namespace: namespace, name: segments.count > index + 1 ? segments[index + 1] : nil,
+                                  subresource: subresource))
     }
 
     // MARK: Discovery
@@ -211,14 +219,37 @@ public final class SimCluster: Sendable {
     }
 
     func resourceList(group: String, version: String, served: [SimResource]) -> JSONValue {
-        .object(["kind": .string("APIResourceList"), "apiVersion": .string("v1"),
-                 "groupVersion": .string(group.isEmpty ? version : "\(group)/\(version)"),
-                 "resources": .array(served.map { resource in
-                     .object(["name": .string(resource.resource), "singularName": .string(resource.singular),
-                              "namespaced": .bool(resource.namespaced), "kind": .string(resource.kind),
-                              "verbs": .array(["create", "delete", "get", "list", "patch", "update", "watch"].map(JSONValue.string)),
-                              "shortNames": .array(resource.shortNames.map(JSONValue.string))])
-                 })])
+        var entries: [JSONValue] = []
+        for resource in served {
+            entries.append(.object(["name": .string(resource.resource), "singularName": .string(resource.singular),
+                                    "namespaced": .bool(resource.namespaced), "kind": .string(resource.kind),
+                                    "verbs": .array(["create", "delete", "get", "list", "patch", "update", "watch"].map(JSONValue.string)),
+                                    "shortNames": .array(resource.shortNames.map(JSONValue.string))]))
+            for subresource in Self.subresources(of: resource) {
+                var entry: [String: JSONValue] = ["name": .string("\(resource.resource)/\(subresource)"), "singularName": .string(""),
+                                                  "namespaced": .bool(resource.namespaced), "kind": .string(resource.kind),
+                                                  "verbs": .array(["get", "patch", "update"].map(JSONValue.string))]
+                if subresource == "scale" {
+                    entry["kind"] = .string("Scale")
+                    entry["group"] = .string("autoscaling")
+                    entry["version"] = .string("v1")
+                }
+                entries.append(.object(entry))
+            }
+        }
+        return .object(["kind": .string("APIResourceList"), "apiVersion": .string("v1"),
+                        "groupVersion": .string(group.isEmpty ? version : "\(group)/\(version)"), "resources": .array(entries)])
+    }
+
+    /// The subresources a kind has: `status` for kinds with status, `scale` for scalable workloads.
+    static func subresources(of resource: SimResource) -> [String] {
+        switch resource.kind {
+        case "Deployment", "StatefulSet", "ReplicaSet": return ["status", "scale"]
+        case "DaemonSet", "Job", "CronJob", "Service", "Namespace", "Node", "PersistentVolumeClaim", "Pod",
+             "HorizontalPodAutoscaler", "Ingress":
+            return ["status"]
+        default: return []
+        }
     }
 
     // MARK: Responses

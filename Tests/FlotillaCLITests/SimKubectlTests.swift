@@ -145,8 +145,9 @@ import Testing
         }
         #expect(status == "1 12 12 False")
         // Scaling down to what fits makes it Available, with the new generation observed.
-        #expect(try sim.kubectl(["-n", "shop", "patch", "deployment", "web", "--type", "merge", "-p",
-                                 "{\"spec\":{\"replicas\":10}}"]).status == 0)
+        // kubectl scale goes through the scale subresource.
+        let scaled = try sim.kubectl(["-n", "shop", "scale", "deployment", "web", "--replicas=10"])
+        #expect(scaled.output == "deployment.apps/web scaled\n", "\(scaled.errors)")
         for _ in 0..<40 {
             status = try sim.kubectl(["-n", "shop", "get", "deployment", "web", "-o",
                                       "jsonpath={.status.observedGeneration} {.status.readyReplicas} {.status.conditions[0].status}"]).output
