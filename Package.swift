@@ -44,7 +44,7 @@ let package = Package(
         ),
         .target(
             name: "FlotillaSim",
-            dependencies: ["FlotillaModel", .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["FlotillaModel", "FlotillaKube", .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Logging", package: "swift-log")]
         ),
         .target(
@@ -70,7 +70,8 @@ let package = Package(
         .testTarget(name: "FlotillaGitTests", dependencies: ["FlotillaGit", "FlotillaTestSupport"]),
         .testTarget(name: "FlotillaPlacementTests", dependencies: ["FlotillaPlacement"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "FlotillaCLITests", dependencies: ["flotilla", "FlotillaTestSupport", "FlotillaKube", "FlotillaModel"]),
+        .testTarget(name: "FlotillaCLITests", dependencies: ["flotilla", "FlotillaTestSupport", "FlotillaKube", "FlotillaModel",
+                                                    "FlotillaSim"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -30,6 +30,12 @@ public struct KubeResponse: Sendable {
     /// Header names in lower case.
     public var headers: [String: String]
     public var body: Data
+
+    public init(status: Int, headers: [String: String], body: Data) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
 }
 
 /// Collects a response through libcurl's callbacks (passed as the `void *` payload: a capturing closure cannot
