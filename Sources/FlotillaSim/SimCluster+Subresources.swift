@@ -21,7 +21,10 @@ extension SimCluster {
                     if spec["replicas"]?.intValue != replicas {
                         spec["replicas"] = .int(replicas)
                         object["spec"] = spec
-                        object = stamp(object, resource: resource, namespace: namespace, previous: state.objects[key], state: &state)
+                        let previous = state.objects[key]
+                        object = stamp(object, resource: resource, namespace: namespace, previous: previous, state: &state)
+                        object = own(object, before: previous, key: key, resource: resource, request: request,
+                                     subresource: "scale", state: &state)
                         state.objects[key] = object
                         record("MODIFIED", key, object, state: &state)
                     }

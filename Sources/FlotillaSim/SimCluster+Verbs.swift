@@ -56,6 +56,7 @@ extension SimCluster {
                               details: details(resource, name))
             }
             object = stamp(object, resource: resource, namespace: namespace, previous: nil, state: &state)
+            object = own(object, before: nil, key: key, resource: resource, request: request, state: &state)
             state.objects[key] = object
             record("ADDED", key, object, state: &state)
             if resource.kind == "CustomResourceDefinition" { serveCustomResource(object, state: &state) }
@@ -81,7 +82,8 @@ extension SimCluster {
                                 + "modified; please apply your changes to the latest version and try again",
                               details: details(resource, name))
             }
-            let updated = stamp(object, resource: resource, namespace: namespace, previous: previous, state: &state)
+            var updated = stamp(object, resource: resource, namespace: namespace, previous: previous, state: &state)
+            updated = own(updated, before: previous, key: key, resource: resource, request: request, state: &state)
             state.objects[key] = updated
             record("MODIFIED", key, updated, state: &state)
             return json(200, updated)
@@ -106,21 +108,49 @@ extension SimCluster {
                           + "application/strategic-merge-patch+json, application/apply-patch+yaml")
         }
         if let problem = namespaceProblem(resource, namespace) { return problem }
+        if isApply, let sent = patch.value(at: ["metadata", "managedFields"]), !sent.isNull {
+            return status(400, reason: "BadRequest", message: "metadata.managedFields must be nil")
+        }
+        if isApply, let sentVersion = patch["apiVersion"]?.stringValue, sentVersion != resource.groupVersion {
+            return status(400, reason: "BadRequest", message: "Incorrect version specified in apply patch. "
+                          + "Specified patch version: \(sentVersion), expected: \(resource.groupVersion)")
+        }
         return state.withLock { state -> SimResponse in
             let key = key(resource, namespace, name)
-            guard let previous = state.objects[key] else {
-                guard isApply else {
-                    return status(404, reason: "NotFound", message: "\(resource.groupResource) \"\(name)\" not found",
-                                  details: details(resource, name))
-                }
-                let created = stamp(patch, resource: resource, namespace: namespace, previous: nil, state: &state)
-                state.objects[key] = created
-                record("ADDED", key, created, state: &state)
-                if resource.kind == "CustomResourceDefinition" { serveCustomResource(created, state: &state) }
-                return json(201, created)
+            let previous = state.objects[key]
+            if previous == nil && !isApply {
+                return status(404, reason: "NotFound", message: "\(resource.groupResource) \"\(name)\" not found",
+                              details: details(resource, name))
             }
-            let merged = SimMerge.merge(previous, patch, nullDeletes: !isApply)
-            let updated = stamp(merged, resource: resource, namespace: namespace, previous: previous, state: &state)
+            if isApply {
+                var config = patch
+                config["metadata"]?["managedFields"] = nil
+                let outcome = SimFieldOwnership.apply(
+                    config, live: previous, managers: state.managers[key] ?? [], manager: request.query["fieldManager"] ?? "",
+                    apiVersion: resource.groupVersion, force: request.query["force"] == "true", now: Self.timestamp())
+                switch outcome {
+                case .conflicts(let message, let causes):
+                    return status(409, reason: "Conflict", message: message, details: .object(["causes": .array(causes)]))
+                case .applied(let object, let managers):
+                    if let previous {
+                        var unchanged = object
+                        unchanged["metadata"]?["managedFields"] = previous.value(at: ["metadata", "managedFields"])
+                        if unchanged == previous && managers.map(\.fields) == (state.managers[key] ?? []).map(\.fields) {
+                            return json(200, previous)  // identical: not written, same resourceVersion
+                        }
+                    }
+                    var stored = stamp(object, resource: resource, namespace: namespace, previous: previous, state: &state)
+                    state.managers[key] = managers
+                    stored["metadata"]?["managedFields"] = SimFieldOwnership.render(managers)
+                    state.objects[key] = stored
+                    record(previous == nil ? "ADDED" : "MODIFIED", key, stored, state: &state)
+                    if previous == nil && resource.kind == "CustomResourceDefinition" { serveCustomResource(stored, state: &state) }
+                    return json(previous == nil ? 201 : 200, stored)
+                }
+            }
+            let merged = SimMerge.merge(previous!, patch, nullDeletes: true)
+            var updated = stamp(merged, resource: resource, namespace: namespace, previous: previous, state: &state)
+            updated = own(updated, before: previous, key: key, resource: resource, request: request, state: &state)
             state.objects[key] = updated
             record("MODIFIED", key, updated, state: &state)
             return json(200, updated)
@@ -134,6 +164,7 @@ extension SimCluster {
                 return status(404, reason: "NotFound", message: "\(resource.groupResource) \"\(name)\" not found",
                               details: details(resource, name))
             }
+            state.managers[key] = nil
             state.revision += 1
             var deleted = object
             deleted["metadata"]?["resourceVersion"] = .string(String(state.revision))
@@ -150,6 +181,27 @@ extension SimCluster {
             }
             return json(200, object)
         }
+    }
+
+    /// Records ownership for an Update-style write (create, PUT, merge patch) and renders `managedFields`.
+    func own(_ object: JSONValue, before: JSONValue?, key: Key, resource: SimResource, request: SimRequest,
+             subresource: String? = nil, state: inout State) -> JSONValue {
+        let sent = decodeBody(request)?.value(at: ["metadata", "managedFields"])
+        if let sent, let list = sent.arrayValue, !list.isEmpty {
+            state.managers[key] = SimFieldOwnership.parse(sent).filter { !$0.fields.isEmpty }
+        } else {
+            state.managers[key] = SimFieldOwnership.update(
+                state.managers[key] ?? [], before: before, after: object, manager: request.fieldManager,
+                apiVersion: resource.groupVersion, subresource: subresource, now: Self.timestamp())
+        }
+        var result = object
+        result["metadata"]?["managedFields"] = SimFieldOwnership.render(state.managers[key] ?? [])
+        return result
+    }
+
+    static func timestamp() -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: Date())
     }
 
     /// Keeps a change for watches; the oldest are compacted away beyond `historyLimit`.

@@ -10,13 +10,24 @@ public struct SimRequest: Sendable {
     public var query: [String: String]
     public var contentType: String
     public var body: Data
+    public var userAgent: String
 
-    public init(method: String, path: String, query: [String: String] = [:], contentType: String = "", body: Data = Data()) {
+    public init(method: String, path: String, query: [String: String] = [:], contentType: String = "", body: Data = Data(),
+                userAgent: String = "") {
         self.method = method
         self.path = path
         self.query = query
         self.contentType = contentType
         self.body = body
+        self.userAgent = userAgent
+    }
+
+    /// The field manager: the `fieldManager` parameter, or, as the real server does, the User-Agent up to its
+    /// first `/` (`kubectl`).
+    public var fieldManager: String {
+        if let manager = query["fieldManager"], !manager.isEmpty { return manager }
+        let agent = userAgent.split(separator: "/").first.map(String.init) ?? ""
+        return agent.isEmpty ? "unknown" : String(agent.prefix(128))
     }
 }
 
@@ -65,6 +76,8 @@ public final class SimCluster: Sendable {
         var serviceIPs = 0
         /// When each object's spec last changed (workloads become ready `readyDelay` after).
         var changedAt: [Key: Date] = [:]
+        /// The field managers of each object.
+        var managers: [Key: [SimFieldManager]] = [:]
     }
 
     public let name: String

@@ -84,7 +84,8 @@ public enum SimServer {
                     }
                     let answer = cluster.handle(SimRequest(
                         method: request.method.rawValue, path: request.uri.path, query: query,
-                        contentType: request.headers[.contentType] ?? "", body: Data(buffer: body)))
+                        contentType: request.headers[.contentType] ?? "", body: Data(buffer: body),
+                        userAgent: request.headers[.userAgent] ?? ""))
                     var headers = HTTPFields()
                     headers[.contentType] = answer.contentType
                     return Response(status: .init(code: answer.status), headers: headers,
@@ -111,6 +112,8 @@ public enum SimServer {
                             await serving.next()
                             serving.cancelAll()
                         }
+                        // Not a tight loop when the port cannot be bound.
+                        try await Task.sleep(for: .milliseconds(100))
                     }
                 }
                 group.addTask {

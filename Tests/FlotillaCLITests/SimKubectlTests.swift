@@ -1,5 +1,6 @@
 import FlotillaKube
 import FlotillaModel
+import FlotillaSim
 import FlotillaTestSupport
 import Foundation
 import Synchronization
@@ -331,5 +332,66 @@ import Testing
         let kept = try client.get(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "kept")
         #expect(kept.value(at: ["metadata", "uid"])?.stringValue == uid)
         #expect(kept["data"]?["a"] == .string("b"))
+    }
+}
+
+/// Server-side apply with field managers: conflicts, forcing, shared ownership and removal (KUBE-API.md §6).
+@Suite(.serialized) struct SimServerSideApplyTests {
+    @Test func kubectlSeesConflictsAndForcesThem() throws {
+        let sim = try SimKubectlTests.Sim()
+        #expect(try sim.kubectl(["create", "namespace", "shop"]).status == 0)
+        #expect(try sim.kubectl(["apply", "--server-side"], stdin: SimKubectlTests.deployment).status == 0)
+        #expect(try sim.kubectl(["-n", "shop", "scale", "deployment", "web", "--replicas=5"]).status == 0)
+        // The scale owns .spec.replicas now: applying 2 again conflicts.
+        let conflict = try sim.kubectl(["apply", "--server-side"], stdin: SimKubectlTests.deployment)
+        #expect(conflict.status == 1)
+        #expect(conflict.errors.contains("Apply failed with 1 conflict: conflict with \"kubectl\" with subresource \"scale\" using apps/v1: .spec.replicas"),
+                "\(conflict.errors)")
+        // Applying the value the live object has is shared ownership, not a conflict.
+        let same = try sim.kubectl(["apply", "--server-side"], stdin: SimKubectlTests.deployment
+            .replacingOccurrences(of: "replicas: 2", with: "replicas: 5"))
+        #expect(same.status == 0, "\(same.errors)")
+        let forced = try sim.kubectl(["apply", "--server-side", "--force-conflicts"], stdin: SimKubectlTests.deployment)
+        #expect(forced.status == 0, "\(forced.errors)")
+        #expect(try sim.kubectl(["-n", "shop", "get", "deployment", "web", "-o", "jsonpath={.spec.replicas}"]).output == "2")
+        let managers = try sim.kubectl(["-n", "shop", "get", "deployment", "web", "--show-managed-fields", "-o",
+                                        "jsonpath={.metadata.managedFields[*].manager}"]).output
+        #expect(managers == "kubectl")
+    }
+
+    @Test func flotillaOwnsWhatItAppliesAndDropsWhatItStopsApplying() throws {
+        let cluster = SimCluster(name: "member1")
+        let client = KubeClient(transport: InProcessTransport(cluster: cluster))
+        func configMap(_ data: [String: String], labels: [String: String]) -> JSONValue {
+            .object(["apiVersion": .string("v1"), "kind": .string("ConfigMap"),
+                     "metadata": .object(["name": .string("app"), "namespace": .string("default"),
+                                          "labels": .object(labels.mapValues(JSONValue.string))]),
+                     "data": .object(data.mapValues(JSONValue.string))])
+        }
+        _ = try client.apply(configMap(["a": "1", "b": "2"], labels: ["tier": "web"]), fieldManager: "flotilla", force: false)
+        // Someone else changes a field Flotilla owns (an Update through a merge patch).
+        _ = try client.transport.perform(KubeRequest(method: "PATCH", path: "/api/v1/namespaces/default/configmaps/app?fieldManager=kubectl-edit",
+                                                     body: Data("{\"data\":{\"a\":\"edited\"}}".utf8),
+                                                     contentType: "application/merge-patch+json"))
+        do {
+            _ = try client.apply(configMap(["a": "1", "b": "2"], labels: ["tier": "web"]), fieldManager: "flotilla", force: false)
+            Issue.record("a conflicting apply was accepted")
+        } catch {
+            guard case .conflict(let message, let causes) = error else {
+                Issue.record("expected a conflict, got \(error)")
+                return
+            }
+            #expect(message == "Apply failed with 1 conflict: conflict with \"kubectl-edit\" using v1: .data.a")
+            #expect(causes.map(\.field) == [".data.a"])
+        }
+        // Forcing takes the field back; no longer applying b and the label removes them.
+        let forced = try client.apply(configMap(["a": "1"], labels: [:]), fieldManager: "flotilla", force: true)
+        #expect(forced["data"] == .object(["a": .string("1")]))
+        #expect(forced.value(at: ["metadata", "labels", "tier"]) == nil)
+        let managers = forced.value(at: ["metadata", "managedFields"])?.arrayValue?.compactMap { $0["manager"]?.stringValue }
+        #expect(managers == ["flotilla"])
+        // An identical apply writes nothing: the resourceVersion stays.
+        let again = try client.apply(configMap(["a": "1"], labels: [:]), fieldManager: "flotilla", force: false)
+        #expect(again.value(at: ["metadata", "resourceVersion"]) == forced.value(at: ["metadata", "resourceVersion"]))
     }
 }

@@ -1,0 +1,194 @@
+import FlotillaModel
+import Foundation
+
+/// Field ownership for server-side apply (KUBE-API.md section 6), simplified where noted: every list is atomic
+/// (no list-map merging by key yet), so a list is one field.
+struct SimFieldManager: Sendable, Equatable {
+    var name: String
+    /// `Apply` or `Update`.
+    var operation: String
+    var apiVersion: String
+    var subresource: String?
+    var fields: Set<String>
+    var time: String
+
+    /// How Status messages name the manager: an Update manager adds ` using <apiVersion>`.
+    var printed: String {
+        var text = "\"\(name)\""
+        if let subresource { text += " with subresource \"\(subresource)\"" }
+        if operation == "Update" { text += " using \(apiVersion)" }
+        return text
+    }
+}
+
+enum SimFieldOwnership {
+    /// Separates path elements internally: keys may hold dots (`app.kubernetes.io/name`).
+    static let separator = "\u{1F}"
+
+    static func path(_ keys: String...) -> String { keys.map { separator + $0 }.joined() }
+
+    /// A path as Status messages print it (`.spec.replicas`).
+    static func printed(_ path: String) -> String { path.replacingOccurrences(of: separator, with: ".") }
+
+    /// Fields no manager owns: identity, server-set metadata and status.
+    static let excluded: Set<String> = [
+        path("apiVersion"), path("kind"), path("metadata", "name"), path("metadata", "namespace"),
+        path("metadata", "resourceVersion"), path("metadata", "uid"), path("metadata", "creationTimestamp"),
+        path("metadata", "generation"), path("metadata", "managedFields"), path("status"),
+    ]
+
+    /// The leaf fields of an object, as `.spec.replicas` paths; lists are leaves.
+    static func fields(_ value: JSONValue, prefix: String = "") -> Set<String> {
+        guard case .object(let members) = value else { return prefix.isEmpty ? [] : [prefix] }
+        var result: Set<String> = []
+        for (key, member) in members {
+            let path = prefix + separator + key
+            if excluded.contains(path) { continue }
+            if case .object(let inner) = member, !inner.isEmpty {
+                result.formUnion(fields(member, prefix: path))
+            } else {
+                result.insert(path)
+            }
+        }
+        return result
+    }
+
+    static func value(_ object: JSONValue, at path: String) -> JSONValue? {
+        object.value(at: path.components(separatedBy: separator).filter { !$0.isEmpty })
+    }
+
+    static func removing(_ path: String, from object: JSONValue) -> JSONValue {
+        var keys = path.components(separatedBy: separator).filter { !$0.isEmpty }
+        guard let last = keys.popLast() else { return object }
+        func remove(_ value: JSONValue, _ remaining: ArraySlice<String>) -> JSONValue {
+            guard case .object(var members) = value else { return value }
+            if let head = remaining.first {
+                if let child = members[head] { members[head] = remove(child, remaining.dropFirst()) }
+            } else {
+                members[last] = nil
+            }
+            return .object(members)
+        }
+        return remove(object, keys[...])
+    }
+
+    /// `metadata.managedFields` as the real server writes it (`fieldsV1` with `f:` keys).
+    static func render(_ managers: [SimFieldManager]) -> JSONValue {
+        .array(managers.map { manager in
+            var tree: [String: Any] = [:]
+            for field in manager.fields.sorted() {
+                var node = tree
+                let keys = field.components(separatedBy: separator).filter { !$0.isEmpty }.map { "f:\($0)" }
+                func insert(_ dictionary: inout [String: Any], _ keys: ArraySlice<String>) {
+                    guard let head = keys.first else { return }
+                    var child = dictionary[head] as? [String: Any] ?? [:]
+                    insert(&child, keys.dropFirst())
+                    dictionary[head] = child
+                }
+                insert(&node, keys[...])
+                tree = node
+            }
+            var entry: [String: JSONValue] = ["manager": .string(manager.name), "operation": .string(manager.operation),
+                                              "apiVersion": .string(manager.apiVersion), "time": .string(manager.time),
+                                              "fieldsType": .string("FieldsV1"), "fieldsV1": JSONValue(foundation: tree)]
+            if let subresource = manager.subresource { entry["subresource"] = .string(subresource) }
+            return .object(entry)
+        })
+    }
+
+    /// Reads `metadata.managedFields` written by a client back into managers.
+    static func parse(_ value: JSONValue) -> [SimFieldManager] {
+        (value.arrayValue ?? []).compactMap { entry in
+            guard let name = entry["manager"]?.stringValue else { return nil }
+            var fields: Set<String> = []
+            func walk(_ node: JSONValue, _ prefix: String) {
+                let members = node.objectValue ?? [:]
+                if members.isEmpty, !prefix.isEmpty { fields.insert(prefix) }
+                for (key, child) in members where key.hasPrefix("f:") { walk(child, prefix + separator + key.dropFirst(2)) }
+            }
+            walk(entry["fieldsV1"] ?? .object([:]), "")
+            return SimFieldManager(name: name, operation: entry["operation"]?.stringValue ?? "Update",
+                                   apiVersion: entry["apiVersion"]?.stringValue ?? "",
+                                   subresource: entry["subresource"]?.stringValue, fields: fields,
+                                   time: entry["time"]?.stringValue ?? "")
+        }
+    }
+
+    /// An Update (create, PUT, non-apply PATCH) by `manager`: it gains every field it added or changed; removed
+    /// fields leave every manager; empty managers are dropped.
+    static func update(_ managers: [SimFieldManager], before: JSONValue?, after: JSONValue, manager: String,
+                       apiVersion: String, subresource: String? = nil, now: String) -> [SimFieldManager] {
+        let old = before.map { fields($0) } ?? []
+        let new = fields(after)
+        let changed = new.filter { field in before == nil || value(before!, at: field) != value(after, at: field) }
+        let removed = old.subtracting(new)
+        var result = managers.map { entry -> SimFieldManager in
+            var copy = entry
+            copy.fields.subtract(changed)
+            copy.fields.subtract(removed)
+            return copy
+        }
+        if !changed.isEmpty {
+            if let index = result.firstIndex(where: { $0.name == manager && $0.operation == "Update" && $0.subresource == subresource }) {
+                result[index].fields.formUnion(changed)
+                result[index].time = now
+            } else {
+                result.append(SimFieldManager(name: manager, operation: "Update", apiVersion: apiVersion,
+                                              subresource: subresource, fields: changed, time: now))
+            }
+        }
+        return result.filter { !$0.fields.isEmpty }
+    }
+
+    /// The outcome of an apply.
+    enum ApplyOutcome {
+        case applied(object: JSONValue, managers: [SimFieldManager])
+        case conflicts(message: String, causes: [JSONValue])
+    }
+
+    /// A server-side apply by `manager` of `config` onto `live` (nil when creating).
+    static func apply(_ config: JSONValue, live: JSONValue?, managers: [SimFieldManager], manager: String,
+                      apiVersion: String, force: Bool, now: String) -> ApplyOutcome {
+        let applied = fields(config)
+        let merged = live.map { SimMerge.merge($0, config, nullDeletes: false) } ?? config
+        let changed = applied.filter { field in (live.flatMap { value($0, at: field) }) != value(config, at: field) }
+        var conflicts: [(manager: SimFieldManager, field: String)] = []
+        for other in managers where !(other.name == manager && other.operation == "Apply") {
+            for field in other.fields.intersection(changed).sorted() { conflicts.append((other, field)) }
+        }
+        if !conflicts.isEmpty && !force {
+            let grouped = Dictionary(grouping: conflicts) { $0.manager.printed }
+            let parts = grouped.keys.sorted().map { printed -> String in
+                let fields = grouped[printed]!.map(\.field)
+                return fields.count == 1 ? "conflict with \(printed): \(Self.printed(fields[0]))"
+                    : "conflicts with \(printed):\n" + fields.map { "- \(Self.printed($0))" }.joined(separator: "\n")
+            }
+            let count = conflicts.count
+            let message = "Apply failed with \(count) conflict\(count == 1 ? "" : "s"): " + parts.joined(separator: "\n")
+            let causes = conflicts.map { conflict -> JSONValue in
+                .object(["reason": .string("FieldManagerConflict"), "message": .string("conflict with \(conflict.manager.printed)"),
+                         "field": .string(Self.printed(conflict.field))])
+            }
+            return .conflicts(message: message, causes: causes)
+        }
+        var result = managers
+        if force {
+            result = result.map { entry in
+                var copy = entry
+                if !(entry.name == manager && entry.operation == "Apply") { copy.fields.subtract(changed) }
+                return copy
+            }
+        }
+        var object = merged
+        let previouslyOwned = result.first { $0.name == manager && $0.operation == "Apply" }?.fields ?? []
+        let ownedByOthers = result.filter { !($0.name == manager && $0.operation == "Apply") }
+            .reduce(into: Set<String>()) { $0.formUnion($1.fields) }
+        for field in previouslyOwned.subtracting(applied).subtracting(ownedByOthers).sorted() {
+            object = removing(field, from: object)
+        }
+        result.removeAll { $0.name == manager && $0.operation == "Apply" }
+        result.append(SimFieldManager(name: manager, operation: "Apply", apiVersion: apiVersion, subresource: nil,
+                                      fields: applied, time: now))
+        return .applied(object: object, managers: result.filter { !$0.fields.isEmpty })
+    }
+}
