@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "flotilla", targets: ["flotilla"]),
         .library(name: "FlotillaModel", targets: ["FlotillaModel"]),
         .library(name: "FlotillaPlacement", targets: ["FlotillaPlacement"]),
+        .library(name: "FlotillaKube", targets: ["FlotillaKube"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),

@@ -8,6 +8,13 @@ let package = Package(
     dependencies: [.package(path: "..")],
     targets: [
         .executableTarget(
+            name: "apply-benchmark",
+            dependencies: [
+                .product(name: "FlotillaModel", package: "main"),
+                .product(name: "FlotillaKube", package: "main"),
+            ]
+        ),
+        .executableTarget(
             name: "placement-benchmark",
             dependencies: [
                 .product(name: "FlotillaModel", package: "main"),
