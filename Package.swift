@@ -65,7 +65,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "FlotillaModelTests", dependencies: ["FlotillaModel"]),
-        .target(name: "FlotillaTestSupport", path: "Tests/FlotillaTestSupport"),
+        .target(name: "FlotillaTestSupport", dependencies: ["FlotillaKube"], path: "Tests/FlotillaTestSupport"),
         .testTarget(name: "FlotillaDiffTests", dependencies: ["FlotillaDiff"]),
         .testTarget(name: "FlotillaKubeTests", dependencies: ["FlotillaKube", "FlotillaTestSupport"]),
         .testTarget(name: "FlotillaGitTests", dependencies: ["FlotillaGit", "FlotillaTestSupport"]),

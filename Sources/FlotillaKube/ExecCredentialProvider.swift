@@ -1,9 +1,6 @@
 import FlotillaModel
 import Foundation
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// What an exec credential plugin returned.
 public struct ExecCredential: Sendable, Equatable {
@@ -73,7 +70,7 @@ public final class ExecCredentialProvider: Sendable {
         }
         let data = output.fileHandleForReading.readDataToEndOfFile()
         let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let status = Self.waitForExit(process)
+        let status = reapedExitStatus(of: process)
         guard status == 0 else {
             throw failure("exit status \(status): \(errorText.trimmingCharacters(in: .whitespacesAndNewlines).prefix(300))")
         }
@@ -101,16 +98,4 @@ public final class ExecCredentialProvider: Sendable {
         return credential
     }
 
-    /// Reaps the child with waitpid (Foundation's `waitUntilExit` can miss exits when other children run).
-    static func waitForExit(_ process: Process) -> Int32 {
-        var status: Int32 = 0
-        while true {
-            let result = waitpid(process.processIdentifier, &status, 0)
-            if result == process.processIdentifier { break }
-            if result == -1 && errno == EINTR { continue }
-            process.waitUntilExit()
-            return process.terminationStatus
-        }
-        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-    }
 }

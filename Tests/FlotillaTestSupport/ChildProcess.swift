@@ -1,21 +1,12 @@
+import FlotillaKube
 import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Waits for a child and returns its exit status (128 + signal when a signal ended it). Reaps it with waitpid:
-/// Foundation's `waitUntilExit` was seen to miss the exit of children that end while other suites start
-/// processes, leaving them zombies and the test waiting forever.
+/// Waits for a child and returns its exit status (see `reapedExitStatus`).
 public func exitStatus(of process: Process) -> Int32 {
-    var status: Int32 = 0
-    while true {
-        let result = waitpid(process.processIdentifier, &status, 0)
-        if result == process.processIdentifier { break }
-        if result == -1 && errno == EINTR { continue }
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-    return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    reapedExitStatus(of: process)
 }
 
 /// What a finished command printed, and its exit status.
