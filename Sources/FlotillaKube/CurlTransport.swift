@@ -36,6 +36,14 @@ public struct KubeResponse: Sendable {
         self.headers = headers
         self.body = body
     }
+
+    /// The body of a 2xx response; any other status as its typed `KubeError`.
+    public func checkedBody() throws(KubeError) -> Data {
+        guard (200..<300).contains(status) else {
+            throw KubeError.decode(code: status, body: body, retryAfterHeader: headers["retry-after"])
+        }
+        return body
+    }
 }
 
 /// Collects a response through libcurl's callbacks (passed as the `void *` payload: a capturing closure cannot
@@ -224,11 +232,6 @@ public final class CurlTransport: Sendable {
 
     /// Performs a request and decodes an error status into a typed `KubeError`.
     public func send(_ request: KubeRequest) throws(KubeError) -> Data {
-        let response = try perform(request)
-        guard (200..<300).contains(response.status) else {
-            throw KubeError.decode(code: response.status, body: response.body,
-                                   retryAfterHeader: response.headers["retry-after"])
-        }
-        return response.body
+        try perform(request).checkedBody()
     }
 }

@@ -49,12 +49,9 @@ public final class KubeClient: Sendable {
 
     func send(_ request: KubeRequest) throws(KubeError) -> JSONValue {
         let response = try transport.perform(request)
-        guard (200..<300).contains(response.status) else {
-            throw KubeError.decode(code: response.status, body: response.body,
-                                   retryAfterHeader: response.headers["retry-after"])
-        }
-        guard !response.body.isEmpty else { return .object([:]) }
-        guard let object = try? JSONSerialization.jsonObject(with: response.body, options: [.fragmentsAllowed]) else {
+        let body = try response.checkedBody()
+        guard !body.isEmpty else { return .object([:]) }
+        guard let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) else {
             throw KubeError.unexpected(code: response.status, message: "the response is not JSON")
         }
         return JSONValue(foundation: object)
@@ -194,9 +191,7 @@ public final class KubeClient: Sendable {
             }
             return !stop
         }
-        guard (200..<300).contains(response.status) else {
-            throw KubeError.decode(code: response.status, body: response.body, retryAfterHeader: response.headers["retry-after"])
-        }
+        _ = try response.checkedBody()
         return last
     }
 

@@ -60,6 +60,12 @@ extension Quantity {
     /// The value, rounded up to a whole number (how Kubernetes compares memory, pods and other resources).
     public var integerValue: Int64? { fastValue?.whole ?? decimalValue.map { Quantity.roundUp($0) } }
 
+    /// The amount the scheduler and the kubelet compare for a resource: CPU in millicores, everything else in
+    /// whole units.
+    public func amount(for resource: String) -> Int64? {
+        resource == "cpu" ? milliValue : integerValue
+    }
+
     private static func roundUp(_ value: Decimal) -> Int64 {
         var input = value
         var rounded = Decimal()

@@ -150,6 +150,6 @@ public enum CapacityEstimator {
 
     /// CPU in millicores, everything else in whole units.
     static func amount(_ quantity: Quantity, resource: String) -> Int64 {
-        (resource == "cpu" ? quantity.milliValue : quantity.integerValue) ?? 0
+        quantity.amount(for: resource) ?? 0
     }
 }

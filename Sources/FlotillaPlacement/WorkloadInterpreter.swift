@@ -48,7 +48,7 @@ public enum WorkloadInterpreter {
         var result: [String: Int64] = [:]
         for (name, value) in container.value(at: ["resources", "requests"])?.objectValue ?? [:] {
             let quantity = Quantity(value.stringValue ?? value.intValue.map(String.init) ?? "")
-            if let amount = name == "cpu" ? quantity.milliValue : quantity.integerValue { result[name] = amount }
+            if let amount = quantity.amount(for: name) { result[name] = amount }
         }
         return result
     }

@@ -15,7 +15,7 @@ extension SimCluster {
             for (key, node) in state.objects where key.resource == "/nodes" {
                 for (resource, value) in node.value(at: ["status", "allocatable"])?.objectValue ?? [:] {
                     let quantity = Quantity(value.stringValue ?? "")
-                    free[resource, default: 0] += (resource == "cpu" ? quantity.milliValue : quantity.integerValue) ?? 0
+                    free[resource, default: 0] += quantity.amount(for: resource) ?? 0
                 }
             }
             // Oldest workloads are placed first.
@@ -67,7 +67,7 @@ extension SimCluster {
         for container in workload.value(at: ["spec", "template", "spec", "containers"])?.arrayValue ?? [] {
             for (resource, value) in container.value(at: ["resources", "requests"])?.objectValue ?? [:] {
                 let quantity = Quantity(value.stringValue ?? value.intValue.map(String.init) ?? "")
-                total[resource, default: 0] += (resource == "cpu" ? quantity.milliValue : quantity.integerValue) ?? 0
+                total[resource, default: 0] += quantity.amount(for: resource) ?? 0
             }
         }
         return total

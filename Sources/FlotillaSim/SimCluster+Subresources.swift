@@ -8,8 +8,7 @@ extension SimCluster {
         state.withLock { state -> SimResponse in
             let key = key(resource, namespace, name)
             guard var object = state.objects[key] else {
-                return status(404, reason: "NotFound", message: "\(resource.groupResource) \"\(name)\" not found",
-                              details: details(resource, name))
+                return objectNotFound(resource, name)
             }
             let body = decodeBody(request)
             if subresource == "scale" {

@@ -8,8 +8,7 @@ extension SimCluster {
 
     func get(_ resource: SimResource, namespace: String?, name: String) -> SimResponse {
         guard let object = state.withLock({ $0.objects[key(resource, namespace, name)] }) else {
-            return status(404, reason: "NotFound", message: "\(resource.groupResource) \"\(name)\" not found",
-                          details: details(resource, name))
+            return objectNotFound(resource, name)
         }
         return json(200, object)
     }
@@ -71,8 +70,7 @@ extension SimCluster {
         return state.withLock { state -> SimResponse in
             let key = key(resource, namespace, name)
             guard let previous = state.objects[key] else {
-                return status(404, reason: "NotFound", message: "\(resource.groupResource) \"\(name)\" not found",
-                              details: details(resource, name))
+                return objectNotFound(resource, name)
             }
             let sent = object.value(at: ["metadata", "resourceVersion"])?.stringValue ?? ""
             let stored = previous.value(at: ["metadata", "resourceVersion"])?.stringValue ?? ""
@@ -119,8 +117,7 @@ extension SimCluster {
             let key = key(resource, namespace, name)
             let previous = state.objects[key]
             if previous == nil && !isApply {
-                return status(404, reason: "NotFound", message: "\(resource.groupResource) \"\(name)\" not found",
-                              details: details(resource, name))
+                return objectNotFound(resource, name)
             }
             if isApply {
                 var config = patch
@@ -161,8 +158,7 @@ extension SimCluster {
         state.withLock { state -> SimResponse in
             let key = key(resource, namespace, name)
             guard let object = state.objects.removeValue(forKey: key) else {
-                return status(404, reason: "NotFound", message: "\(resource.groupResource) \"\(name)\" not found",
-                              details: details(resource, name))
+                return objectNotFound(resource, name)
             }
             state.managers[key] = nil
             state.revision += 1
@@ -228,6 +224,12 @@ extension SimCluster {
         let exists = state.withLock { $0.objects[Key(resource: "/namespaces", namespace: "", name: namespace)] != nil }
         return exists ? nil : status(404, reason: "NotFound", message: "namespaces \"\(namespace)\" not found",
                                      details: .object(["name": .string(namespace), "kind": .string("namespaces")]))
+    }
+
+    /// 404 for one object, worded as the real server words it (`deployments.apps "web" not found`).
+    func objectNotFound(_ resource: SimResource, _ name: String) -> SimResponse {
+        status(404, reason: "NotFound", message: "\(resource.groupResource) \"\(name)\" not found",
+               details: details(resource, name))
     }
 
     func invalid(_ resource: SimResource, _ name: String, _ error: String) -> SimResponse {
