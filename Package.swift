@@ -15,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -52,6 +55,20 @@ let package = Package(
             name: "FlotillaGit",
             dependencies: ["CGit2", .product(name: "Logging", package: "swift-log")]
         ),
+        .target(
+            name: "FlotillaEngine",
+            dependencies: ["FlotillaModel", "FlotillaPlacement", "FlotillaDiff", "FlotillaKube", "FlotillaGit",
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Prometheus", package: "swift-prometheus"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+        ),
+        .target(
+            name: "FlotillaServer",
+            dependencies: ["FlotillaEngine", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "Prometheus", package: "swift-prometheus"),
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "flotilla",
             dependencies: [
@@ -60,6 +77,10 @@ let package = Package(
                 "FlotillaPlacement",
                 "FlotillaDiff",
                 "FlotillaSim",
+                "FlotillaEngine",
+                "FlotillaServer",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -67,6 +88,8 @@ let package = Package(
         .testTarget(name: "FlotillaModelTests", dependencies: ["FlotillaModel"]),
         .target(name: "FlotillaTestSupport", dependencies: ["FlotillaKube"], path: "Tests/FlotillaTestSupport"),
         .testTarget(name: "FlotillaDiffTests", dependencies: ["FlotillaDiff"]),
+        .testTarget(name: "FlotillaEngineTests", dependencies: ["FlotillaEngine", "FlotillaServer", "FlotillaSim",
+                                                             "FlotillaTestSupport"]),
         .testTarget(name: "FlotillaKubeTests", dependencies: ["FlotillaKube", "FlotillaTestSupport"]),
         .testTarget(name: "FlotillaGitTests", dependencies: ["FlotillaGit", "FlotillaTestSupport"]),
         .testTarget(name: "FlotillaPlacementTests", dependencies: ["FlotillaPlacement"],

@@ -309,3 +309,19 @@ extension GitMirror {
         return git_object_id(commit).pointee.hex
     }
 }
+
+extension GitMirror {
+    /// Creates an empty bare repository at `path` (a local remote, as `flotilla up` makes from a folder), with
+    /// HEAD naming `defaultBranch`.
+    public static func createBareRepository(at path: String, defaultBranch: String = "main") throws(GitError) {
+        GitLibrary.ensureInitialized()
+        var pointer: OpaquePointer?
+        guard git_repository_init(&pointer, path, 1) == 0, let repository = pointer else {
+            throw GitError.libgit2(operation: "creating repository \(path)", code: -1, message: GitLibrary.lastErrorMessage())
+        }
+        defer { git_repository_free(repository) }
+        guard git_repository_set_head(repository, "refs/heads/\(defaultBranch)") == 0 else {
+            throw GitError.libgit2(operation: "setting HEAD of \(path)", code: -1, message: GitLibrary.lastErrorMessage())
+        }
+    }
+}

@@ -58,6 +58,19 @@ extension SimCluster {
                 state.objects[key] = object
                 record("MODIFIED", key, object, state: &state)
             }
+            // Claims bind after the delay, to a volume of the size they request (a default storage class).
+            for key in state.objects.keys.sorted(by: { $0.name < $1.name }) where key.resource == "/persistentvolumeclaims" {
+                guard var object = state.objects[key], object.value(at: ["status", "phase"])?.stringValue != "Bound",
+                      now.timeIntervalSince(state.changedAt[key] ?? .distantPast) >= topology.readyDelay else { continue }
+                var status: [String: JSONValue] = ["phase": .string("Bound")]
+                if let modes = object.value(at: ["spec", "accessModes"]) { status["accessModes"] = modes }
+                if let requests = object.value(at: ["spec", "resources", "requests"]) { status["capacity"] = requests }
+                object["status"] = .object(status)
+                state.revision += 1
+                object["metadata"]?["resourceVersion"] = .string(String(state.revision))
+                state.objects[key] = object
+                record("MODIFIED", key, object, state: &state)
+            }
         }
     }
 

@@ -1,0 +1,808 @@
+import Dispatch
+import FlotillaDiff
+import FlotillaKube
+import FlotillaModel
+import FlotillaPlacement
+import Foundation
+import Logging
+import Synchronization
+
+/// How a cluster agent reaches its cluster and what it may do there.
+public struct AgentSettings: Sendable {
+    public var fieldManager = "flotilla"
+    public var selfHeal = true
+    public var prune = true
+    /// The largest share (percent) of a cluster's owned objects one revision may delete.
+    public var pruneGuardPercent = 50.0
+    public var workers = 4
+    public var probeInterval = 2.0
+    public var failureThreshold = 10.0
+    public var requestTimeout = 30.0
+
+    public init() {}
+}
+
+/// Converges one member cluster: applies its works, prunes what is no longer desired, keeps a watch-fed view of
+/// what Flotilla owns there, detects and heals drift, probes readiness. Every cluster call blocks, so an agent
+/// works on queues and threads of its own, never on the cooperative pool; one slow cluster never holds another.
+public final class ClusterAgent: @unchecked Sendable {
+    public static let inventoryNamespace = "flotilla-system"
+    public static let inventoryName = "flotilla-inventory"
+    static let managedBy = Scheduler.managedByLabel
+
+    public let name: String
+    let connection: ClusterConnection?
+    let connectionError: String?
+    let settings: AgentSettings
+    let logger: Logger
+    /// Called (off any lock) when something reportable changed.
+    let onChange: @Sendable (_ cluster: String, _ readinessChanged: Bool) -> Void
+    let onRequest: @Sendable (_ cluster: String, _ verb: String, _ code: String) -> Void
+    let onDrift: @Sendable (_ record: DriftRecord, _ delay: Double?) -> Void
+
+    private let syncQueue: DispatchQueue
+    private let workerQueues: [DispatchQueue]
+    private let clients: [KubeClient]
+    private let state = Mutex(AgentState())
+    private let stopped = Atomic<Bool>(false)
+
+    struct AgentState {
+        var desired: [ObjectKey: DesiredWork] = [:]
+        var revision: String?
+        var applied: [ObjectKey: JSONValue] = [:]
+        var appliedRevision: [ObjectKey: String] = [:]
+        var errors: [ObjectKey: String] = [:]
+        var live: [ObjectKey: JSONValue] = [:]
+        var foreign: Set<ObjectKey> = []
+        var inventory: Set<ObjectKey>?
+        var informers: [KindKey: Informer] = [:]
+        var syncedKinds: Set<KindKey> = []
+        var ready = false
+        var everProbed = false
+        var failingSince: Date?
+        var lastTransition: Date?
+        var lastProbe: Date?
+        var version: String?
+        var refused: String?
+        var probeError: String?
+        var nodes: [String: JSONValue] = [:]
+        var openDrift: [ObjectKey: DriftRecord] = [:]
+        var healedDrift: [DriftRecord] = []
+        var pendingHeals: Set<ObjectKey> = []
+        var healScheduled = false
+        var held: String?
+        var syncError: String?
+        var syncing = false
+        var syncAgain = false
+        var failures = 0
+    }
+
+    public init(name: String, connection: ClusterConnection?, connectionError: String? = nil, settings: AgentSettings,
+                logger: Logger,
+                onChange: @escaping @Sendable (String, Bool) -> Void,
+                onRequest: @escaping @Sendable (String, String, String) -> Void,
+                onDrift: @escaping @Sendable (DriftRecord, Double?) -> Void) {
+        self.name = name
+        self.settings = settings
+        var logger = logger
+        logger[metadataKey: "cluster"] = "\(name)"
+        self.logger = logger
+        self.onChange = onChange
+        self.onRequest = onRequest
+        self.onDrift = onDrift
+        self.syncQueue = DispatchQueue(label: "flotilla.cluster.\(name)")
+        var connectionError = connectionError
+        var clients: [KubeClient] = []
+        if let connection {
+            do throws(KubeError) {
+                for _ in 0..<max(1, settings.workers) {
+                    let counting = CountingTransport(base: ResilientTransport(try CurlTransport(connection: connection),
+                                                                              retry: RetryPolicy(maxAttempts: 4)),
+                                                     cluster: name, onRequest: onRequest)
+                    clients.append(KubeClient(transport: counting))
+                }
+            } catch {
+                connectionError = "\(error)"
+            }
+        }
+        self.connection = connectionError == nil ? connection : nil
+        self.connectionError = connectionError
+        self.clients = clients
+        self.workerQueues = clients.indices.map { DispatchQueue(label: "flotilla.cluster.\(name).worker\($0)") }
+    }
+
+    // MARK: Life
+
+    /// Starts probing and watching nodes.
+    public func start() {
+        guard let connection else {
+            state.withLock { $0.probeError = connectionError ?? "no connection" }
+            return
+        }
+        let thread = Thread { [self] in probeLoop(connection) }
+        thread.name = "probe \(name)"
+        thread.start()
+        _ = ensureInformers([KindKey(apiVersion: "v1", kind: "Node"), KindKey(apiVersion: "v1", kind: "Namespace")])
+    }
+
+    public func stop() {
+        stopped.store(true, ordering: .releasing)
+        state.withLock { state in for informer in state.informers.values { informer.stop() } }
+    }
+
+    /// Waits until the sync under way (if any) has finished its writes.
+    public func drain() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            syncQueue.async { continuation.resume() }
+        }
+    }
+
+    // MARK: Desired state
+
+    /// Replaces the desired works and asks for a sync.
+    public func setDesired(_ works: [ObjectKey: DesiredWork], revision: String?) {
+        state.withLock { state in
+            state.desired = works
+            state.revision = revision
+            state.held = nil
+        }
+        requestSync()
+    }
+
+    /// Runs a sync on the cluster's queue; calls made while one runs coalesce into one more.
+    public func requestSync(after delay: Double = 0) {
+        let start = state.withLock { state -> Bool in
+            if state.syncing { state.syncAgain = true; return false }
+            state.syncing = true
+            return true
+        }
+        guard start else { return }
+        syncQueue.asyncAfter(deadline: .now() + delay) { [self] in runSyncs() }
+    }
+
+    private func runSyncs() {
+        while true {
+            state.withLock { $0.syncAgain = false }
+            let ok = sync()
+            let again = state.withLock { state -> Bool in
+                if state.syncAgain { return true }
+                state.syncing = false
+                return false
+            }
+            onChange(name, false)
+            if again { continue }
+            if !ok, !stopped.load(ordering: .acquiring) {
+                let failures = state.withLock { state -> Int in state.failures += 1; return state.failures }
+                requestSync(after: min(30, 0.5 * pow(2, Double(min(failures, 6)))) * Double.random(in: 0.8...1.2))
+            } else if ok {
+                state.withLock { $0.failures = 0 }
+            }
+            return
+        }
+    }
+
+    // MARK: Sync
+
+    /// One pass: informers for every kind involved, inventory, guard, namespaces, applies in order, prunes.
+    /// Returns false when it should be retried.
+    private func sync() -> Bool {
+        guard connection != nil, let client = clients.first else {
+            state.withLock { $0.syncError = connectionError ?? "no connection to the cluster" }
+            return false
+        }
+        let (desired, revision, ready, inventoryKnown) = state.withLock { state in
+            (state.desired, state.revision, state.ready, state.inventory)
+        }
+        guard ready else {
+            state.withLock { $0.syncError = $0.refused ?? "the cluster is not ready" }
+            return false
+        }
+        let inventoryKind = KindKey(apiVersion: "v1", kind: "ConfigMap")
+        var kinds = Set(desired.keys.map(\.kindKey)).union([KindKey(apiVersion: "v1", kind: "Namespace"), inventoryKind])
+        var inventory: Set<ObjectKey>
+        do throws(KubeError) {
+            if let inventoryKnown {
+                inventory = inventoryKnown
+            } else {
+                inventory = try readInventory(client)
+                state.withLock { $0.inventory = inventory }
+            }
+        } catch {
+            state.withLock { $0.syncError = "cannot read the inventory: \(error)" }
+            return false
+        }
+        kinds.formUnion(inventory.map(\.kindKey))
+        if let missing = ensureInformers(kinds) {
+            state.withLock { $0.syncError = "cannot watch \(missing.kind) (\(missing.apiVersion)): not served or not listable yet" }
+            return false
+        }
+
+        // What to delete, and whether the guard lets it happen.
+        let desiredKeys = Set(desired.keys)
+        let toPrune = settings.prune ? inventory.subtracting(desiredKeys).sorted(by: >) : []
+        if !toPrune.isEmpty, !inventory.isEmpty {
+            let share = Double(toPrune.count) * 100 / Double(inventory.count)
+            if desired.isEmpty || share > settings.pruneGuardPercent {
+                let reason = desired.isEmpty
+                    ? "held: the revision would delete all \(inventory.count) owned objects (an empty source never prunes everything)"
+                    : "held: the revision would delete \(toPrune.count) of \(inventory.count) owned objects "
+                        + "(\(Int(share.rounded()))% > guard \(Int(settings.pruneGuardPercent))%)"
+                logger.warning("mass-deletion guard", metadata: ["reason": "\(reason)", "revision": "\(revision ?? "")"])
+                state.withLock { state in
+                    state.held = reason
+                    state.syncError = nil
+                }
+                return true
+            }
+        }
+
+        // Collisions and what needs applying.
+        var toApply: [ObjectKey] = []
+        var collisions: [ObjectKey: String] = [:]
+        state.withLock { state in
+            for (key, work) in desired {
+                if state.foreign.contains(key) {
+                    collisions[key] = "collision: \(key) exists in the cluster and is not managed by Flotilla; left untouched"
+                    continue
+                }
+                if state.applied[key] != work.comparable || state.live[key] == nil || state.errors[key] != nil {
+                    toApply.append(key)
+                }
+            }
+            for (key, message) in collisions { state.errors[key] = message }
+        }
+        toApply.sort()
+
+        // Namespaces the works need, that nobody declared and the cluster lacks.
+        let declaredNamespaces = Set(desired.keys.filter { $0.kind == "Namespace" && $0.group.isEmpty }.map(\.name))
+        var needed = Set(toApply.compactMap(\.namespace)).subtracting(declaredNamespaces)
+        needed.insert(Self.inventoryNamespace)
+        var failed = false
+        for namespace in needed.sorted() {
+            do throws(KubeError) { try ensureNamespace(namespace, client: client) } catch {
+                state.withLock { $0.syncError = "cannot create namespace \(namespace): \(error)" }
+                failed = true
+            }
+        }
+        if failed { return false }
+
+        // The inventory first grows by what is about to be created, so a crash never leaves an untracked object.
+        let grown = inventory.union(toApply)
+        if grown != inventory {
+            do throws(KubeError) { try writeInventory(grown, client: client) } catch {
+                state.withLock { $0.syncError = "cannot write the inventory: \(error)" }
+                return false
+            }
+            inventory = grown
+        }
+
+        // Applies, wave by wave in DESIGN.md's order, each wave spread over the workers.
+        var index = 0
+        while index < toApply.count {
+            let rank = toApply[index].applyRank
+            var end = index
+            while end < toApply.count, toApply[end].applyRank == rank { end += 1 }
+            applyAll(Array(toApply[index..<end]), desired: desired, revision: revision)
+            index = end
+        }
+
+        // Prunes, in reverse order; only what is still ours.
+        var kept: Set<ObjectKey> = []
+        for key in toPrune {
+            if stopped.load(ordering: .acquiring) { kept.insert(key); continue }
+            let isForeign = state.withLock { $0.foreign.contains(key) }
+            if isForeign {
+                logger.notice("not pruning: no longer managed by Flotilla", metadata: ["object": "\(key)"])
+                continue
+            }
+            do throws(KubeError) {
+                try client.delete(apiVersion: key.apiVersion, kind: key.kind, namespace: key.namespace, name: key.name,
+                                  propagationPolicy: "Background")
+                logger.info("pruned", metadata: ["object": "\(key)"])
+            } catch {
+                if case .notFound = error {} else {
+                    logger.warning("prune failed", metadata: ["object": "\(key)", "error": "\(error)"])
+                    kept.insert(key)
+                }
+            }
+            state.withLock { state in
+                state.applied[key] = nil
+                state.appliedRevision[key] = nil
+                state.errors[key] = nil
+                state.openDrift[key] = nil
+            }
+        }
+        let final = desiredKeys.union(kept)
+        if final != inventory {
+            do throws(KubeError) { try writeInventory(final, client: client) } catch {
+                state.withLock { $0.syncError = "cannot write the inventory: \(error)" }
+                return false
+            }
+        }
+        let anyFailed = state.withLock { state -> Bool in
+            state.syncError = kept.isEmpty ? nil : "\(kept.count) objects could not be pruned"
+            return !kept.isEmpty || desired.keys.contains { state.errors[$0] != nil && collisions[$0] == nil }
+        }
+        return !anyFailed
+    }
+
+    /// Applies keys over the worker clients in parallel.
+    private func applyAll(_ keys: [ObjectKey], desired: [ObjectKey: DesiredWork], revision: String?) {
+        guard !keys.isEmpty else { return }
+        let group = DispatchGroup()
+        let width = min(clients.count, keys.count)
+        for worker in 0..<width {
+            workerQueues[worker].async(group: group) { [self] in
+                var position = worker
+                while position < keys.count {
+                    let key = keys[position]
+                    if let work = desired[key] { applyOne(key, work: work, client: clients[worker], revision: revision) }
+                    position += width
+                }
+            }
+        }
+        group.wait()
+    }
+
+    /// Applies one work with server-side apply; fields delegated to an autoscaler are sent only on creation.
+    @discardableResult
+    private func applyOne(_ key: ObjectKey, work: DesiredWork, client: KubeClient, revision: String?) -> Bool {
+        var body = work.object
+        let exists = state.withLock { $0.live[key] != nil }
+        if exists { for path in work.delegatedPaths { body = DesiredWork.removing(path, from: body) } }
+        do throws(KubeError) {
+            let live = try client.apply(body, fieldManager: settings.fieldManager, force: settings.selfHeal)
+            state.withLock { state in
+                state.applied[key] = work.comparable
+                state.appliedRevision[key] = revision
+                state.errors[key] = nil
+                if Self.isOwned(live) {
+                    state.live[key] = Self.withKind(live, key)
+                    state.foreign.remove(key)
+                }
+            }
+            logger.debug("applied", metadata: ["object": "\(key)", "revision": "\(revision ?? "")"])
+            return true
+        } catch {
+            logger.warning("apply failed", metadata: ["object": "\(key)", "error": "\(error)"])
+            state.withLock { $0.errors[key] = "apply failed: \(error)" }
+            return false
+        }
+    }
+
+    private func ensureNamespace(_ namespace: String, client: KubeClient) throws(KubeError) {
+        let key = ObjectKey(apiVersion: "v1", kind: "Namespace", namespace: nil, name: namespace)
+        let present = state.withLock { $0.live[key] != nil || $0.foreign.contains(key) }
+        if present { return }
+        let object: JSONValue = .object([
+            "apiVersion": .string("v1"), "kind": .string("Namespace"),
+            "metadata": .object(["name": .string(namespace),
+                                 "labels": .object([Self.managedBy: .string("flotilla"),
+                                                    "flotilla.dev/ensured": .string("true")])]),
+        ])
+        let live = try client.apply(object, fieldManager: settings.fieldManager, force: false)
+        state.withLock { $0.live[key] = Self.withKind(live, key) }
+    }
+
+    private func readInventory(_ client: KubeClient) throws(KubeError) -> Set<ObjectKey> {
+        do {
+            let object = try client.get(apiVersion: "v1", kind: "ConfigMap", namespace: Self.inventoryNamespace,
+                                        name: Self.inventoryName)
+            let text = object.value(at: ["data", "objects"])?.stringValue ?? ""
+            return Set(text.split(separator: "\n").compactMap(ObjectKey.init(inventoryLine:)))
+        } catch {
+            if case .notFound = error { return [] }
+            throw error
+        }
+    }
+
+    private func writeInventory(_ keys: Set<ObjectKey>, client: KubeClient) throws(KubeError) {
+        let text = keys.map(\.inventoryLine).sorted().joined(separator: "\n")
+        let object: JSONValue = .object([
+            "apiVersion": .string("v1"), "kind": .string("ConfigMap"),
+            "metadata": .object(["name": .string(Self.inventoryName), "namespace": .string(Self.inventoryNamespace),
+                                 "labels": .object(["flotilla.dev/inventory": .string("true")])]),
+            "data": .object(["objects": .string(text)]),
+        ])
+        _ = try client.apply(object, fieldManager: settings.fieldManager, force: true)
+        state.withLock { $0.inventory = keys }
+    }
+
+    // MARK: Watching
+
+    /// Starts an informer per kind not watched yet and waits (up to 30 s) for their first lists. Returns a kind
+    /// that could not be listed, if any.
+    private func ensureInformers(_ kinds: Set<KindKey>) -> KindKey? {
+        guard let connection else { return kinds.sorted().first }
+        var started: [Informer] = []
+        state.withLock { state in
+            for kind in kinds.sorted() where state.informers[kind] == nil {
+                guard let transport = try? CurlTransport(connection: connection) else { continue }
+                let informer = Informer(client: KubeClient(transport: transport), apiVersion: kind.apiVersion,
+                                        kind: kind.kind) { [weak self] event in self?.handle(kind, event) }
+                state.informers[kind] = informer
+                started.append(informer)
+            }
+        }
+        for informer in started { informer.start() }
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let missing = state.withLock { state in kinds.sorted().first { !state.syncedKinds.contains($0) } }
+            guard let missing else { return nil }
+            if stopped.load(ordering: .acquiring) { return missing }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return state.withLock { state in kinds.sorted().first { !state.syncedKinds.contains($0) } }
+    }
+
+    static func isOwned(_ object: JSONValue) -> Bool {
+        object.value(at: ["metadata", "labels", managedBy])?.stringValue == "flotilla"
+    }
+
+    static func withKind(_ object: JSONValue, _ key: ObjectKey) -> JSONValue {
+        var object = object
+        if object["kind"] == nil { object["kind"] = .string(key.kind) }
+        if object["apiVersion"] == nil { object["apiVersion"] = .string(key.apiVersion) }
+        return object
+    }
+
+    private func handle(_ kind: KindKey, _ event: InformerEvent) {
+        var heal = false
+        var drifts: [(DriftRecord, Double?)] = []
+        var changed = true
+        state.withLock { state in
+            func put(_ object: JSONValue) -> ObjectKey? {
+                var object = object
+                object["apiVersion"] = .string(kind.apiVersion)
+                object["kind"] = .string(kind.kind)
+                guard let key = ObjectKey(object) else { return nil }
+                if Self.isOwned(object) {
+                    state.live[key] = object
+                    state.foreign.remove(key)
+                } else {
+                    state.live[key] = nil
+                    state.foreign.insert(key)
+                }
+                if kind.kind == "Node", kind.apiVersion == "v1" { state.nodes[key.name] = object }
+                return key
+            }
+            switch event {
+            case .synced(let items):
+                let wasSynced = state.syncedKinds.contains(kind)
+                for key in state.live.keys where key.kindKey == kind { state.live[key] = nil }
+                state.foreign = state.foreign.filter { $0.kindKey != kind }
+                if kind.kind == "Node" { state.nodes = [:] }
+                for item in items { _ = put(item) }
+                state.syncedKinds.insert(kind)
+                if wasSynced {
+                    for key in state.desired.keys where key.kindKey == kind {
+                        if let drift = checkDrift(key, &state) { drifts.append(drift); heal = true }
+                    }
+                }
+            case .upserted(let object):
+                if let key = put(object), let drift = checkDrift(key, &state) { drifts.append(drift); heal = true }
+            case .deleted(var object):
+                object["apiVersion"] = .string(kind.apiVersion)
+                object["kind"] = .string(kind.kind)
+                guard let key = ObjectKey(object) else { return }
+                state.live[key] = nil
+                state.foreign.remove(key)
+                if kind.kind == "Node" { state.nodes[key.name] = nil }
+                if kind.kind == "Namespace", kind.apiVersion == "v1" {
+                    let affected = state.desired.keys.filter { $0.namespace == key.name && state.applied[$0] != nil }
+                    if !affected.isEmpty {
+                        let record = DriftRecord(cluster: name, object: key.description, apiVersion: "v1", kind: "Namespace",
+                                                 namespace: nil, name: key.name, change: "namespace-deleted",
+                                                 fields: [], manager: nil, detectedAt: Date(), healedAt: nil)
+                        state.openDrift[key] = record
+                        drifts.append((record, nil))
+                        // The objects inside were applied; each one's own delete event (or relist) heals it.
+                        for work in affected { state.pendingHeals.insert(work) }
+                        heal = true
+                    }
+                }
+                if let drift = checkDrift(key, &state) { drifts.append(drift); heal = true }
+            case .failed(let error):
+                logger.debug("watch failed", metadata: ["kind": "\(kind.kind)", "error": "\(error)"])
+                changed = false
+            }
+        }
+        for (record, delay) in drifts {
+            logger.notice("drift", metadata: ["object": "\(record.object)", "change": "\(record.change)",
+                                              "fields": "\(record.fields.map(\.path).joined(separator: ","))",
+                                              "manager": "\(record.manager ?? "unknown")"])
+            onDrift(record, delay)
+        }
+        if heal && settings.selfHeal { scheduleHeal() }
+        if changed { onChange(name, false) }
+    }
+
+    /// Compares what was applied for `key` with what the cluster holds. Opens a drift record (returned, with the
+    /// delay since the change when the server recorded its time) or closes the open one.
+    private func checkDrift(_ key: ObjectKey, _ state: inout AgentState) -> (DriftRecord, Double?)? {
+        guard let work = state.desired[key], state.applied[key] == work.comparable else { return nil }
+        let now = Date()
+        if let live = state.live[key] {
+            var ignored = work.delegatedPaths
+            ignored.insert("metadata.annotations.flotilla.dev/source")
+            let differences = LiveComparison.differences(desired: work.comparable, live: live, ignoring: ignored)
+            if differences.isEmpty {
+                if var record = state.openDrift.removeValue(forKey: key) {
+                    record.healedAt = now
+                    state.healedDrift.insert(record, at: 0)
+                    if state.healedDrift.count > 50 { state.healedDrift.removeLast() }
+                }
+                return nil
+            }
+            let fields = key.kind == "Secret" && key.group.isEmpty ? differences.map(Self.redacted) : differences
+            if let open = state.openDrift[key], open.fields.map(\.path) == fields.map(\.path) { return nil }
+            let (manager, changedAt) = Self.lastOtherManager(live, fieldManager: settings.fieldManager)
+            let record = DriftRecord(cluster: name, object: key.description, apiVersion: key.apiVersion, kind: key.kind,
+                                     namespace: key.namespace, name: key.name, change: "modified", fields: fields,
+                                     manager: manager, detectedAt: now, healedAt: nil)
+            state.openDrift[key] = record
+            state.pendingHeals.insert(key)
+            return (record, changedAt.map { max(0, now.timeIntervalSince($0)) })
+        }
+        if state.openDrift[key]?.change == "deleted" { return nil }
+        let record = DriftRecord(cluster: name, object: key.description, apiVersion: key.apiVersion, kind: key.kind,
+                                 namespace: key.namespace, name: key.name, change: "deleted", fields: [],
+                                 manager: nil, detectedAt: now, healedAt: nil)
+        state.openDrift[key] = record
+        state.pendingHeals.insert(key)
+        return (record, nil)
+    }
+
+    static func redacted(_ drift: FieldDrift) -> FieldDrift {
+        guard drift.path.hasPrefix("data") || drift.path.hasPrefix("stringData") else { return drift }
+        return FieldDrift(path: drift.path, desired: drift.desired.map { _ in .string("(redacted)") },
+                          live: drift.live.map { _ in .string("(redacted)") })
+    }
+
+    /// The most recent manager other than Flotilla in `managedFields`, and when it wrote.
+    static func lastOtherManager(_ live: JSONValue, fieldManager: String) -> (String?, Date?) {
+        let entries = live.value(at: ["metadata", "managedFields"])?.arrayValue ?? []
+        let formatter = ISO8601DateFormatter()
+        var best: (String, Date?)?
+        for entry in entries {
+            guard let manager = entry["manager"]?.stringValue, manager != fieldManager else { continue }
+            let time = entry["time"]?.stringValue.flatMap { formatter.date(from: $0) }
+            if let current = best {
+                if let time, time >= (current.1 ?? .distantPast) { best = (manager, time) }
+            } else {
+                best = (manager, time)
+            }
+        }
+        return (best?.0, best?.1)
+    }
+
+    private func scheduleHeal() {
+        let start = state.withLock { state -> Bool in
+            if state.healScheduled { return false }
+            state.healScheduled = true
+            return true
+        }
+        guard start else { return }
+        syncQueue.async { [self] in heal() }
+    }
+
+    /// Re-applies what drifted (the namespace first when it went too).
+    private func heal() {
+        let (keys, desired, revision) = state.withLock { state in
+            state.healScheduled = false
+            let keys = state.pendingHeals.sorted()
+            state.pendingHeals = []
+            return (keys, state.desired, state.revision)
+        }
+        guard let client = clients.first, !keys.isEmpty else { return }
+        var retry: [ObjectKey] = []
+        for key in keys {
+            guard let work = desired[key] else { continue }
+            if let namespace = key.namespace {
+                do throws(KubeError) { try ensureNamespace(namespace, client: client) } catch {
+                    retry.append(key)
+                    continue
+                }
+            }
+            if applyOne(key, work: work, client: client, revision: state.withLock({ $0.appliedRevision[key] }) ?? revision) {
+                logger.info("healed", metadata: ["object": "\(key)"])
+            } else {
+                retry.append(key)
+            }
+        }
+        if !retry.isEmpty, !stopped.load(ordering: .acquiring) {
+            state.withLock { state in state.pendingHeals.formUnion(retry) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 1) { [self] in scheduleHeal() }
+        }
+        onChange(name, false)
+    }
+
+    // MARK: Probing
+
+    private func probeLoop(_ connection: ClusterConnection) {
+        guard let transport = try? CurlTransport(connection: connection) else { return }
+        let client = KubeClient(transport: transport)
+        while !stopped.load(ordering: .acquiring) {
+            let now = Date()
+            var healthy = false
+            var problem: String?
+            let response = try? transport.perform(KubeRequest(path: "/readyz", timeout: 2))
+            if let response, response.status == 200 {
+                healthy = true
+            } else if let response, response.status == 404,
+                      let fallback = try? transport.perform(KubeRequest(path: "/healthz", timeout: 2)), fallback.status == 200 {
+                healthy = true
+            } else {
+                problem = response.map { "/readyz answered \($0.status)" } ?? "unreachable"
+            }
+            var version = state.withLock { $0.version }
+            if healthy, version == nil {
+                do throws(KubeError) { version = try client.version() } catch { healthy = false; problem = "\(error)" }
+            }
+            let refused = version.flatMap(Self.refusal(forVersion:))
+            let transition = state.withLock { state -> Bool in
+                state.lastProbe = now
+                state.version = version
+                state.refused = refused
+                state.probeError = problem
+                let wasReady = state.ready
+                let firstProbe = !state.everProbed
+                state.everProbed = true
+                if healthy && refused == nil {
+                    state.failingSince = nil
+                    state.ready = true
+                } else {
+                    if state.failingSince == nil { state.failingSince = now }
+                    if firstProbe || now.timeIntervalSince(state.failingSince!) >= settings.failureThreshold {
+                        state.ready = false
+                    }
+                }
+                if wasReady != state.ready || firstProbe { state.lastTransition = now }
+                return wasReady != state.ready || firstProbe
+            }
+            if transition {
+                let ready = state.withLock { $0.ready }
+                logger.notice(ready ? "cluster ready" : "cluster not ready",
+                              metadata: ["reason": "\(refused ?? problem ?? "")"])
+                onChange(name, true)
+                if ready { requestSync() }
+            }
+            Thread.sleep(forTimeInterval: settings.probeInterval)
+        }
+    }
+
+    /// Why a cluster of this version is refused (older than Kubernetes 1.11), or nil.
+    static func refusal(forVersion version: String) -> String? {
+        let digits = version.drop { $0 == "v" }.split(separator: ".").prefix(2)
+            .map { Int($0.prefix { $0.isNumber }) ?? 0 }
+        guard digits.count == 2 else { return nil }
+        if digits[0] < 1 || (digits[0] == 1 && digits[1] < 11) {
+            return "Kubernetes \(version) is older than 1.11, which Flotilla needs"
+        }
+        return nil
+    }
+
+    // MARK: Reporting
+
+    public var isReady: Bool { state.withLock { $0.ready } }
+    public var hasProbed: Bool { state.withLock { $0.everProbed } }
+
+    /// The cluster as placement sees it: readiness and capacity (allocatable from nodes, allocated from what
+    /// Flotilla runs there).
+    public func placementState() -> ClusterState {
+        state.withLock { state in
+            var total: [String: Int64] = [:]
+            for node in state.nodes.values {
+                for (resource, value) in node.value(at: ["status", "allocatable"])?.objectValue ?? [:] {
+                    guard let text = value.stringValue ?? value.intValue.map(String.init),
+                          let milli = Quantity(text).milliValue else { continue }
+                    total[resource, default: 0] += milli
+                }
+            }
+            var allocated: [String: Int64] = [:]
+            for (key, object) in state.live where key.group == "apps" {
+                let replicas = object.value(at: ["spec", "replicas"])?.intValue ?? 1
+                let containers = object.value(at: ["spec", "template", "spec", "containers"])?.arrayValue ?? []
+                allocated["pods", default: 0] += replicas * 1000
+                for container in containers {
+                    for (resource, value) in container.value(at: ["resources", "requests"])?.objectValue ?? [:] {
+                        guard let text = value.stringValue, let milli = Quantity(text).milliValue else { continue }
+                        allocated[resource, default: 0] += milli * replicas
+                    }
+                }
+            }
+            guard state.everProbed || !state.nodes.isEmpty else { return ClusterState(ready: state.ready) }
+            let toQuantities: ([String: Int64]) -> [String: Quantity] = { values in
+                values.reduce(into: [:]) { result, entry in
+                    result[entry.key] = Quantity("\(entry.value)m")
+                }
+            }
+            return ClusterState(ready: state.ready,
+                                allocatable: state.nodes.isEmpty ? nil : toQuantities(total),
+                                allocated: state.nodes.isEmpty ? nil : toQuantities(allocated))
+        }
+    }
+
+    /// The state of every work, sorted.
+    public func workStatuses() -> [WorkStatus] {
+        state.withLock { state in
+            state.desired.keys.sorted().map { key in
+                let work = state.desired[key]!
+                let live = state.live[key]
+                var sync: SyncStatus = .outOfSync
+                if state.errors[key] != nil {
+                    sync = .failed
+                } else if state.applied[key] == work.comparable, live != nil, state.openDrift[key] == nil {
+                    sync = .synced
+                }
+                let health = state.foreign.contains(key) ? HealthAssessment(status: .unknown, message: "not owned")
+                    : HealthCheck.assess(live)
+                return WorkStatus(cluster: name, apiVersion: key.apiVersion, kind: key.kind, namespace: key.namespace,
+                                  name: key.name, template: work.template.description, sync: sync,
+                                  health: state.ready || live == nil ? health.status : .unknown,
+                                  message: state.held ?? health.message, desiredReplicas: health.desiredReplicas,
+                                  readyReplicas: health.readyReplicas,
+                                  appliedRevision: state.appliedRevision[key], lastError: state.errors[key])
+            }
+        }
+    }
+
+    public func clusterStatus() -> ClusterStatus {
+        let works = workStatuses()
+        return state.withLock { state in
+            var allocatable: [String: String] = [:]
+            var totals: [String: Int64] = [:]
+            for node in state.nodes.values {
+                for (resource, value) in node.value(at: ["status", "allocatable"])?.objectValue ?? [:] {
+                    guard let text = value.stringValue ?? value.intValue.map(String.init),
+                          let milli = Quantity(text).milliValue else { continue }
+                    totals[resource, default: 0] += milli
+                }
+            }
+            for (resource, milli) in totals {
+                allocatable[resource] = milli % 1000 == 0 ? "\(milli / 1000)" : "\(milli)m"
+            }
+            let reason = state.refused ?? (state.ready ? nil : (connectionError ?? state.probeError ?? "not probed yet"))
+            return ClusterStatus(name: name, ready: state.ready, reason: reason, kubernetesVersion: state.version,
+                                 nodes: state.nodes.count, allocatable: allocatable, lastTransition: state.lastTransition,
+                                 lastProbe: state.lastProbe, lastError: state.syncError, held: state.held,
+                                 works: works.count, synced: works.filter { $0.sync == .synced }.count,
+                                 healthy: works.filter { $0.health == .healthy }.count)
+        }
+    }
+
+    public func drift() -> (open: [DriftRecord], healed: [DriftRecord]) {
+        state.withLock { state in
+            (state.openDrift.values.sorted { ($0.detectedAt, $0.object) > ($1.detectedAt, $1.object) }, state.healedDrift)
+        }
+    }
+
+    /// True when every desired work is applied, unchanged since, and healthy.
+    public func isConverged(revision: String?) -> Bool {
+        workStatuses().allSatisfy { $0.sync == .synced && $0.health == .healthy }
+    }
+}
+
+/// Counts requests by verb and status code, for `flotilla_apply_requests_total`.
+final class CountingTransport: KubeTransport {
+    let base: any KubeTransport
+    let cluster: String
+    let onRequest: @Sendable (String, String, String) -> Void
+
+    init(base: any KubeTransport, cluster: String, onRequest: @escaping @Sendable (String, String, String) -> Void) {
+        self.base = base
+        self.cluster = cluster
+        self.onRequest = onRequest
+    }
+
+    func perform(_ request: KubeRequest) throws(KubeError) -> KubeResponse {
+        do {
+            let response = try base.perform(request)
+            onRequest(cluster, request.method, "\(response.status)")
+            return response
+        } catch {
+            onRequest(cluster, request.method, "error")
+            throw error
+        }
+    }
+}

@@ -1,0 +1,430 @@
+import FlotillaDiff
+import FlotillaGit
+import FlotillaKube
+import FlotillaModel
+import FlotillaPlacement
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// What the daemon reads, where it writes, and how it behaves. Every key of `flotilla.yaml`.
+public struct EngineConfiguration: Sendable {
+    public var repo: String
+    public var ref: String?
+    public var path: String = ""
+    public var credentials = GitCredentials()
+    public var cacheRoot: String
+    public var gitTimeout: Double = 120
+    public var kubeconfig: String?
+    /// A folder of kubeconfig files named after clusters (`<cluster>`, `<cluster>.yaml`, `<cluster>.kubeconfig`).
+    public var credentialsDirectory: String?
+    public var interval: Double = 30
+    public var webhookSecret: String?
+    /// The branch status goes to; nil: no status commits.
+    public var statusBranch: String? = "flotilla/status"
+    /// Folder on the status branch (`status` by default; with the source branch as status branch, keep it out of
+    /// the source path).
+    public var statusPrefix: String = "status"
+    public var statusInterval: Double = 10
+    public var agent = AgentSettings()
+    public var gitAuthor = GitSignature(name: "Flotilla", email: "flotilla@localhost")
+    public var listen: String = "127.0.0.1:8080"
+
+    public init(repo: String, cacheRoot: String) {
+        self.repo = repo
+        self.cacheRoot = cacheRoot
+    }
+}
+
+/// The revision in force.
+struct InForce: Sendable {
+    var commit: String
+    var files: [GitFile]
+    var manifests: Manifests
+    var plan: Plan
+    var appliedAt: Date
+}
+
+/// The reconciler: source → load → validate → plan → per-cluster agents; status and metrics.
+public actor Engine {
+    public nonisolated let metrics: EngineMetrics
+    public nonisolated let configuration: EngineConfiguration
+    let source: GitSource
+    let logger: Logger
+    var agents: [String: ClusterAgent] = [:]
+    var kubeconfig: Kubeconfig?
+    var kubeconfigError: String?
+    var inForce: InForce?
+    var lastSeenCommit: String?
+    var sourceErrors: [String] = []
+    var sourceErrorRevision: String?
+    var pending: (revision: String, seenAt: ContinuousClock.Instant)?
+    var triggeredAt: ContinuousClock.Instant?
+    var replanNeeded = false
+    /// Each cluster's readiness as the plan in force saw it.
+    var plannedReadiness: [String: Bool] = [:]
+    var lastStatusFiles: [String: Data] = [:]
+    var lastStatusPush: ContinuousClock.Instant?
+    var statusCommits = 0
+    var lastPushError: String?
+    private let wake = Atomic<Bool>(false)
+
+    public init(configuration: EngineConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        self.metrics = EngineMetrics()
+        var gitLogger = logger
+        gitLogger[metadataKey: "component"] = "git"
+        self.source = try GitSource(url: configuration.repo, credentials: configuration.credentials,
+                                    cacheRoot: configuration.cacheRoot, timeout: .milliseconds(Int(configuration.gitTimeout * 1000)),
+                                    logger: gitLogger)
+    }
+
+    // MARK: Triggers
+
+    /// Asks for a fetch now (the webhook). Safe from any context.
+    public nonisolated func trigger() {
+        wake.store(true, ordering: .releasing)
+    }
+
+    /// The ref a push must touch to matter (`refs/heads/<ref>`; nil: any).
+    public nonisolated var watchedRef: String? {
+        guard let ref = configuration.ref, !ref.isEmpty else { return nil }
+        return ref.hasPrefix("refs/") ? ref : "refs/heads/\(ref)"
+    }
+
+    // MARK: Running
+
+    /// Runs until cancelled: the reconcile loop and the status writer. On cancellation, in-flight cluster writes
+    /// finish before it returns.
+    public func run() async {
+        loadKubeconfig()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.reconcileLoop() }
+            group.addTask { await self.statusLoop() }
+            await group.waitForAll()
+        }
+        for agent in agents.values { agent.stop() }
+        for agent in agents.values { await agent.drain() }
+        await writeStatus(force: true)
+        logger.info("stopped")
+    }
+
+    private func reconcileLoop() async {
+        var nextPoll = ContinuousClock.now
+        while !Task.isCancelled {
+            let woken = wake.exchange(false, ordering: .acquiringAndReleasing)
+            if woken || replanNeeded || ContinuousClock.now >= nextPoll {
+                if woken && triggeredAt == nil { triggeredAt = .now }
+                await reconcile()
+                nextPoll = .now + .milliseconds(Int(configuration.interval * 1000))
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    private func statusLoop() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(Int(max(0.5, configuration.statusInterval) * 1000)))
+            if Task.isCancelled { break }
+            await writeStatus(force: false)
+        }
+    }
+
+    private func loadKubeconfig() {
+        guard let path = configuration.kubeconfig else { return }
+        do throws(KubeconfigError) {
+            kubeconfig = try Kubeconfig.load(path: path)
+        } catch {
+            kubeconfigError = "\(error)"
+            logger.error("cannot read the kubeconfig", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// One reconcile. Idle (nothing new) it touches no cluster.
+    func reconcile() async {
+        let started = ContinuousClock.now
+        let seenAt = triggeredAt ?? started
+        triggeredAt = nil
+        let prefix = configuration.statusPrefix
+        let statusOnSourceBranch = configuration.statusBranch == nil
+            || configuration.statusBranch == configuration.ref
+        let snapshot: GitSnapshot
+        do {
+            snapshot = try await source.snapshot(ref: configuration.ref, path: configuration.path) { path in
+                // The daemon never reconciles its own status files.
+                ManifestLoader.isManifestPath(path) && !(statusOnSourceBranch && (path == prefix || path.hasPrefix(prefix + "/")))
+            }
+        } catch {
+            sourceErrors = ["fetch failed: \(error)"]
+            metrics.reconciled("fetch_error")
+            return
+        }
+        metrics.gitFetchDuration.record(Self.seconds(ContinuousClock.now - started))
+        let newCommit = snapshot.commit != lastSeenCommit
+        lastSeenCommit = snapshot.commit
+        if let inForce, inForce.files == snapshot.files, !replanNeeded {
+            if newCommit, inForce.commit != snapshot.commit {
+                logger.debug("new commit, same manifests", metadata: ["revision": "\(snapshot.commit)"])
+            }
+            metrics.reconciled("unchanged")
+            return
+        }
+        if !newCommit, !replanNeeded, sourceErrorRevision == snapshot.commit {
+            metrics.reconciled("invalid")
+            return
+        }
+        let manifests = ManifestLoader.load(files: snapshot.files.map { ManifestFile(path: $0.path, contents: $0.contents) })
+        guard manifests.isValid else {
+            let pathPrefix = configuration.path.isEmpty ? "" : configuration.path + "/"
+            sourceErrors = manifests.errors.map { $0.mapFiles { pathPrefix + $0 }.description }
+            sourceErrorRevision = snapshot.commit
+            logger.error("revision does not validate; the previous one stays in force",
+                         metadata: ["revision": "\(snapshot.commit)", "errors": "\(sourceErrors.count)",
+                                    "first": "\(sourceErrors.first ?? "")"])
+            metrics.reconciled("invalid")
+            return
+        }
+        sourceErrors = []
+        sourceErrorRevision = nil
+        await ensureAgents(for: manifests.clusters)
+        var states: [String: ClusterState] = [:]
+        for (name, agent) in agents { states[name] = agent.placementState() }
+        plannedReadiness = states.mapValues { $0.ready ?? false }
+        var previous: [ResourceIdentity: [TargetCluster]] = [:]
+        for placement in inForce?.plan.placements ?? [] { previous[placement.identity] = placement.clusters }
+        let (plan, rendered) = Self.desiredWorks(manifests: manifests, states: states, previous: previous,
+                                                 revision: snapshot.commit, path: configuration.path)
+        for placement in plan.placements where placement.error != nil {
+            logger.warning("template not placed", metadata: ["template": "\(placement.identity)",
+                                                             "error": "\(placement.error ?? "")"])
+        }
+        var works = rendered
+        for name in agents.keys where works[name] == nil { works[name] = [:] }
+        for (name, agent) in agents.sorted(by: { $0.key < $1.key }) {
+            agent.setDesired(works[name] ?? [:], revision: snapshot.commit)
+        }
+        if inForce?.commit != snapshot.commit || pending == nil {
+            pending = (snapshot.commit, seenAt)
+        }
+        inForce = InForce(commit: snapshot.commit, files: snapshot.files, manifests: manifests, plan: plan, appliedAt: Date())
+        replanNeeded = false
+        metrics.revision(snapshot.commit)
+        metrics.reconcileDuration.record(Self.seconds(ContinuousClock.now - started))
+        metrics.reconciled("applied")
+        logger.info("revision handed to the clusters",
+                    metadata: ["revision": "\(snapshot.commit)", "templates": "\(plan.placements.count)",
+                               "works": "\(works.values.map(\.count).reduce(0, +))"])
+        checkConvergence()
+    }
+
+    /// Templates whose `spec.replicas` belongs to an autoscaler: targeted by a FederatedHPA, or labelled with
+    /// Karmada's retain-replicas label.
+    static func delegatedTemplates(_ manifests: Manifests) -> Set<ResourceIdentity> {
+        var result: Set<ResourceIdentity> = []
+        for hpa in manifests.federatedHPAs {
+            let target = hpa.spec.scaleTargetRef
+            result.insert(ResourceIdentity(group: ResourceIdentity.group(ofAPIVersion: target.apiVersion ?? ""),
+                                           kind: target.kind, namespace: hpa.metadata.namespace ?? "default",
+                                           name: target.name))
+        }
+        for template in manifests.templates
+        where template.labels["resourcetemplate.karmada.io/retain-replicas"] == "true" {
+            result.insert(template.identity)
+        }
+        return result
+    }
+
+    /// The plan of a revision and the works it gives each cluster.
+    public static func desiredWorks(manifests: Manifests, states: [String: ClusterState],
+                                    previous: [ResourceIdentity: [TargetCluster]], revision: String,
+                                    path: String) -> (Plan, [String: [ObjectKey: DesiredWork]]) {
+        let label = path.isEmpty ? "." : path
+        let plan = Scheduler(manifests: manifests, states: states, previous: previous,
+                             source: "\(label)@\(revision.prefix(12))").plan(revision: revision)
+        let delegated = delegatedTemplates(manifests)
+        var works: [String: [ObjectKey: DesiredWork]] = [:]
+        for placement in plan.placements {
+            let paths: Set<String> = delegated.contains(placement.identity) ? ["spec.replicas"] : []
+            for (cluster, object) in placement.works {
+                guard let key = ObjectKey(object) else { continue }
+                works[cluster, default: [:]][key] = DesiredWork(object: object, template: placement.identity,
+                                                                delegatedPaths: paths)
+            }
+        }
+        return (plan, works)
+    }
+
+    private func ensureAgents(for clusters: [Cluster]) async {
+        var added: [ClusterAgent] = []
+        for cluster in clusters where agents[cluster.name] == nil {
+            let (connection, error) = connection(for: cluster)
+            let name = cluster.name
+            let agent = ClusterAgent(
+                name: name, connection: connection, connectionError: error, settings: configuration.agent,
+                logger: logger,
+                onChange: { [weak self] cluster, readiness in
+                    guard let self else { return }
+                    Task { await self.clusterChanged(cluster, readinessChanged: readiness) }
+                },
+                onRequest: { [metrics] cluster, verb, code in metrics.request(cluster: cluster, verb: verb, code: code) },
+                onDrift: { [metrics] record, delay in
+                    metrics.drift(cluster: record.cluster)
+                    if let delay { metrics.driftDetected.record(delay) }
+                })
+            agents[name] = agent
+            added.append(agent)
+            agent.start()
+        }
+        let names = Set(clusters.map(\.name))
+        for (name, agent) in agents where !names.contains(name) {
+            logger.notice("cluster removed from the source; no longer reconciled", metadata: ["cluster": "\(name)"])
+            agent.stop()
+            agents[name] = nil
+        }
+        // Placement needs to know which new clusters answer: wait briefly for their first probe.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline, added.contains(where: { !$0.hasProbed }) {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// The connection of a cluster: the kubeconfig context of its name, else a kubeconfig file of its name in the
+    /// credentials folder, else its `apiEndpoint` without credentials.
+    func connection(for cluster: Cluster) -> (ClusterConnection?, String?) {
+        if let kubeconfig, kubeconfig.contexts[cluster.name] != nil {
+            do throws(KubeconfigError) { return (try kubeconfig.connection(context: cluster.name), nil) } catch {
+                return (nil, "\(error)")
+            }
+        }
+        if let folder = configuration.credentialsDirectory {
+            let secretName = cluster.spec.secretRef?.name ?? cluster.name
+            for candidate in [secretName, "\(secretName).yaml", "\(secretName).kubeconfig", "\(secretName)/kubeconfig"] {
+                let path = "\(folder)/\(candidate)"
+                guard FileManager.default.fileExists(atPath: path) else { continue }
+                do throws(KubeconfigError) {
+                    let file = try Kubeconfig.load(path: path)
+                    return (try file.connection(), nil)
+                } catch {
+                    return (nil, "\(error)")
+                }
+            }
+        }
+        if let endpoint = cluster.spec.apiEndpoint, let url = URL(string: endpoint) {
+            return (ClusterConnection(context: cluster.name, server: url), nil)
+        }
+        return (nil, kubeconfigError ?? "no kubeconfig context, credentials file or apiEndpoint for cluster \(cluster.name)")
+    }
+
+    func clusterChanged(_ cluster: String, readinessChanged: Bool) {
+        if readinessChanged, let agent = agents[cluster] {
+            metrics.clusterReady(cluster, agent.isReady)
+            if inForce != nil, plannedReadiness[cluster] != agent.isReady {
+                replanNeeded = true
+                logger.notice("re-planning: cluster readiness changed",
+                              metadata: ["cluster": "\(cluster)", "ready": "\(agent.isReady)"])
+            }
+        }
+        checkConvergence()
+    }
+
+    private func checkConvergence() {
+        guard let pending, let inForce, pending.revision == inForce.commit else { return }
+        let targets = Set(inForce.plan.placements.flatMap { $0.works.keys })
+        for name in targets {
+            guard let agent = agents[name], agent.isConverged(revision: pending.revision) else { return }
+        }
+        let elapsed = Self.seconds(ContinuousClock.now - pending.seenAt)
+        metrics.commitToConverged.record(elapsed)
+        logger.info("converged", metadata: ["revision": "\(pending.revision)",
+                                            "seconds": "\(String(format: "%.3f", elapsed))"])
+        self.pending = nil
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    // MARK: Status
+
+    public var isReady: Bool { inForce != nil }
+
+    /// The daemon's view, for `/api/v1/status`, the status page and the status branch.
+    public func report() -> StatusReport {
+        let clusters = agents.keys.sorted().map { agents[$0]!.clusterStatus() }
+        let works = agents.keys.sorted().flatMap { agents[$0]!.workStatuses() }
+        var open: [DriftRecord] = []
+        var healed: [DriftRecord] = []
+        for name in agents.keys.sorted() {
+            let drift = agents[name]!.drift()
+            open += drift.open
+            healed += drift.healed
+        }
+        open.sort { ($0.detectedAt, $0.object) > ($1.detectedAt, $1.object) }
+        healed.sort { ($0.healedAt ?? $0.detectedAt, $0.object) > ($1.healedAt ?? $1.detectedAt, $1.object) }
+        let placements = (inForce?.plan.placements ?? []).map { placement in
+            StatusReport.Placement(template: placement.identity.description, apiVersion: placement.template.apiVersion,
+                                   kind: placement.template.kind, namespace: placement.template.namespace,
+                                   name: placement.template.name, policy: placement.policy?.description,
+                                   clusters: placement.clusters.map { .init(name: $0.name,
+                                                                            replicas: placement.hasReplicas ? Int($0.replicas) : nil) },
+                                   error: placement.error)
+        }
+        return StatusReport(revision: inForce?.commit, latestSeen: lastSeenCommit,
+                            sourcePath: configuration.path, sourceErrors: sourceErrors,
+                            ready: inForce != nil, clusters: clusters, placements: placements, works: works,
+                            openDrift: open, healedDrift: Array(healed.prefix(50)),
+                            statusCommits: statusCommits, lastPushError: lastPushError)
+    }
+
+    /// Writes the status files when they changed (at most once per status interval, unless `force`).
+    func writeStatus(force: Bool) async {
+        let report = report()
+        for cluster in report.clusters {
+            var counts: [String: Int] = [:]
+            for work in report.works where work.cluster == cluster.name {
+                counts["\(work.sync.rawValue)/\(work.health.rawValue)", default: 0] += 1
+            }
+            metrics.objects(cluster: cluster.name, counts: counts)
+            metrics.clusterReady(cluster.name, cluster.ready)
+        }
+        guard let branch = configuration.statusBranch, report.revision != nil else { return }
+        let files = StatusFiles.render(report, prefix: configuration.statusPrefix)
+        guard files != lastStatusFiles else { return }
+        let synced = report.works.filter { $0.sync == .synced }.count
+        let short = String(report.revision?.prefix(12) ?? "none")
+        let message = "status: \(short) \(synced)/\(report.works.count) synced\n\n"
+            + "Flotilla-Revision: \(report.revision ?? "none")\n"
+            + "Flotilla-Clusters: \(report.clusters.filter(\.ready).count)/\(report.clusters.count) ready\n"
+        let request = GitCommitRequest(branch: branch, files: files, replacing: [configuration.statusPrefix],
+                                       message: message, author: configuration.gitAuthor)
+        do {
+            let result = try await source.commitAndPush(request)
+            if case .pushed = result { statusCommits += 1 }
+            lastStatusFiles = files
+            lastPushError = nil
+        } catch {
+            lastPushError = "\(error)"
+            logger.warning("status push failed", metadata: ["error": "\(error)"])
+        }
+        _ = force
+    }
+}
+
+/// Runs the engine under swift-service-lifecycle: SIGTERM cancels it, and it returns once in-flight writes are done.
+public struct EngineService: Service {
+    public let engine: Engine
+
+    public init(engine: Engine) { self.engine = engine }
+
+    public func run() async throws {
+        let engine = self.engine
+        let task = Task { await engine.run() }
+        await withGracefulShutdownHandler {
+            await task.value
+        } onGracefulShutdown: {
+            task.cancel()
+        }
+    }
+}

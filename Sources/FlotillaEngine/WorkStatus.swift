@@ -1,0 +1,94 @@
+import FlotillaDiff
+import FlotillaModel
+import Foundation
+
+/// One work as the engine wants it in one cluster.
+public struct DesiredWork: Sendable {
+    /// The object applied (with the `flotilla.dev/source` annotation of the revision that last changed it).
+    public var object: JSONValue
+    /// The object without the source annotation: two revisions with equal `comparable` need no apply.
+    public var comparable: JSONValue
+    /// The template it was rendered from.
+    public var template: ResourceIdentity
+    /// Fields owned by someone else (an autoscaler): never applied over, never drift.
+    public var delegatedPaths: Set<String>
+
+    public init(object: JSONValue, template: ResourceIdentity, delegatedPaths: Set<String>) {
+        self.object = object
+        var comparable = object
+        if var annotations = comparable.value(at: ["metadata", "annotations"])?.objectValue {
+            annotations["flotilla.dev/source"] = nil
+            comparable["metadata"]?["annotations"] = annotations.isEmpty ? nil : .object(annotations)
+        }
+        for path in delegatedPaths { comparable = Self.removing(path, from: comparable) }
+        self.comparable = comparable
+        self.template = template
+        self.delegatedPaths = delegatedPaths
+    }
+
+    static func removing(_ dottedPath: String, from value: JSONValue) -> JSONValue {
+        let parts = dottedPath.split(separator: ".").map(String.init)
+        func remove(_ value: JSONValue, _ index: Int) -> JSONValue {
+            guard case .object(var members) = value else { return value }
+            if index == parts.count - 1 {
+                members[parts[index]] = nil
+            } else if let child = members[parts[index]] {
+                members[parts[index]] = remove(child, index + 1)
+            }
+            return .object(members)
+        }
+        return parts.isEmpty ? value : remove(value, 0)
+    }
+}
+
+/// The state of one work in one cluster, as reported.
+public struct WorkStatus: Sendable, Codable, Hashable {
+    public var cluster: String
+    public var apiVersion: String
+    public var kind: String
+    public var namespace: String?
+    public var name: String
+    public var template: String
+    public var sync: SyncStatus
+    public var health: HealthStatus
+    public var message: String?
+    public var desiredReplicas: Int64?
+    public var readyReplicas: Int64?
+    public var appliedRevision: String?
+    public var lastError: String?
+}
+
+/// A change someone else made to what Flotilla manages.
+public struct DriftRecord: Sendable, Codable, Hashable {
+    public var cluster: String
+    public var object: String
+    public var apiVersion: String
+    public var kind: String
+    public var namespace: String?
+    public var name: String
+    /// `modified`, `deleted`, or `namespace-deleted`.
+    public var change: String
+    public var fields: [FieldDrift]
+    /// The field manager that made the change, when the server recorded it.
+    public var manager: String?
+    public var detectedAt: Date
+    public var healedAt: Date?
+}
+
+/// A cluster as reported.
+public struct ClusterStatus: Sendable, Codable, Hashable {
+    public var name: String
+    public var ready: Bool
+    public var reason: String?
+    public var kubernetesVersion: String?
+    public var nodes: Int
+    public var allocatable: [String: String]
+    public var lastTransition: Date?
+    public var lastProbe: Date?
+    public var lastError: String?
+    /// Set when the mass-deletion guard holds this cluster's revision.
+    public var held: String?
+    public var works: Int
+    public var synced: Int
+    public var healthy: Int
+}

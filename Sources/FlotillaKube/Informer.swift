@@ -1,0 +1,95 @@
+import FlotillaModel
+import Foundation
+import Synchronization
+
+/// What an informer reports.
+public enum InformerEvent: Sendable {
+    /// A complete list of the kind (at start and after every relist): the handler replaces what it knew.
+    case synced([JSONValue])
+    case upserted(JSONValue)
+    case deleted(JSONValue)
+    /// Listing or watching failed; the informer retries with backoff.
+    case failed(KubeError)
+}
+
+/// Keeps a kind of one cluster in view as Kubernetes' informers do: list (paged), then watch from the list's
+/// resourceVersion with bookmarks, resume after a stream ends, relist after 410 Gone. Runs on a thread of its own,
+/// because every call it makes blocks; the handler is called on that thread.
+public final class Informer: Sendable {
+    public let apiVersion: String
+    public let kind: String
+    private let client: KubeClient
+    private let handler: @Sendable (InformerEvent) -> Void
+    private let stopped = Atomic<Bool>(false)
+    private let syncedOnce = Atomic<Bool>(false)
+    private let watchSeconds: Int
+
+    /// `client` must stream (a `KubeClient` over a `CurlTransport` of its own: a watch holds its connection).
+    public init(client: KubeClient, apiVersion: String, kind: String, watchSeconds: Int = 240,
+                handler: @escaping @Sendable (InformerEvent) -> Void) {
+        self.client = client
+        self.apiVersion = apiVersion
+        self.kind = kind
+        self.watchSeconds = watchSeconds
+        self.handler = handler
+    }
+
+    /// True once the first list has been delivered.
+    public var hasSynced: Bool { syncedOnce.load(ordering: .acquiring) }
+
+    public func start() {
+        let thread = Thread { [self] in loop() }
+        thread.name = "informer \(kind)"
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// Stops after the current call returns (a watch ends at its next event or timeout).
+    public func stop() { stopped.store(true, ordering: .releasing) }
+
+    private var isStopped: Bool { stopped.load(ordering: .acquiring) }
+
+    private func loop() {
+        var resourceVersion: String?
+        var failures = 0
+        while !isStopped {
+            do throws(KubeError) {
+                if resourceVersion == nil {
+                    let listed = try client.list(apiVersion: apiVersion, kind: kind)
+                    // Items of a list carry no apiVersion and kind: put them back.
+                    let items = listed.items.map { item -> JSONValue in
+                        var item = item
+                        item["apiVersion"] = .string(apiVersion)
+                        item["kind"] = .string(kind)
+                        return item
+                    }
+                    handler(.synced(items))
+                    syncedOnce.store(true, ordering: .releasing)
+                    resourceVersion = listed.resourceVersion
+                }
+                var expired = false
+                let last = try client.watch(apiVersion: apiVersion, kind: kind, resourceVersion: resourceVersion,
+                                            timeoutSeconds: watchSeconds) { [self] event in
+                    switch event {
+                    case .added(let object), .modified(let object): handler(.upserted(object))
+                    case .deleted(let object): handler(.deleted(object))
+                    case .bookmark: break
+                    case .error(_, let gone):
+                        expired = gone
+                        return false
+                    }
+                    return !isStopped
+                }
+                if expired { resourceVersion = nil } else if let last { resourceVersion = last }
+                failures = 0
+            } catch {
+                if case .gone = error { resourceVersion = nil; continue }
+                if isStopped { return }
+                handler(.failed(error))
+                failures += 1
+                let delay = min(10.0, 0.25 * pow(2.0, Double(min(failures, 6)))) * Double.random(in: 0.8...1.2)
+                Thread.sleep(forTimeInterval: delay)
+            }
+        }
+    }
+}
