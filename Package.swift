@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "FlotillaPlacementTests", dependencies: ["FlotillaPlacement"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "FlotillaCLITests", dependencies: ["flotilla", "FlotillaTestSupport", "FlotillaKube", "FlotillaModel",
-                                                    "FlotillaSim"]),
+                                                    "FlotillaSim", "FlotillaEngine"]),
     ],
     swiftLanguageModes: [.v6]
 )

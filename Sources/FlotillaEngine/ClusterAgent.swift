@@ -664,8 +664,8 @@ public final class ClusterAgent: @unchecked Sendable {
                 let ready = state.withLock { $0.ready }
                 logger.notice(ready ? "cluster ready" : "cluster not ready",
                               metadata: ["reason": "\(refused ?? problem ?? "")"])
+                // The engine decides what happens next: a re-plan, or a sync of what this cluster already has.
                 onChange(name, true)
-                if ready { requestSync() }
             }
             Thread.sleep(forTimeInterval: settings.probeInterval)
         }

@@ -164,9 +164,14 @@ public actor Engine {
         metrics.gitFetchDuration.record(Self.seconds(ContinuousClock.now - started))
         let newCommit = snapshot.commit != lastSeenCommit
         lastSeenCommit = snapshot.commit
-        if let inForce, inForce.files == snapshot.files, !replanNeeded {
-            if newCommit, inForce.commit != snapshot.commit {
+        if inForce?.files == snapshot.files, !replanNeeded {
+            if newCommit, inForce?.commit != snapshot.commit {
+                // Same manifests under a new commit (a revert, a README change): it is the revision in force now.
                 logger.debug("new commit, same manifests", metadata: ["revision": "\(snapshot.commit)"])
+                inForce?.commit = snapshot.commit
+                sourceErrors = []
+                sourceErrorRevision = nil
+                metrics.revision(snapshot.commit)
             }
             metrics.reconciled("unchanged")
             return
@@ -203,6 +208,9 @@ public actor Engine {
         var works = rendered
         for name in agents.keys where works[name] == nil { works[name] = [:] }
         for (name, agent) in agents.sorted(by: { $0.key < $1.key }) {
+            // A cluster that is not ready keeps what it had: a plan made without it must not prune it when it
+            // comes back (its recovery re-plans first).
+            guard states[name]?.ready != false || inForce == nil else { continue }
             agent.setDesired(works[name] ?? [:], revision: snapshot.commit)
         }
         if inForce?.commit != snapshot.commit || pending == nil {
@@ -324,6 +332,8 @@ public actor Engine {
                 replanNeeded = true
                 logger.notice("re-planning: cluster readiness changed",
                               metadata: ["cluster": "\(cluster)", "ready": "\(agent.isReady)"])
+            } else if agent.isReady {
+                agent.requestSync()
             }
         }
         checkConvergence()

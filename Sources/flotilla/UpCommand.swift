@@ -107,6 +107,13 @@ struct SimService: Service {
     let logger: Logger
 
     func run() async throws {
-        try await SimServer.run(clusters, logger: logger)
+        let clusters = self.clusters
+        let logger = self.logger
+        let task = Task { try await SimServer.run(clusters, logger: logger) }
+        try await withGracefulShutdownHandler {
+            try await task.value
+        } onGracefulShutdown: {
+            task.cancel()
+        }
     }
 }

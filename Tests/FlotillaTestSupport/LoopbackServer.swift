@@ -54,15 +54,21 @@ public final class ServerProcess {
     public let process = Process()
     public let port: Int
 
-    public init(_ arguments: [String], port: Int, environment: [String: String] = [:]) throws {
+    public init(_ arguments: [String], port: Int, environment: [String: String] = [:], logFile: String? = nil) throws {
         self.port = port
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
         var merged = ProcessInfo.processInfo.environment
         for (key, value) in environment { merged[key] = value }
         process.environment = merged
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        if let logFile, FileManager.default.createFile(atPath: logFile, contents: nil),
+           let handle = FileHandle(forWritingAtPath: logFile) {
+            process.standardOutput = handle
+            process.standardError = handle
+        } else {
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         let deadline = Date().addingTimeInterval(10)
         while !isListening(port) {
