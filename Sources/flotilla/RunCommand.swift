@@ -172,6 +172,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var options: DaemonOptions
 
+    @Flag(name: .customLong("check-config"), help: "Read the configuration, print it (secrets left out) and exit.")
+    var checkConfig = false
+
     func run() async throws {
         let configuration: EngineConfiguration
         do {
@@ -179,6 +182,20 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
+        }
+        if checkConfig {
+            let agent = configuration.agent
+            let lines = [
+                "repo: \(GitRemoteURL(configuration.repo))", "ref: \(configuration.ref ?? "(default branch)")",
+                "path: \(configuration.path)", "kubeconfig: \(configuration.kubeconfig ?? "-")",
+                "credentials: \(configuration.credentialsDirectory ?? "-")", "interval: \(configuration.interval)s",
+                "statusBranch: \(configuration.statusBranch ?? "(none)")", "statusInterval: \(configuration.statusInterval)s",
+                "listen: \(configuration.listen)", "webhookSecret: \(configuration.webhookSecret == nil ? "none" : "set")",
+                "selfHeal: \(agent.selfHeal)", "prune: \(agent.prune)", "pruneGuard: \(agent.pruneGuardPercent)%",
+                "gitAuthor: \(configuration.gitAuthor)", "cacheDir: \(configuration.cacheRoot)",
+            ]
+            print(lines.joined(separator: "\n"))
+            return
         }
         try await Self.runDaemon(configuration, logger: options.logger("flotilla"))
     }

@@ -253,3 +253,61 @@ import Testing
         #expect(guardValue.status == 1 && guardValue.errors.contains("between 0 and 100"))
     }
 }
+
+/// The manifests in `deploy/` stay valid: kubectl applies them to a simulated cluster.
+@Suite struct DeployManifestTests {
+    static let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    @Test func kubectlAppliesTheHostClusterManifests() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-deploy-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let kubeconfig = folder.appendingPathComponent("kubeconfig").path
+        let port = freePort()
+        let sim = try ServerProcess([flotillaBinary.path, "sim", "--cluster", "host=\(port)", "--kubeconfig-out", kubeconfig],
+                                    port: port)
+        defer { _ = sim }
+        let manifests = Self.projectRoot.appendingPathComponent("deploy/kubernetes").path
+        let kubectl = ["kubectl", "--kubeconfig", kubeconfig, "--context", "host"]
+        let applied = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), kubectl + ["apply", "-f", manifests])
+        #expect(applied.status == 0, "\(applied.errors)")
+        for line in ["namespace/flotilla-system created", "serviceaccount/flotilla created",
+                     "role.rbac.authorization.k8s.io/flotilla created", "rolebinding.rbac.authorization.k8s.io/flotilla created",
+                     "configmap/flotilla-config created", "deployment.apps/flotilla created", "service/flotilla created"] {
+            #expect(applied.output.contains(line), "\(applied.output)")
+        }
+        let args = try runProcess(URL(fileURLWithPath: "/usr/bin/env"),
+                                  kubectl + ["-n", "flotilla-system", "get", "deployment/flotilla", "-o",
+                                             "jsonpath={.spec.template.spec.containers[0].args}"])
+        #expect(args.output.contains("\"run\",\"--config\""))
+        // Applying again changes nothing.
+        let again = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), kubectl + ["apply", "-f", manifests])
+        #expect(again.status == 0 && again.output.contains("deployment.apps/flotilla unchanged"), "\(again.output)\(again.errors)")
+    }
+
+    @Test func theExampleConfigurationsParse() throws {
+        let config = Self.projectRoot.appendingPathComponent("deploy/systemd/flotilla.yaml").path
+        let result = try runProcess(flotillaBinary, ["run", "--config", config, "--check-config"])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains("repo: https://git.example.com/platform/fleet.git\n"))
+        #expect(result.output.contains("pruneGuard: 50.0%\n"))
+        // The one inside the host cluster's ConfigMap too (its secret files are given by the test).
+        let manifests = try String(contentsOf: Self.projectRoot.appendingPathComponent("deploy/kubernetes/flotilla.yaml"),
+                                   encoding: .utf8)
+        let start = try #require(manifests.range(of: "  flotilla.yaml: |\n"))
+        let body = manifests[start.upperBound...].split(separator: "\n", omittingEmptySubsequences: false)
+            .prefix { $0.hasPrefix("    ") }.map { $0.dropFirst(4) }.joined(separator: "\n")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-cfg-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "hook\n".write(to: folder.appendingPathComponent("webhook-secret"), atomically: true, encoding: .utf8)
+        try "token\n".write(to: folder.appendingPathComponent("token"), atomically: true, encoding: .utf8)
+        let rewritten = body.replacingOccurrences(of: "/etc/flotilla/git", with: folder.path)
+        try rewritten.write(to: folder.appendingPathComponent("flotilla.yaml"), atomically: true, encoding: .utf8)
+        let host = try runProcess(flotillaBinary, ["run", "--config", folder.appendingPathComponent("flotilla.yaml").path,
+                                                   "--check-config"])
+        #expect(host.status == 0, "\(host.errors)")
+        #expect(host.output.contains("webhookSecret: set\n") && !host.output.contains("token\n"))
+    }
+}
