@@ -24,10 +24,11 @@ deps:
 build: deps
 	$(SWIFT) build
 
-# The quick start: build, validate the sample repository, and show where everything in it would run.
+# The quick start: build, then `flotilla up` — a local Git repository made from sample-repo, one simulated cluster
+# per Cluster in it, and the daemon converging them; it prints what went where and runs until Ctrl-C.
 run: build
 	$$($(SWIFT) build --show-bin-path)/flotilla validate sample-repo
-	$$($(SWIFT) build --show-bin-path)/flotilla plan sample-repo
+	$$($(SWIFT) build --show-bin-path)/flotilla up --repo sample-repo
 
 test: deps
 	$(SWIFT) build --build-tests
