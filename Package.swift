@@ -48,7 +48,8 @@ let package = Package(
         ),
         .target(
             name: "FlotillaSim",
-            dependencies: ["FlotillaModel", "FlotillaKube", .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["FlotillaModel", "FlotillaKube", "FlotillaPlacement",
+                           .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Logging", package: "swift-log")]
         ),
         .target(

@@ -29,6 +29,11 @@ public struct JSONPatchError: Error, Sendable, Hashable, CustomStringConvertible
     public var path: String
     public var reason: String
     public var description: String { "\(path): \(reason)" }
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
 }
 
 /// RFC 6902 patching of a `JSONValue` (the subset Karmada's overriders emit: add, remove, replace).

@@ -100,10 +100,16 @@ extension SimCluster {
         if !isApply && request.query["force"] != nil {
             return invalid(resource, name, "force: Forbidden: may not be specified for non-apply patch")
         }
-        guard isApply || contentType == "application/merge-patch+json" || contentType == "application/strategic-merge-patch+json" else {
+        let isStrategic = contentType == "application/strategic-merge-patch+json"
+        let isJSONPatch = contentType == "application/json-patch+json"
+        guard isApply || isStrategic || isJSONPatch || contentType == "application/merge-patch+json" else {
             return status(415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - "
-                          + "accepted media types include: application/merge-patch+json, "
+                          + "accepted media types include: application/json-patch+json, application/merge-patch+json, "
                           + "application/strategic-merge-patch+json, application/apply-patch+yaml")
+        }
+        if isStrategic && resource.group != "" && !SimResource.builtInGroups.contains(resource.group) {
+            return status(415, reason: "UnsupportedMediaType",
+                          message: "strategic merge patch is not supported for custom resources; use merge-patch+json")
         }
         if let problem = namespaceProblem(resource, namespace) { return problem }
         if isApply, let sent = patch.value(at: ["metadata", "managedFields"]), !sent.isNull {
@@ -145,7 +151,18 @@ extension SimCluster {
                     return json(previous == nil ? 201 : 200, stored)
                 }
             }
-            let merged = SimMerge.merge(previous!, patch, nullDeletes: true)
+            let merged: JSONValue
+            if isJSONPatch {
+                do throws(SimJSONPatch.Failure) {
+                    merged = try SimJSONPatch.apply(patch, to: previous!)
+                } catch {
+                    return invalid(resource, name, error.message)
+                }
+            } else if isStrategic {
+                merged = SimStrategicMerge.merge(previous!, patch)
+            } else {
+                merged = SimMerge.merge(previous!, patch, nullDeletes: true)
+            }
             var updated = stamp(merged, resource: resource, namespace: namespace, previous: previous, state: &state)
             updated = own(updated, before: previous, key: key, resource: resource, request: request, state: &state)
             state.objects[key] = updated

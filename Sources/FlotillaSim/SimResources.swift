@@ -13,6 +13,9 @@ public struct SimResource: Sendable, Hashable {
     public var groupResource: String { group.isEmpty ? resource : "\(resource).\(group)" }
 
     /// The built-in resources every simulated cluster serves.
+    /// Groups of the built-in kinds (strategic merge patch applies to them, not to custom resources).
+    static let builtInGroups: Set<String> = Set(builtIn.map(\.group))
+
     public static let builtIn: [SimResource] = {
         func core(_ resource: String, _ kind: String, namespaced: Bool = true, _ short: [String] = []) -> SimResource {
             SimResource(group: "", version: "v1", resource: resource, singular: kind.lowercased(), kind: kind,

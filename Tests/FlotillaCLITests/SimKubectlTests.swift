@@ -337,6 +337,52 @@ import Testing
 
 /// Server-side apply with field managers: conflicts, forcing, shared ownership and removal (KUBE-API.md §6).
 @Suite(.serialized) struct SimServerSideApplyTests {
+    static let richDeployment = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: rich, namespace: default}
+        spec:
+          replicas: 1
+          selector: {matchLabels: {app: rich}}
+          template:
+            metadata: {labels: {app: rich}}
+            spec:
+              containers:
+                - name: web
+                  image: "nginx:1.0"
+                  ports: [{containerPort: 80}]
+                  env: [{name: A, value: "1"}, {name: B, value: "2"}]
+                - name: sidecar
+                  image: "envoy:1.0"
+        """
+
+    @Test func strategicMergeAndJSONPatchesKeepListItemsByTheirKeys() throws {
+        let sim = try SimKubectlTests.Sim()
+        #expect(try sim.kubectl(["apply"], stdin: Self.richDeployment).status == 0)
+        // kubectl set image sends a strategic merge patch with $setElementOrder: only the image changes.
+        let set = try sim.kubectl(["set", "image", "deployment/rich", "web=nginx:2.0"])
+        #expect(set.status == 0, "\(set.errors)")
+        let containers = try sim.kubectl(["get", "deployment/rich", "-o", "jsonpath={.spec.template.spec.containers[*].name} "
+                                                      + "{.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].ports[0].containerPort} "
+                                                      + "{.spec.template.spec.containers[1].image}"])
+        #expect(containers.output == "web sidecar nginx:2.0 80 envoy:1.0")
+        // A strategic patch of env merges by name; $patch: delete removes one item.
+        let env = try sim.kubectl(["patch", "deployment/rich", "--type", "strategic", "-p",
+                                   #"{"spec":{"template":{"spec":{"containers":[{"name":"web","env":[{"name":"B","value":"3"},{"name":"A","$patch":"delete"},{"name":"C","value":"4"}]}]}}}}"#])
+        #expect(env.status == 0, "\(env.errors)")
+        let names = try sim.kubectl(["get", "deployment/rich", "-o", "jsonpath={.spec.template.spec.containers[0].env[*].name}={.spec.template.spec.containers[0].env[*].value}"])
+        #expect(names.output == "B C=3 4")
+        // A JSON patch (RFC 6902), with a failing test operation refused as a whole.
+        let json = try sim.kubectl(["patch", "deployment/rich", "--type", "json", "-p",
+                                    #"[{"op":"replace","path":"/spec/replicas","value":3},{"op":"add","path":"/metadata/labels","value":{"tier":"web"}}]"#])
+        #expect(json.status == 0, "\(json.errors)")
+        let failed = try sim.kubectl(["patch", "deployment/rich", "--type", "json", "-p",
+                                      #"[{"op":"test","path":"/spec/replicas","value":9},{"op":"replace","path":"/spec/replicas","value":5}]"#])
+        #expect(failed.status != 0)
+        let result = try sim.kubectl(["get", "deployment/rich", "-o", "jsonpath={.spec.replicas} {.metadata.labels.tier}"])
+        #expect(result.output == "3 web")
+    }
+
     @Test func kubectlSeesConflictsAndForcesThem() throws {
         let sim = try SimKubectlTests.Sim()
         #expect(try sim.kubectl(["create", "namespace", "shop"]).status == 0)
