@@ -779,7 +779,14 @@ public final class ClusterAgent: @unchecked Sendable {
 
     /// True when every desired work is applied, unchanged since, and healthy.
     public func isConverged(revision: String?) -> Bool {
-        workStatuses().allSatisfy { $0.sync == .synced && $0.health == .healthy }
+        state.withLock { state in
+            guard state.ready else { return false }
+            for (key, work) in state.desired {
+                guard state.errors[key] == nil, state.openDrift[key] == nil, state.applied[key] == work.comparable,
+                      let live = state.live[key], HealthCheck.assess(live).status == .healthy else { return false }
+            }
+            return true
+        }
     }
 }
 

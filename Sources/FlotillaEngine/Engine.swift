@@ -69,6 +69,8 @@ public actor Engine {
     var statusCommits = 0
     var lastPushError: String?
     private let wake = Atomic<Bool>(false)
+    struct PendingChanges { var any = false; var readiness: Set<String> = [] }
+    nonisolated let changes = Mutex(PendingChanges())
 
     public init(configuration: EngineConfiguration, logger: Logger) throws {
         self.configuration = configuration
@@ -114,6 +116,13 @@ public actor Engine {
     private func reconcileLoop() async {
         var nextPoll = ContinuousClock.now
         while !Task.isCancelled {
+            let noted = changes.withLock { pending -> PendingChanges in
+                let copy = pending
+                pending = PendingChanges()
+                return copy
+            }
+            for cluster in noted.readiness.sorted() { clusterChanged(cluster, readinessChanged: true) }
+            if noted.any { checkConvergence() }
             let woken = wake.exchange(false, ordering: .acquiringAndReleasing)
             if woken || replanNeeded || ContinuousClock.now >= nextPoll {
                 if woken && triggeredAt == nil { triggeredAt = .now }
@@ -274,7 +283,11 @@ public actor Engine {
                 logger: logger,
                 onChange: { [weak self] cluster, readiness in
                     guard let self else { return }
-                    Task { await self.clusterChanged(cluster, readinessChanged: readiness) }
+                    // Events can come by the thousand: note them; the loop looks at most every tick.
+                    self.changes.withLock { pending in
+                        pending.any = true
+                        if readiness { pending.readiness.insert(cluster) }
+                    }
                 },
                 onRequest: { [metrics] cluster, verb, code in metrics.request(cluster: cluster, verb: verb, code: code) },
                 onDrift: { [metrics] record, delay in
@@ -336,7 +349,6 @@ public actor Engine {
                 agent.requestSync()
             }
         }
-        checkConvergence()
     }
 
     private func checkConvergence() {
