@@ -110,8 +110,9 @@ struct SimService: Service {
         let clusters = self.clusters
         let logger = self.logger
         let task = Task { try await SimServer.run(clusters, logger: logger) }
-        try await withGracefulShutdownHandler {
-            try await task.value
+        await withGracefulShutdownHandler {
+            // Cancelled at shutdown: that is how the simulated clusters end, not an error.
+            _ = await task.result
         } onGracefulShutdown: {
             task.cancel()
         }

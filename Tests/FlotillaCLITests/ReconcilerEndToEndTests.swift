@@ -349,3 +349,69 @@ import Testing
         #expect(host.output.contains("webhookSecret: set\n") && !host.output.contains("token\n"))
     }
 }
+
+/// `flotilla up` on the sample repository: the quick start, end to end.
+@Suite struct UpCommandTests {
+    @Test func upConvergesTheSampleAndAutoscaledReplicasAreLeftAlone() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-up-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sample = DeployManifestTests.projectRoot.appendingPathComponent("sample-repo").path
+        let port = freePort()
+        let log = folder.appendingPathComponent("up.log").path
+        let up = try ServerProcess([flotillaBinary.path, "up", "--repo", sample, "--port", "\(port)",
+                                    "--work-dir", folder.appendingPathComponent("up").path, "--ready-delay", "0.2"],
+                                   port: port, logFile: log)
+        let kubeconfig = folder.appendingPathComponent("up/kubeconfig").path
+        func kubectl(_ cluster: String, _ arguments: [String]) throws -> CommandResult {
+            try runProcess(URL(fileURLWithPath: "/usr/bin/env"),
+                           ["kubectl", "--kubeconfig", kubeconfig, "--context", cluster] + arguments)
+        }
+        func replicas(_ cluster: String, _ namespace: String, _ name: String) -> String? {
+            try? kubectl(cluster, ["-n", namespace, "get", "deployment/\(name)", "-o", "jsonpath={.spec.replicas}"]).output
+        }
+        func waitFor(_ what: String, _ condition: () throws -> Bool) {
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline {
+                if (try? condition()) == true { return }
+                usleep(100_000)
+            }
+            Issue.record("timed out: \(what)\n\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        }
+        waitFor("placement printed") {
+            let text = try String(contentsOfFile: log, encoding: .utf8)
+            return text.contains("Placed revision") && text.contains("Status page:   http://127.0.0.1:\(port)/")
+        }
+        let printed = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(printed.contains("Deployment.apps web/web-frontend → ali-hangzhou×2, hw-shanghai×4"), "\(printed)")
+        waitFor("every work synced and healthy") {
+            let status = try runProcess(flotillaBinary, ["status", "--server", "http://127.0.0.1:\(port)", "-o", "json"])
+            let report = try StatusReport.decoder().decode(StatusReport.self, from: Data(status.output.utf8))
+            return report.works.count > 20 && report.works.allSatisfy { $0.sync == .synced && $0.health == .healthy }
+        }
+        let table = try runProcess(flotillaBinary, ["status", "--server", "http://127.0.0.1:\(port)"])
+        #expect(table.status == 0)
+        #expect(table.output.split(separator: "\n").contains { $0.hasPrefix("hw-shanghai ") && $0.contains(" True ") },
+                "\(table.output)")
+        #expect(replicas("hw-shanghai", "web", "web-frontend") == "4")
+
+        // orders-api is scaled by a FederatedHPA: its replicas belong to the autoscaler, not to Git.
+        let before = replicas("hw-shanghai", "shop", "orders-api")
+        #expect(try kubectl("hw-shanghai", ["-n", "shop", "scale", "deployment/orders-api", "--replicas=7"]).status == 0)
+        #expect(try kubectl("hw-shanghai", ["-n", "web", "scale", "deployment/web-frontend", "--replicas=9"]).status == 0)
+        waitFor("web-frontend healed") { replicas("hw-shanghai", "web", "web-frontend") == "4" }
+        Thread.sleep(forTimeInterval: 1)
+        #expect(before != "7")
+        #expect(replicas("hw-shanghai", "shop", "orders-api") == "7")
+
+        // The status branch is in the local repository `up` made.
+        waitFor("status branch") {
+            let log = try runProcess(URL(fileURLWithPath: "/usr/bin/env"),
+                                     ["git", "--git-dir", folder.appendingPathComponent("up/source.git").path, "log", "--oneline",
+                                      "flotilla/status"])
+            return log.status == 0 && log.output.contains("status: ")
+        }
+        kill(up.process.processIdentifier, SIGINT)
+        #expect(exitStatus(of: up.process) == 0)
+    }
+}
