@@ -67,8 +67,9 @@ extension SimCluster {
     }
 
     /// Drops the watch history (a test's stand-in for etcd compaction): older resourceVersions become 410.
-    public func compact() {
+    public func compact(thenWrite: Bool = false) {
         state.withLock { state in
+            if thenWrite { state.revision += 1 }
             state.compactedRevision = state.revision
             state.changes.removeAll()
         }

@@ -79,7 +79,9 @@ public enum SimServer {
                         return watchResponse(cluster, path: request.uri.path, query: query)
                     }
                     if request.method == .post, request.uri.path == "/flotilla/compact" {
-                        cluster.compact()
+                        // `?write=true`: compaction followed by a write, so even the newest resourceVersion a client
+                        // holds is too old to resume from (as after etcd compacts past a client that fell behind).
+                        cluster.compact(thenWrite: query["write"] == "true")
                         return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "compacted\n")))
                     }
                     let answer = cluster.handle(SimRequest(

@@ -161,6 +161,56 @@ import Testing
 
 /// Watching the simulated cluster with Flotilla's client, and kubectl's `get -w`.
 @Suite(.serialized) struct SimWatchTests {
+    @Test func anInformerListsWatchesResumesAndRelistsAfter410() throws {
+        let sim = try SimKubectlTests.Sim()
+        let connection = try Kubeconfig.load(path: sim.kubeconfig).connection(context: "member1")
+        let client = KubeClient(transport: try CurlTransport(connection: connection))
+        func configMap(_ name: String) -> JSONValue {
+            .object(["apiVersion": .string("v1"), "kind": .string("ConfigMap"),
+                     "metadata": .object(["name": .string(name), "namespace": .string("default")])])
+        }
+        _ = try client.create(configMap("before"))
+        let seen = Mutex<(lists: [[String]], upserts: [String], deletes: [String])>(([], [], []))
+        // Watches end every second, so the informer resumes from its last resourceVersion again and again.
+        let informer = Informer(client: KubeClient(transport: try CurlTransport(connection: connection)),
+                                apiVersion: "v1", kind: "ConfigMap", watchSeconds: 1) { event in
+            func name(_ object: JSONValue) -> String { object.value(at: ["metadata", "name"])?.stringValue ?? "" }
+            seen.withLock { seen in
+                switch event {
+                case .synced(let items):
+                    // Items carry their kind again (a list's items do not).
+                    seen.lists.append(items.filter { $0["kind"]?.stringValue == "ConfigMap" }.map(name).sorted())
+                case .upserted(let object): seen.upserts.append(name(object))
+                case .deleted(let object): seen.deletes.append(name(object))
+                case .failed: break
+                }
+            }
+        }
+        informer.start()
+        defer { informer.stop() }
+        func waitFor(_ condition: () -> Bool) -> Bool {
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline { if condition() { return true }; usleep(20_000) }
+            return false
+        }
+        #expect(waitFor { informer.hasSynced })
+        #expect(seen.withLock { $0.lists.first?.contains("before") } == true)
+        _ = try client.create(configMap("during"))
+        #expect(waitFor { seen.withLock { $0.upserts.contains("during") } })
+        Thread.sleep(forTimeInterval: 1.5)  // at least one resume in between
+        try client.delete(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "during")
+        #expect(waitFor { seen.withLock { $0.deletes == ["during"] } })
+        #expect(seen.withLock { $0.lists.count } == 1, "resuming a watch needs no relist")
+        // Compaction past everything the informer has seen: its next resume gets 410 Gone, and it relists.
+        for index in 0..<3 { _ = try client.create(configMap("after\(index)")) }
+        #expect(waitFor { seen.withLock { $0.upserts.contains("after2") } })
+        _ = try CurlTransport(connection: connection).perform(KubeRequest(method: "POST", path: "/flotilla/compact?write=true"))
+        #expect(waitFor { seen.withLock { $0.lists.count == 2 } })
+        #expect(seen.withLock { $0.lists.last } == ["after0", "after1", "after2", "before"])
+        _ = try client.create(configMap("late"))
+        #expect(waitFor { seen.withLock { $0.upserts.contains("late") } })
+    }
+
     @Test func changesArriveAsEventsAndCompactionGives410() throws {
         let sim = try SimKubectlTests.Sim()
         let config = try Kubeconfig.load(path: sim.kubeconfig)
