@@ -157,6 +157,9 @@ public final class SimCluster: Sendable {
             return json(200, resourceList(group: group, version: version, served: served))
         }
         guard case .resource(let resource, let namespace, let name, let subresource) = route else { return notFound() }
+        if resource.group == Self.metricsGroup {
+            return metrics(resource, namespace: namespace, name: name, request: request)
+        }
         if let subresource, let name {
             return handleSubresource(subresource, resource, namespace: namespace, name: name, request: request)
         }
@@ -236,7 +239,8 @@ public final class SimCluster: Sendable {
         for resource in served {
             entries.append(.object(["name": .string(resource.resource), "singularName": .string(resource.singular),
                                     "namespaced": .bool(resource.namespaced), "kind": .string(resource.kind),
-                                    "verbs": .array(["create", "delete", "get", "list", "patch", "update", "watch"].map(JSONValue.string)),
+                                    "verbs": .array((resource.group == Self.metricsGroup ? ["get", "list"]
+                                        : ["create", "delete", "get", "list", "patch", "update", "watch"]).map(JSONValue.string)),
                                     "shortNames": .array(resource.shortNames.map(JSONValue.string))]))
             for subresource in Self.subresources(of: resource) {
                 var entry: [String: JSONValue] = ["name": .string("\(resource.resource)/\(subresource)"), "singularName": .string(""),

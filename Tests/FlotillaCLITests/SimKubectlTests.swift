@@ -128,6 +128,30 @@ import Testing
 
 /// The simulated controllers: workloads become ready after the delay, as far as the nodes' capacity goes.
 @Suite(.serialized) struct SimControllerTests {
+    @Test func kubectlTopReadsPodAndNodeMetricsFromTheConfiguredLoad() throws {
+        let sim = try SimKubectlTests.Sim()
+        #expect(try sim.kubectl(["create", "deployment", "web", "--image=nginx", "--replicas=3"]).status == 0)
+        #expect(try sim.kubectl(["annotate", "deployment/web", "sim.flotilla.dev/cpu-per-pod=250m",
+                                 "sim.flotilla.dev/memory-per-pod=100Mi"]).status == 0)
+        var rows: [Substring] = []
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            let top = try sim.kubectl(["top", "pod", "-l", "app=web", "--no-headers"])
+            rows = top.output.split(separator: "\n")
+            if rows.count == 3 { break }
+            usleep(200_000)
+        }
+        #expect(rows.count == 3)
+        for row in rows {
+            let cells = row.split(separator: " ")
+            #expect(cells.count == 3 && cells[0].hasPrefix("web-") && cells[1] == "250m" && cells[2] == "100Mi", "\(row)")
+        }
+        let nodes = try sim.kubectl(["top", "node", "--no-headers"])
+        #expect(nodes.status == 0 && nodes.output.split(separator: "\n").count == 3, "\(nodes.output)\(nodes.errors)")
+        let write = try sim.kubectl(["--request-timeout", "5s", "delete", "--raw", "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/x"])
+        #expect(write.status != 0)
+    }
+
     @Test func deploymentsGetStatusWithinTheNodesCapacity() throws {
         let sim = try SimKubectlTests.Sim()
         let nodes = try sim.kubectl(["get", "nodes", "-o", "jsonpath={.items[*].status.allocatable.cpu}"])
