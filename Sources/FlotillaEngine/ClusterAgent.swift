@@ -691,14 +691,7 @@ public final class ClusterAgent: @unchecked Sendable {
     /// Flotilla runs there).
     public func placementState() -> ClusterState {
         state.withLock { state in
-            var total: [String: Int64] = [:]
-            for node in state.nodes.values {
-                for (resource, value) in node.value(at: ["status", "allocatable"])?.objectValue ?? [:] {
-                    guard let text = value.stringValue ?? value.intValue.map(String.init),
-                          let milli = Quantity(text).milliValue else { continue }
-                    total[resource, default: 0] += milli
-                }
-            }
+            let total = Self.allocatableMilli(state.nodes)
             var allocated: [String: Int64] = [:]
             for (key, object) in state.live where key.group == "apps" {
                 let replicas = object.value(at: ["spec", "replicas"])?.intValue ?? 1
@@ -721,6 +714,19 @@ public final class ClusterAgent: @unchecked Sendable {
                                 allocatable: state.nodes.isEmpty ? nil : toQuantities(total),
                                 allocated: state.nodes.isEmpty ? nil : toQuantities(allocated))
         }
+    }
+
+    /// The nodes' allocatable resources, summed, in thousandths (millicores for CPU).
+    static func allocatableMilli(_ nodes: [String: JSONValue]) -> [String: Int64] {
+        var totals: [String: Int64] = [:]
+        for node in nodes.values {
+            for (resource, value) in node.value(at: ["status", "allocatable"])?.objectValue ?? [:] {
+                guard let text = value.stringValue ?? value.intValue.map(String.init),
+                      let milli = Quantity(text).milliValue else { continue }
+                totals[resource, default: 0] += milli
+            }
+        }
+        return totals
     }
 
     /// The state of every work, sorted.
@@ -751,14 +757,7 @@ public final class ClusterAgent: @unchecked Sendable {
         let works = workStatuses()
         return state.withLock { state in
             var allocatable: [String: String] = [:]
-            var totals: [String: Int64] = [:]
-            for node in state.nodes.values {
-                for (resource, value) in node.value(at: ["status", "allocatable"])?.objectValue ?? [:] {
-                    guard let text = value.stringValue ?? value.intValue.map(String.init),
-                          let milli = Quantity(text).milliValue else { continue }
-                    totals[resource, default: 0] += milli
-                }
-            }
+            let totals = Self.allocatableMilli(state.nodes)
             for (resource, milli) in totals {
                 allocatable[resource] = milli % 1000 == 0 ? "\(milli / 1000)" : "\(milli)m"
             }
