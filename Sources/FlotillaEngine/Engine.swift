@@ -393,11 +393,24 @@ public actor Engine {
                                                                             replicas: placement.hasReplicas ? Int($0.replicas) : nil) },
                                    error: placement.error)
         }
+        var autoscalers: [StatusReport.Autoscaler] = []
+        for hpa in inForce?.manifests.federatedHPAs ?? [] {
+            let namespace = hpa.metadata.namespace ?? "default"
+            let target = hpa.spec.scaleTargetRef
+            let replicas = works.filter { $0.kind == target.kind && $0.name == target.name && $0.namespace == namespace }
+                .compactMap(\.desiredReplicas).reduce(0, +)
+            let minimum = Int(hpa.spec.minReplicas ?? 1)
+            let maximum = Int(hpa.spec.maxReplicas)
+            autoscalers.append(.init(name: hpa.metadata.name, namespace: namespace, target: "\(target.kind) \(target.name)",
+                                     minReplicas: minimum, maxReplicas: maximum, replicas: Int(replicas),
+                                     withinBounds: (minimum...max(minimum, maximum)).contains(Int(replicas))))
+        }
+        autoscalers.sort { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
         return StatusReport(revision: inForce?.commit, latestSeen: lastSeenCommit,
                             sourcePath: configuration.path, sourceErrors: sourceErrors,
                             ready: inForce != nil, clusters: clusters, placements: placements, works: works,
                             openDrift: open, healedDrift: Array(healed.prefix(50)),
-                            statusCommits: statusCommits, lastPushError: lastPushError)
+                            statusCommits: statusCommits, lastPushError: lastPushError, autoscalers: autoscalers)
     }
 
     /// Writes the status files when they changed (at most once per status interval, unless `force`).

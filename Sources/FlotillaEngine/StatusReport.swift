@@ -19,6 +19,17 @@ public struct StatusReport: Sendable, Codable {
         public var error: String?
     }
 
+    /// A FederatedHPA's bounds against the replicas its target runs across the fleet.
+    public struct Autoscaler: Sendable, Codable, Hashable {
+        public var name: String
+        public var namespace: String
+        public var target: String
+        public var minReplicas: Int
+        public var maxReplicas: Int
+        public var replicas: Int
+        public var withinBounds: Bool
+    }
+
     public var revision: String?
     public var latestSeen: String?
     public var sourcePath: String
@@ -31,6 +42,7 @@ public struct StatusReport: Sendable, Codable {
     public var healedDrift: [DriftRecord]
     public var statusCommits: Int
     public var lastPushError: String?
+    public var autoscalers: [Autoscaler] = []
 
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
@@ -97,6 +109,14 @@ public enum StatusFiles {
             let replicas = work.desiredReplicas.map { "\(work.readyReplicas ?? 0)/\($0)" } ?? "-"
             text += "| \(work.template) | \(work.cluster) | \(work.kind) \(work.name) | \(replicas) | \(work.sync.rawValue) "
                 + "| \(work.health.rawValue) |\n"
+        }
+        if !report.autoscalers.isEmpty {
+            text += "\n## Autoscaled workloads\n\n| FederatedHPA | target | min | max | replicas in the fleet | |\n"
+            text += "| --- | --- | --- | --- | --- | --- |\n"
+            for hpa in report.autoscalers {
+                text += "| \(hpa.namespace)/\(hpa.name) | \(hpa.target) | \(hpa.minReplicas) | \(hpa.maxReplicas) | \(hpa.replicas) "
+                    + "| \(hpa.withinBounds ? "ok" : "outside the bounds") |\n"
+            }
         }
         text += "\n## Open drift\n\n"
         if report.openDrift.isEmpty {

@@ -403,6 +403,14 @@ import Testing
         Thread.sleep(forTimeInterval: 1)
         #expect(before != "7")
         #expect(replicas("hw-shanghai", "shop", "orders-api") == "7")
+        // ... but checked against the autoscaler's bounds and reported.
+        waitFor("the autoscaler check sees the new total") {
+            let status = try runProcess(flotillaBinary, ["status", "--server", "http://127.0.0.1:\(port)", "-o", "json"])
+            let report = try StatusReport.decoder().decode(StatusReport.self, from: Data(status.output.utf8))
+            guard let hpa = report.autoscalers.first(where: { $0.name == "orders-api" }) else { return false }
+            return hpa.replicas == 7 + Int(replicas("ali-hangzhou", "shop", "orders-api") ?? "0")! && hpa.minReplicas == 4
+                && hpa.maxReplicas == 20 && hpa.withinBounds
+        }
 
         // The status branch is in the local repository `up` made.
         waitFor("status branch") {
