@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdTLS
 import Logging
 
 /// Serves simulated clusters over HTTP on loopback ports, one Kubernetes API per cluster.
@@ -8,7 +9,9 @@ public enum SimServer {
     /// can be switched there: `POST /clusters/<name>/faults` with a body like `down`, `up`, `hang`, `slow=500`,
     /// `errors=3`; `GET /clusters/<name>/faults` shows them.
     public static func run(_ clusters: [(cluster: SimCluster, port: Int)], faults: [String: SimFaultSwitch] = [:],
-                           adminPort: Int? = nil, stateFile: String? = nil, logger: Logger) async throws {
+                           adminPort: Int? = nil, stateFile: String? = nil, tls: SimTLS? = nil,
+                           logger: Logger) async throws {
+        let tlsConfiguration = try tls?.serverConfiguration()
         if let stateFile {
             let saved = SimStateFile.load(stateFile)
             for (cluster, _) in clusters { if let snapshot = saved[cluster.name] { cluster.restore(snapshot) } }
@@ -93,10 +96,18 @@ public enum SimServer {
                     return Response(status: .init(code: answer.status), headers: headers,
                                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
                 }
-                let app = Application(responder: responder,
-                                      configuration: .init(address: .hostname("127.0.0.1", port: port),
-                                                           serverName: "flotilla-sim-\(cluster.name)"),
-                                      logger: logger)
+                let configuration = ApplicationConfiguration(address: .hostname("127.0.0.1", port: port),
+                                                             serverName: "flotilla-sim-\(cluster.name)")
+                let serve: @Sendable () async throws -> Void
+                if let tlsConfiguration {
+                    // HTTPS, and a client certificate signed by the sim's CA is required.
+                    let app = Application(responder: responder, server: try .tls(.http1(), tlsConfiguration: tlsConfiguration),
+                                          configuration: configuration, logger: logger)
+                    serve = { try await app.runService() }
+                } else {
+                    let app = Application(responder: responder, configuration: configuration, logger: logger)
+                    serve = { try await app.runService() }
+                }
                 // "down" closes the port (connections are refused) until the fault is lifted.
                 group.addTask {
                     while !Task.isCancelled {
@@ -105,7 +116,7 @@ public enum SimServer {
                             continue
                         }
                         await withTaskGroup(of: Void.self) { serving in
-                            serving.addTask { try? await app.runService() }
+                            serving.addTask { try? await serve() }
                             serving.addTask {
                                 while !Task.isCancelled && !faultSwitch.current.down {
                                     try? await Task.sleep(for: .milliseconds(50))
@@ -166,14 +177,22 @@ public enum SimServer {
         })
     }
 
-    /// A kubeconfig with one context per simulated cluster (plain HTTP, no credentials).
-    public static func kubeconfig(_ clusters: [(name: String, port: Int)]) -> String {
+    /// A kubeconfig with one context per simulated cluster: plain HTTP without credentials, or with `tls` HTTPS with
+    /// the sim's CA and client certificate inline.
+    public static func kubeconfig(_ clusters: [(name: String, port: Int)], tls: SimTLS? = nil) -> String {
+        func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
         var text = "apiVersion: v1\nkind: Config\npreferences: {}\n"
         text += "current-context: \(clusters.first?.name ?? "")\nclusters:\n"
         for cluster in clusters {
-            text += "  - name: \(cluster.name)\n    cluster:\n      server: http://127.0.0.1:\(cluster.port)\n"
+            text += "  - name: \(cluster.name)\n    cluster:\n      server: \(tls == nil ? "http" : "https")://127.0.0.1:\(cluster.port)\n"
+            if let tls { text += "      certificate-authority-data: \(base64(tls.caPEM))\n" }
         }
-        text += "users:\n  - name: sim\n    user: {}\ncontexts:\n"
+        if let tls {
+            text += "users:\n  - name: sim\n    user:\n      client-certificate-data: \(base64(tls.clientCertificatePEM))\n"
+            text += "      client-key-data: \(base64(tls.clientKeyPEM))\ncontexts:\n"
+        } else {
+            text += "users:\n  - name: sim\n    user: {}\ncontexts:\n"
+        }
         for cluster in clusters {
             text += "  - name: \(cluster.name)\n    context:\n      cluster: \(cluster.name)\n      user: sim\n"
         }

@@ -15,6 +15,9 @@ struct SimCommand: AsyncParsableCommand {
     @Option(name: .customLong("kubeconfig-out"), help: "Write a kubeconfig with one context per cluster here.")
     var kubeconfigOut: String?
 
+    @Flag(help: "Serve HTTPS with a CA made at start-up and require its client certificate (written into the kubeconfig).")
+    var tls = false
+
     @Option(help: "Nodes per simulated cluster.")
     var nodes: Int = 3
 
@@ -48,12 +51,17 @@ struct SimCommand: AsyncParsableCommand {
             }
             parsed.append((String(parts[0]), port))
         }
+        let certificates = tls ? try SimTLS() : nil
         if let kubeconfigOut {
-            try SimServer.kubeconfig(parsed).write(toFile: kubeconfigOut, atomically: true, encoding: .utf8)
+            // It holds a client key when --tls: readable by its owner only.
+            FileManager.default.createFile(atPath: kubeconfigOut, contents: Data(SimServer.kubeconfig(parsed, tls: certificates).utf8),
+                                           attributes: [.posixPermissions: 0o600])
+        } else if tls {
+            throw ValidationError("--tls needs --kubeconfig-out: the client certificate is only handed out there")
         }
         var logger = Logger(label: "flotilla.sim") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
-        let lines = parsed.map { "cluster \($0.name): http://127.0.0.1:\($0.port)\n" }.joined()
+        let lines = parsed.map { "cluster \($0.name): \(tls ? "https" : "http")://127.0.0.1:\($0.port)\n" }.joined()
         FileHandle.standardOutput.write(Data(lines.utf8))
         var switches: [String: SimFaultSwitch] = [:]
         for entry in faults {
@@ -66,6 +74,7 @@ struct SimCommand: AsyncParsableCommand {
         }
         let topology = SimCluster.Topology(nodes: nodes, nodeCPU: nodeCPU, nodeMemory: nodeMemory, readyDelay: readyDelay)
         try await SimServer.run(parsed.map { (SimCluster(name: $0.name, topology: topology), $0.port) },
-                                faults: switches, adminPort: adminPort, stateFile: stateFile, logger: logger)
+                                faults: switches, adminPort: adminPort, stateFile: stateFile, tls: certificates,
+                                logger: logger)
     }
 }

@@ -6,10 +6,10 @@ import Foundation
 import Testing
 
 /// One conformance suite for every way Flotilla reaches a cluster: straight into an in-process simulated cluster,
-/// and over HTTP (libcurl) to `flotilla sim`. If the twin and the real path disagree, this fails.
+/// and over HTTP and HTTPS with client certificates (libcurl) to `flotilla sim`. If the twin and the real path disagree, this fails.
 @Suite(.serialized) struct ClusterClientConformanceTests {
     enum Path: String, CaseIterable, Sendable {
-        case inProcess, http
+        case inProcess, http, https
     }
 
     /// A client for the path, and what keeps its server alive.
@@ -18,8 +18,8 @@ import Testing
         case .inProcess:
             let cluster = SimCluster(name: "member1")
             return (KubeClient(transport: InProcessTransport(cluster: cluster)), nil)
-        case .http:
-            let sim = try SimKubectlTests.Sim()
+        case .http, .https:
+            let sim = try SimKubectlTests.Sim(tls: path == .https)
             let config = try Kubeconfig.load(path: sim.kubeconfig)
             return (KubeClient(transport: try CurlTransport(connection: try config.connection(context: "member1"))), sim)
         }

@@ -14,13 +14,15 @@ import Testing
         let kubeconfig: String
         let folder: URL
 
-        init() throws {
+        let port: Int
+
+        init(tls: Bool = false) throws {
             folder = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-sim-\(UUID())")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             kubeconfig = folder.appendingPathComponent("kubeconfig").path
-            let port = freePort()
+            port = freePort()
             server = try ServerProcess([flotillaBinary.path, "sim", "--cluster", "member1=\(port)",
-                                        "--kubeconfig-out", kubeconfig], port: port)
+                                        "--kubeconfig-out", kubeconfig] + (tls ? ["--tls"] : []), port: port)
         }
 
         func kubectl(_ arguments: [String], stdin: String? = nil) throws -> CommandResult {
@@ -127,6 +129,41 @@ import Testing
 }
 
 /// The simulated controllers: workloads become ready after the delay, as far as the nodes' capacity goes.
+/// `flotilla sim --tls`: HTTPS with a CA made at start-up and client certificates required, so the TLS path of
+/// every client is exercised for real.
+@Suite(.serialized) struct SimTLSTests {
+    @Test func kubectlAndFlotillaSpeakHTTPSWithClientCertificatesAndNobodyElseGetsIn() throws {
+        let sim = try SimKubectlTests.Sim(tls: true)
+        let config = try Kubeconfig.load(path: sim.kubeconfig)
+        let connection = try config.connection(context: "member1")
+        #expect(connection.server.scheme == "https")
+        #expect(connection.certificateAuthorityPEM != nil && connection.clientCertificatePEM != nil)
+        // kubectl: verifies the server against the CA and presents the client certificate.
+        let created = try sim.kubectl(["create", "namespace", "secure"])
+        #expect(created.status == 0, "\(created.errors)")
+        #expect(try sim.kubectl(["get", "namespace", "secure", "-o", "jsonpath={.metadata.name}"]).output == "secure")
+        // Flotilla's client over libcurl, the same.
+        let client = KubeClient(transport: try CurlTransport(connection: connection))
+        #expect(try client.version().hasPrefix("v1."))
+        #expect(try client.get(apiVersion: "v1", kind: "Namespace", namespace: nil, name: "secure")["kind"] == .string("Namespace"))
+        // Without the CA the server is not trusted (verification is on by default) ...
+        var untrusted = connection
+        untrusted.certificateAuthorityPEM = nil
+        #expect(throws: KubeError.self) { try KubeClient(transport: try CurlTransport(connection: untrusted)).version() }
+        // ... and without a client certificate the server refuses the handshake.
+        var anonymous = connection
+        anonymous.clientCertificatePEM = nil
+        anonymous.clientKeyPEM = nil
+        #expect(throws: KubeError.self) { try KubeClient(transport: try CurlTransport(connection: anonymous)).version() }
+        let curl = try runProcess(URL(fileURLWithPath: "/usr/bin/env"),
+                                  ["curl", "-sk", "--max-time", "5", "https://127.0.0.1:\(sim.port)/version"])
+        #expect(curl.status != 0, "a client without a certificate got in: \(curl.output)")
+        // The kubeconfig holds a private key: it is readable by its owner only.
+        let mode = try FileManager.default.attributesOfItem(atPath: sim.kubeconfig)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+}
+
 @Suite(.serialized) struct SimControllerTests {
     @Test func kubectlTopReadsPodAndNodeMetricsFromTheConfiguredLoad() throws {
         let sim = try SimKubectlTests.Sim()
