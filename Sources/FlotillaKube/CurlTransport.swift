@@ -168,6 +168,21 @@ public final class CurlTransport: Sendable {
             if let token { headers = curl_slist_append(headers, "Authorization: Bearer \(token)") }
             headers = curl_slist_append(headers, "Expect:")
             var url = connection.server.absoluteString
+            // tls-server-name: the name the certificate is checked against (and sent as SNI) while the connection
+            // still goes to the server's address — the URL names it, CONNECT_TO routes it.
+            var connectTo: UnsafeMutablePointer<curl_slist>?
+            defer { curl_slist_free_all(connectTo) }
+            if let serverName = connection.tlsServerName, !serverName.isEmpty, connection.server.scheme == "https",
+               let host = connection.server.host, host != serverName,
+               var components = URLComponents(url: connection.server, resolvingAgainstBaseURL: false) {
+                let port = connection.server.port ?? 443
+                components.host = serverName
+                components.port = port
+                url = components.url?.absoluteString ?? url
+                let target = host.contains(":") ? "[\(host)]" : host
+                connectTo = curl_slist_append(connectTo, "\(serverName):\(port):\(target):\(port)")
+                flotilla_curl_setopt_slist(curl, CURLOPT_CONNECT_TO, connectTo)
+            }
             if url.hasSuffix("/") { url.removeLast() }
             url += request.path
             flotilla_curl_setopt_string(curl, CURLOPT_URL, url)

@@ -158,6 +158,18 @@ import Testing
         let curl = try runProcess(URL(fileURLWithPath: "/usr/bin/env"),
                                   ["curl", "-sk", "--max-time", "5", "https://127.0.0.1:\(sim.port)/version"])
         #expect(curl.status != 0, "a client without a certificate got in: \(curl.output)")
+        // tls-server-name: the certificate is checked against that name, the connection still goes to the server.
+        var named = connection
+        named.tlsServerName = "localhost"
+        #expect(try KubeClient(transport: try CurlTransport(connection: named)).version().hasPrefix("v1."))
+        named.tlsServerName = "wrong.example"
+        do {
+            _ = try KubeClient(transport: try CurlTransport(connection: named)).version()
+            Issue.record("a certificate for 127.0.0.1 and localhost was accepted for wrong.example")
+        } catch {
+            // Refused for the name, not for want of resolving it: the connection went to 127.0.0.1.
+            #expect("\(error)".contains("wrong.example") && !"\(error)".lowercased().contains("resolve"), "\(error)")
+        }
         // The kubeconfig holds a private key: it is readable by its owner only.
         let mode = try FileManager.default.attributesOfItem(atPath: sim.kubeconfig)[.posixPermissions] as? Int
         #expect(mode == 0o600)
