@@ -1,8 +1,9 @@
 import FlotillaModel
 import Foundation
 
-/// Field ownership for server-side apply (KUBE-API.md section 6), simplified where noted: every list is atomic
-/// (no list-map merging by key yet), so a list is one field.
+/// Field ownership for server-side apply (KUBE-API.md section 6). Lists with a merge key for the built-in kinds
+/// (containers and env by name, ports by containerPort or port, volumeMounts by mountPath ...) are maps of items:
+/// each item's fields are owned on their own (`k:{"name":"web"}` in `fieldsV1`); other lists are atomic.
 struct SimFieldManager: Sendable, Equatable {
     var name: String
     /// `Apply` or `Update`.
@@ -27,8 +28,28 @@ enum SimFieldOwnership {
 
     static func path(_ keys: String...) -> String { keys.map { separator + $0 }.joined() }
 
-    /// A path as Status messages print it (`.spec.replicas`).
-    static func printed(_ path: String) -> String { path.replacingOccurrences(of: separator, with: ".") }
+    /// A path as Status messages print it (`.spec.replicas`, `.spec.template.spec.containers[name="web"].image`).
+    static func printed(_ path: String) -> String {
+        elements(path).map { element -> String in
+            guard let key = itemKey(element) else { return "." + element }
+            let value = key.value.stringValue.map { "\"\($0)\"" } ?? key.value.canonicalJSON()
+            return "[\(key.name)=\(value)]"
+        }.joined()
+    }
+
+    static func elements(_ path: String) -> [String] { path.components(separatedBy: separator).filter { !$0.isEmpty } }
+
+    /// The key of a list item element (`k:{"name":"web"}`), or nil for an object key.
+    static func itemKey(_ element: String) -> (name: String, value: JSONValue)? {
+        guard element.hasPrefix("k:{"), let data = element.dropFirst(2).data(using: .utf8),
+              let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) as? [String: Any],
+              object.count == 1, let (name, value) = object.first else { return nil }
+        return (name, JSONValue(foundation: value))
+    }
+
+    static func itemElement(_ name: String, _ value: JSONValue) -> String {
+        "k:" + JSONValue.object([name: value]).canonicalJSON()
+    }
 
     /// Fields no manager owns: identity, server-set metadata and status.
     static let excluded: Set<String> = [
@@ -37,15 +58,22 @@ enum SimFieldOwnership {
         path("metadata", "generation"), path("metadata", "managedFields"), path("status"),
     ]
 
-    /// The leaf fields of an object, as `.spec.replicas` paths; lists are leaves.
-    static func fields(_ value: JSONValue, prefix: String = "") -> Set<String> {
+    /// The leaf fields of an object; lists with a merge key contribute their items' fields, other lists are leaves.
+    static func fields(_ value: JSONValue, prefix: String = "", names: [String] = []) -> Set<String> {
         guard case .object(let members) = value else { return prefix.isEmpty ? [] : [prefix] }
         var result: Set<String> = []
         for (key, member) in members {
             let path = prefix + separator + key
             if excluded.contains(path) { continue }
             if case .object(let inner) = member, !inner.isEmpty {
-                result.formUnion(fields(member, prefix: path))
+                result.formUnion(fields(member, prefix: path, names: names + [key]))
+            } else if case .array(let items) = member, !items.isEmpty,
+                      let mergeKey = SimStrategicMerge.mergeKey(field: key, path: names),
+                      items.allSatisfy({ $0[mergeKey] != nil }) {
+                for item in items {
+                    let itemPath = path + separator + itemElement(mergeKey, item[mergeKey]!)
+                    result.formUnion(fields(item, prefix: itemPath, names: names + [key]))
+                }
             } else {
                 result.insert(path)
             }
@@ -54,31 +82,52 @@ enum SimFieldOwnership {
     }
 
     static func value(_ object: JSONValue, at path: String) -> JSONValue? {
-        object.value(at: path.components(separatedBy: separator).filter { !$0.isEmpty })
+        var current: JSONValue? = object
+        for element in elements(path) {
+            guard let node = current else { return nil }
+            if let key = itemKey(element) {
+                current = node.arrayValue?.first { $0[key.name] == key.value }
+            } else {
+                current = node[element]
+            }
+        }
+        return current
     }
 
+    /// Removes a field; a list item left with no fields goes too.
     static func removing(_ path: String, from object: JSONValue) -> JSONValue {
-        var keys = path.components(separatedBy: separator).filter { !$0.isEmpty }
-        guard let last = keys.popLast() else { return object }
+        let keys = elements(path)
         func remove(_ value: JSONValue, _ remaining: ArraySlice<String>) -> JSONValue {
+            guard let head = remaining.first else { return value }
+            let rest = remaining.dropFirst()
+            if let key = itemKey(head), case .array(var items) = value,
+               let index = items.firstIndex(where: { $0[key.name] == key.value }) {
+                if rest.isEmpty {
+                    items.remove(at: index)
+                } else {
+                    let updated = remove(items[index], rest)
+                    if updated.objectValue?.isEmpty == true { items.remove(at: index) } else { items[index] = updated }
+                }
+                return .array(items)
+            }
             guard case .object(var members) = value else { return value }
-            if let head = remaining.first {
-                if let child = members[head] { members[head] = remove(child, remaining.dropFirst()) }
-            } else {
-                members[last] = nil
+            if rest.isEmpty {
+                members[head] = nil
+            } else if let child = members[head] {
+                members[head] = remove(child, rest)
             }
             return .object(members)
         }
         return remove(object, keys[...])
     }
 
-    /// `metadata.managedFields` as the real server writes it (`fieldsV1` with `f:` keys).
+    /// `metadata.managedFields` as the real server writes it (`fieldsV1` with `f:` keys, `k:` list items).
     static func render(_ managers: [SimFieldManager]) -> JSONValue {
         .array(managers.map { manager in
             var tree: [String: Any] = [:]
             for field in manager.fields.sorted() {
                 var node = tree
-                let keys = field.components(separatedBy: separator).filter { !$0.isEmpty }.map { "f:\($0)" }
+                let keys = elements(field).map { $0.hasPrefix("k:{") ? $0 : "f:\($0)" }
                 func insert(_ dictionary: inout [String: Any], _ keys: ArraySlice<String>) {
                     guard let head = keys.first else { return }
                     var child = dictionary[head] as? [String: Any] ?? [:]
@@ -104,7 +153,9 @@ enum SimFieldOwnership {
             func walk(_ node: JSONValue, _ prefix: String) {
                 let members = node.objectValue ?? [:]
                 if members.isEmpty, !prefix.isEmpty { fields.insert(prefix) }
-                for (key, child) in members where key.hasPrefix("f:") { walk(child, prefix + separator + key.dropFirst(2)) }
+                for (key, child) in members where key.hasPrefix("f:") || key.hasPrefix("k:{") {
+                    walk(child, prefix + separator + (key.hasPrefix("f:") ? String(key.dropFirst(2)) : key))
+                }
             }
             walk(entry["fieldsV1"] ?? .object([:]), "")
             return SimFieldManager(name: name, operation: entry["operation"]?.stringValue ?? "Update",
@@ -150,7 +201,8 @@ enum SimFieldOwnership {
     static func apply(_ config: JSONValue, live: JSONValue?, managers: [SimFieldManager], manager: String,
                       apiVersion: String, force: Bool, now: String) -> ApplyOutcome {
         let applied = fields(config)
-        let merged = live.map { SimMerge.merge($0, config, nullDeletes: false) } ?? config
+        // Lists with merge keys merge item by item, as the server's structured merge does.
+        let merged = live.map { SimStrategicMerge.merge($0, config) } ?? SimStrategicMerge.strip(config)
         let changed = applied.filter { field in (live.flatMap { value($0, at: field) }) != value(config, at: field) }
         var conflicts: [(manager: SimFieldManager, field: String)] = []
         for other in managers where !(other.name == manager && other.operation == "Apply") {

@@ -460,6 +460,65 @@ import Testing
 
 /// Server-side apply with field managers: conflicts, forcing, shared ownership and removal (KUBE-API.md §6).
 @Suite(.serialized) struct SimServerSideApplyTests {
+    @Test func listItemsWithMergeKeysAreOwnedOneByOne() throws {
+        let sim = try SimKubectlTests.Sim()
+        func deployment(_ containers: String) -> String {
+            """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: shared, namespace: default}
+            spec:
+              selector: {matchLabels: {app: shared}}
+              template:
+                metadata: {labels: {app: shared}}
+                spec:
+                  containers: \(containers)
+            """
+        }
+        let first = try sim.kubectl(["apply", "--server-side", "--field-manager", "team-a"],
+                                    stdin: deployment(#"[{name: app, image: "app:1"}, {name: logger, image: "log:1"}]"#))
+        #expect(first.status == 0, "\(first.errors)")
+        // Another manager adds its own container: the list is merged by name, nothing of team-a's is touched.
+        let second = try sim.kubectl(["apply", "--server-side", "--field-manager", "team-b"],
+                                     stdin: """
+                                         apiVersion: apps/v1
+                                         kind: Deployment
+                                         metadata: {name: shared, namespace: default}
+                                         spec:
+                                           template:
+                                             spec:
+                                               containers: [{name: proxy, image: "envoy:1"}]
+                                         """)
+        #expect(second.status == 0, "\(second.errors)")
+        func containers() throws -> String {
+            try sim.kubectl(["get", "deployment/shared", "-o",
+                             "jsonpath={range .spec.template.spec.containers[*]}{.name}={.image} {end}"]).output
+        }
+        #expect(try containers() == "app=app:1 logger=log:1 proxy=envoy:1 ")
+        let fields = try sim.kubectl(["get", "deployment/shared", "--show-managed-fields", "-o",
+                                      "jsonpath={.metadata.managedFields[?(@.manager==\"team-b\")].fieldsV1}"]).output
+        #expect(fields.contains(#""k:{\"name\":\"proxy\"}""#), "\(fields)")
+        #expect(!fields.contains(#"k:{\"name\":\"app\"}"#))
+        // Changing team-a's image is a conflict naming the item, as the real server prints it.
+        let conflict = try sim.kubectl(["apply", "--server-side", "--field-manager", "team-b"],
+                                       stdin: """
+                                           apiVersion: apps/v1
+                                           kind: Deployment
+                                           metadata: {name: shared, namespace: default}
+                                           spec:
+                                             template:
+                                               spec:
+                                                 containers: [{name: proxy, image: "envoy:1"}, {name: app, image: "app:2"}]
+                                           """)
+        #expect(conflict.status != 0)
+        #expect(conflict.errors.contains(#".spec.template.spec.containers[name="app"].image"#), "\(conflict.errors)")
+        // team-a stops applying its logger: that item goes; team-b's proxy stays.
+        let dropped = try sim.kubectl(["apply", "--server-side", "--field-manager", "team-a"],
+                                      stdin: deployment(#"[{name: app, image: "app:1"}]"#))
+        #expect(dropped.status == 0, "\(dropped.errors)")
+        #expect(try containers() == "app=app:1 proxy=envoy:1 ")
+    }
+
     static let richDeployment = """
         apiVersion: apps/v1
         kind: Deployment
