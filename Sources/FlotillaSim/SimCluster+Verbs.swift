@@ -16,12 +16,20 @@ extension SimCluster {
     func list(_ resource: SimResource, namespace: String?, query: [String: String]) -> SimResponse {
         let prefix = "\(resource.group)/\(resource.resource)"
         let selector = query["labelSelector"].map(SimLabelSelector.init)
+        var fieldSelector = SimFieldSelector()
+        if let text = query["fieldSelector"] {
+            switch SimFieldSelector.parse(text, kind: resource.kind) {
+            case .success(let parsed): fieldSelector = parsed
+            case .failure(let problem): return status(400, reason: "BadRequest", message: problem.message)
+            }
+        }
         let (all, revision) = state.withLock { state in
             (state.objects.filter { $0.key.resource == prefix && (namespace == nil || $0.key.namespace == namespace) }
                 .sorted { $0.key < $1.key }.map(\.value), state.revision)
         }
         let matching = all.filter { object in
-            selector?.matches(KubernetesObject(content: object, location: SourceLocation(file: "", line: 0)).labels) ?? true
+            (selector?.matches(KubernetesObject(content: object, location: SourceLocation(file: "", line: 0)).labels) ?? true)
+                && fieldSelector.matches(object)
         }
         let offset = query["continue"].flatMap { Int($0) } ?? 0
         let limit = query["limit"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil } ?? Int.max
@@ -292,6 +300,9 @@ extension SimCluster {
         if resource.kind == "Namespace" {
             result["status"] = .object(["phase": .string("Active")])
         }
+        if resource.kind == "Secret", resource.group.isEmpty, result["type"] == nil {
+            result["type"] = .string("Opaque")  // the server's default
+        }
         return result
     }
 
@@ -330,6 +341,60 @@ enum SimMerge {
 }
 
 /// Kubernetes label selector strings: `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`.
+/// `fieldSelector`: `a=b`, `a==b`, `a!=b` joined by commas, over the fields the real server indexes.
+struct SimFieldSelector {
+    struct Problem: Error { let message: String }
+
+    var requirements: [(path: [String], value: String, equal: Bool)] = []
+
+    static func supported(kind: String) -> [String] {
+        var fields = ["metadata.name", "metadata.namespace"]
+        switch kind {
+        case "Pod": fields += ["spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
+                               "status.phase", "status.podIP", "status.nominatedNodeName"]
+        case "Secret": fields += ["type"]
+        case "Event": fields += ["involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
+                                 "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion",
+                                 "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type"]
+        case "Namespace": fields += ["status.phase"]
+        case "Node": fields += ["spec.unschedulable"]
+        case "ReplicaSet", "ReplicationController": fields += ["status.replicas"]
+        case "Job": fields += ["status.successful"]
+        default: break
+        }
+        return fields
+    }
+
+    /// Parses a selector; the error names the first field the kind does not support, as the server's does.
+    static func parse(_ text: String, kind: String) -> Result<SimFieldSelector, Problem> {
+        var selector = SimFieldSelector()
+        let allowed = supported(kind: kind)
+        for term in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !term.isEmpty {
+            let (field, value, equal): (String, String, Bool)
+            if let range = term.range(of: "!=") {
+                (field, value, equal) = (String(term[..<range.lowerBound]), String(term[range.upperBound...]), false)
+            } else if let range = term.range(of: "==") ?? term.range(of: "=") {
+                (field, value, equal) = (String(term[..<range.lowerBound]), String(term[range.upperBound...]), true)
+            } else {
+                return .failure(Problem(message: "invalid selector: '\(text)'; can't understand '\(term)'"))
+            }
+            guard allowed.contains(field) else {
+                return .failure(Problem(message: "field label not supported: \(field)"))
+            }
+            selector.requirements.append((field.split(separator: ".").map(String.init), value, equal))
+        }
+        return .success(selector)
+    }
+
+    func matches(_ object: JSONValue) -> Bool {
+        requirements.allSatisfy { requirement in
+            let held = object.value(at: requirement.path)
+            let text = held?.stringValue ?? held?.boolValue.map { "\($0)" } ?? held?.intValue.map { "\($0)" } ?? ""
+            return (text == requirement.value) == requirement.equal
+        }
+    }
+}
+
 struct SimLabelSelector {
     enum Requirement {
         case equals(String, String), notEquals(String, String), isIn(String, Set<String>), notIn(String, Set<String>)

@@ -6,6 +6,7 @@ public struct SimWatch: Sendable {
     let resource: SimResource
     let namespace: String?
     let selector: String?
+    var fieldSelector = SimFieldSelector()
     public var cursor: Int
     public let bookmarks: Bool
     public let timeoutSeconds: Double
@@ -31,11 +32,18 @@ extension SimCluster {
         var watch = SimWatch(resource: resource, namespace: namespace, selector: query["labelSelector"], cursor: 0,
                              bookmarks: query["allowWatchBookmarks"] == "true",
                              timeoutSeconds: query["timeoutSeconds"].flatMap { Double($0) } ?? 1800)
+        if let text = query["fieldSelector"] {
+            switch SimFieldSelector.parse(text, kind: resource.kind) {
+            case .success(let parsed): watch.fieldSelector = parsed
+            case .failure(let problem):
+                return .failure(SimWatchError(response: status(400, reason: "BadRequest", message: problem.message)))
+            }
+        }
         return state.withLock { state -> Result<(SimWatch, [Data]), SimWatchError> in
             if from == 0 {
                 let prefix = "\(resource.group)/\(resource.resource)"
                 let current = state.objects.filter { $0.key.resource == prefix && (namespace == nil || $0.key.namespace == namespace) }
-                    .sorted { $0.key < $1.key }.map(\.value).filter { matches($0, watch.selector) }
+                    .sorted { $0.key < $1.key }.map(\.value).filter { matches($0, watch.selector) && watch.fieldSelector.matches($0) }
                 watch.cursor = state.revision
                 return .success((watch, current.map { line("ADDED", $0) }))
             }
@@ -57,7 +65,8 @@ extension SimCluster {
                 && (watch.namespace == nil || $0.key.namespace == watch.namespace) }, state.revision)
         }
         watch.cursor = max(watch.cursor, revision)
-        return changes.filter { matches($0.object, watch.selector) }.map { line($0.type, $0.object) }
+        return changes.filter { matches($0.object, watch.selector) && watch.fieldSelector.matches($0.object) }
+            .map { line($0.type, $0.object) }
     }
 
     /// A BOOKMARK event at the current revision.

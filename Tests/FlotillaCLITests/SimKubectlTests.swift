@@ -84,6 +84,22 @@ import Testing
         #expect(try sim.kubectl(["-n", "shop", "get", "configmap", "settings"]).status == 1)
     }
 
+    @Test func fieldSelectorsFilterListsAndUnknownFieldsAreRefused() throws {
+        let sim = try Sim()
+        for name in ["alpha", "beta"] {
+            #expect(try sim.kubectl(["create", "configmap", name, "--from-literal=k=v"]).status == 0)
+        }
+        #expect(try sim.kubectl(["create", "secret", "generic", "token", "--from-literal=k=v"]).status == 0)
+        let byName = try sim.kubectl(["get", "configmaps", "--field-selector", "metadata.name=beta", "-o", "name"])
+        #expect(byName.output == "configmap/beta\n", "\(byName.errors)")
+        let notAlpha = try sim.kubectl(["get", "configmaps", "--field-selector", "metadata.name!=alpha", "-o", "name"])
+        #expect(notAlpha.output == "configmap/beta\n")
+        let byType = try sim.kubectl(["get", "secrets", "--field-selector", "type=Opaque", "-o", "name"])
+        #expect(byType.output == "secret/token\n")
+        let unknown = try sim.kubectl(["get", "configmaps", "--field-selector", "data.k=v"])
+        #expect(unknown.status != 0 && unknown.errors.contains("field label not supported: data.k"), "\(unknown.errors)")
+    }
+
     @Test func flotillasClientListsAThousandObjectsPageByPageAndGetsTypedErrors() throws {
         let sim = try Sim()
         let config = try Kubeconfig.load(path: sim.kubeconfig)
