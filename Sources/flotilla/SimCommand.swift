@@ -2,6 +2,7 @@ import ArgumentParser
 import FlotillaSim
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// `flotilla sim`: simulated member clusters serving the Kubernetes API on loopback ports.
 struct SimCommand: AsyncParsableCommand {
@@ -73,8 +74,12 @@ struct SimCommand: AsyncParsableCommand {
             }
         }
         let topology = SimCluster.Topology(nodes: nodes, nodeCPU: nodeCPU, nodeMemory: nodeMemory, readyDelay: readyDelay)
-        try await SimServer.run(parsed.map { (SimCluster(name: $0.name, topology: topology), $0.port) },
-                                faults: switches, adminPort: adminPort, stateFile: stateFile, tls: certificates,
-                                logger: logger)
+        // Under swift-service-lifecycle, so SIGTERM and SIGINT stop it cleanly (exit 0).
+        let service = SimService(clusters: parsed.map { (SimCluster(name: $0.name, topology: topology), $0.port) },
+                                 faults: switches, adminPort: adminPort, stateFile: stateFile, tls: certificates,
+                                 logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [.init(service: service)],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 }

@@ -104,12 +104,19 @@ struct UpCommand: AsyncParsableCommand {
 /// The simulated clusters as a service of the daemon's group (stopped last).
 struct SimService: Service {
     let clusters: [(cluster: SimCluster, port: Int)]
+    var faults: [String: SimFaultSwitch] = [:]
+    var adminPort: Int?
+    var stateFile: String?
+    var tls: SimTLS?
     let logger: Logger
 
     func run() async throws {
-        let clusters = self.clusters
-        let logger = self.logger
-        let task = Task { try await SimServer.run(clusters, logger: logger) }
+        let (clusters, faults, adminPort, stateFile, tls, logger) = (self.clusters, self.faults, self.adminPort,
+                                                                     self.stateFile, self.tls, self.logger)
+        let task = Task {
+            try await SimServer.run(clusters, faults: faults, adminPort: adminPort, stateFile: stateFile, tls: tls,
+                                    logger: logger)
+        }
         await withGracefulShutdownHandler {
             // Cancelled at shutdown: that is how the simulated clusters end, not an error.
             _ = await task.result

@@ -249,6 +249,16 @@ import Testing
 }
 
 /// Watching the simulated cluster with Flotilla's client, and kubectl's `get -w`.
+@Suite struct SimLifecycleTests {
+    @Test func sigtermStopsTheSimulatorCleanly() throws {
+        let port = freePort()
+        let sim = try ServerProcess([flotillaBinary.path, "sim", "--cluster", "member1=\(port)"], port: port)
+        kill(sim.process.processIdentifier, SIGTERM)
+        #expect(exitStatus(of: sim.process) == 0)
+        #expect(!isListening(port))
+    }
+}
+
 @Suite(.serialized) struct SimWatchTests {
     @Test func anInformerListsWatchesResumesAndRelistsAfter410() throws {
         let sim = try SimKubectlTests.Sim()
