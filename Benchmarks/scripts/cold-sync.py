@@ -4,9 +4,9 @@ by `flotilla run`, then the same rendered works (from `flotilla plan --format js
 `kubectl apply --server-side`, clusters in parallel, to fresh simulated clusters. Prints one JSON line and a table.
 
 Usage: cold-sync.py N M [--bin .build/release/flotilla] [--work DIR]
-Run on demand (not in CI); build first: swift build -c release.
+Run on demand (not in CI); build first: swift build -c release. Needs PyYAML (installed with the `kubernetes` client).
 """
-import argparse, json, os, shutil, socket, subprocess, sys, tempfile, time, urllib.request
+import argparse, json, yaml, os, shutil, socket, subprocess, sys, tempfile, time, urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -96,9 +96,9 @@ def main():
     files = {}
     for cluster, objs in per_cluster.items():
         objs.sort(key=lambda o: order.get(o["kind"], 9))
-        files[cluster] = os.path.join(work, f"{cluster}.json")
+        files[cluster] = os.path.join(work, f"{cluster}.yaml")
         with open(files[cluster], "w") as f:
-            json.dump({"apiVersion": "v1", "kind": "List", "items": objs}, f)
+            yaml.safe_dump_all(objs, f, sort_keys=True)
     sims, kubeconfig = start_sims(binary, names, work, "kubectl")
     started = time.time()
     procs = [subprocess.Popen(["kubectl", "--kubeconfig", kubeconfig, "--context", c, "apply", "--server-side",
