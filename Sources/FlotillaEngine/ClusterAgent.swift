@@ -523,10 +523,8 @@ public final class ClusterAgent: @unchecked Sendable {
         guard let work = state.desired[key], state.applied[key] == work.comparable else { return nil }
         let now = Date()
         if let live = state.live[key] {
-            var ignored = work.delegatedPaths
-            ignored.insert("metadata.annotations.flotilla.dev/source")
-            let differences = LiveComparison.differences(desired: work.comparable, live: live, ignoring: ignored)
-            if differences.isEmpty {
+            let fields = work.differences(from: live)
+            if fields.isEmpty {
                 if var record = state.openDrift.removeValue(forKey: key) {
                     record.healedAt = now
                     state.healedDrift.insert(record, at: 0)
@@ -534,7 +532,6 @@ public final class ClusterAgent: @unchecked Sendable {
                 }
                 return nil
             }
-            let fields = key.kind == "Secret" && key.group.isEmpty ? differences.map(Self.redacted) : differences
             if let open = state.openDrift[key], open.fields.map(\.path) == fields.map(\.path) { return nil }
             let (manager, changedAt) = Self.lastOtherManager(live, fieldManager: settings.fieldManager)
             let record = DriftRecord(cluster: name, object: key.description, apiVersion: key.apiVersion, kind: key.kind,
@@ -551,12 +548,6 @@ public final class ClusterAgent: @unchecked Sendable {
         state.openDrift[key] = record
         state.pendingHeals.insert(key)
         return (record, nil)
-    }
-
-    static func redacted(_ drift: FieldDrift) -> FieldDrift {
-        guard drift.path.hasPrefix("data") || drift.path.hasPrefix("stringData") else { return drift }
-        return FieldDrift(path: drift.path, desired: drift.desired.map { _ in .string("(redacted)") },
-                          live: drift.live.map { _ in .string("(redacted)") })
     }
 
     /// The most recent manager other than Flotilla in `managedFields`, and when it wrote.

@@ -37,6 +37,13 @@ public struct EngineConfiguration: Sendable {
     }
 }
 
+extension GitSnapshot {
+    /// The manifests of the snapshot's files.
+    public var manifests: Manifests {
+        ManifestLoader.load(files: files.map { ManifestFile(path: $0.path, contents: $0.contents) })
+    }
+}
+
 /// The revision in force.
 struct InForce: Sendable {
     var commit: String
@@ -189,7 +196,7 @@ public actor Engine {
             metrics.reconciled("invalid")
             return
         }
-        let manifests = ManifestLoader.load(files: snapshot.files.map { ManifestFile(path: $0.path, contents: $0.contents) })
+        let manifests = snapshot.manifests
         guard manifests.isValid else {
             let pathPrefix = configuration.path.isEmpty ? "" : configuration.path + "/"
             sourceErrors = manifests.errors.map { $0.mapFiles { pathPrefix + $0 }.description }
@@ -311,15 +318,21 @@ public actor Engine {
         }
     }
 
-    /// The connection of a cluster: the kubeconfig context of its name, else a kubeconfig file of its name in the
-    /// credentials folder, else its `apiEndpoint` without credentials.
     func connection(for cluster: Cluster) -> (ClusterConnection?, String?) {
+        Self.connection(for: cluster, kubeconfig: kubeconfig, kubeconfigError: kubeconfigError,
+                        credentialsDirectory: configuration.credentialsDirectory)
+    }
+
+    /// The connection of a cluster: the kubeconfig context of its name, else a kubeconfig file of its name (or its
+    /// secretRef's) in the credentials folder, else its `apiEndpoint` without credentials; or why there is none.
+    public static func connection(for cluster: Cluster, kubeconfig: Kubeconfig?, kubeconfigError: String? = nil,
+                                  credentialsDirectory: String?) -> (ClusterConnection?, String?) {
         if let kubeconfig, kubeconfig.contexts[cluster.name] != nil {
             do throws(KubeconfigError) { return (try kubeconfig.connection(context: cluster.name), nil) } catch {
                 return (nil, "\(error)")
             }
         }
-        if let folder = configuration.credentialsDirectory {
+        if let folder = credentialsDirectory {
             let secretName = cluster.spec.secretRef?.name ?? cluster.name
             for candidate in [secretName, "\(secretName).yaml", "\(secretName).kubeconfig", "\(secretName)/kubeconfig"] {
                 let path = "\(folder)/\(candidate)"

@@ -1,5 +1,6 @@
 import FlotillaDiff
 import FlotillaModel
+import FlotillaPlacement
 import Foundation
 
 /// One work as the engine wants it in one cluster.
@@ -17,13 +18,25 @@ public struct DesiredWork: Sendable {
         self.object = object
         var comparable = object
         if var annotations = comparable.value(at: ["metadata", "annotations"])?.objectValue {
-            annotations["flotilla.dev/source"] = nil
+            annotations[Scheduler.sourceAnnotation] = nil
             comparable["metadata"]?["annotations"] = annotations.isEmpty ? nil : .object(annotations)
         }
         for path in delegatedPaths { comparable = Self.removing(path, from: comparable) }
         self.comparable = comparable
         self.template = template
         self.delegatedPaths = delegatedPaths
+    }
+
+    /// The fields of this work the live object does not hold as applied: the source annotation and delegated fields
+    /// never count; Secret values are redacted.
+    public func differences(from live: JSONValue) -> [FieldDrift] {
+        let found = LiveComparison.differences(desired: comparable, live: live, ignoring: delegatedPaths)
+        guard template.kind == "Secret", template.group.isEmpty else { return found }
+        return found.map { drift in
+            guard drift.path.hasPrefix("data") || drift.path.hasPrefix("stringData") else { return drift }
+            return FieldDrift(path: drift.path, desired: drift.desired.map { _ in .string("(redacted)") },
+                              live: drift.live.map { _ in .string("(redacted)") })
+        }
     }
 
     static func removing(_ dottedPath: String, from value: JSONValue) -> JSONValue {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlotillaEngine
 import FlotillaGit
 import FlotillaModel
 import Foundation
@@ -75,12 +76,7 @@ struct SourceOptions: ParsableArguments {
         return credentials.merged(with: .fromEnvironment())
     }
 
-    var cacheRoot: String {
-        if let cacheDirectory { return cacheDirectory }
-        let environment = ProcessInfo.processInfo.environment
-        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return xdg + "/flotilla" }
-        return (environment["HOME"] ?? NSTemporaryDirectory()) + "/.cache/flotilla"
-    }
+    var cacheRoot: String { cacheDirectory ?? DaemonOptions.defaultCacheRoot() }
 
     /// Reads the source: its manifests, a label for messages, the revision (nil for folders) and the prefix
     /// that makes the loader's relative file names useful to a person (`sample-repo/apps/web.yaml`).
@@ -89,10 +85,9 @@ struct SourceOptions: ParsableArguments {
             let source = try GitSource(url: url, credentials: try credentials(), cacheRoot: cacheRoot,
                                        timeout: .seconds(gitTimeout), logger: logger("flotilla.git"))
             let snapshot = try await source.snapshot(ref: ref, path: path, include: ManifestLoader.isManifestPath)
-            let files = snapshot.files.map { ManifestFile(path: $0.path, contents: $0.contents) }
             let prefix = path.isEmpty ? "" : path.split(separator: "/").joined(separator: "/") + "/"
             return LoadedSource(label: "\(source.remote) @ \(snapshot.commit.prefix(12))", revision: snapshot.commit,
-                                manifests: ManifestLoader.load(files: files), filePrefix: prefix)
+                                manifests: snapshot.manifests, filePrefix: prefix)
         }
         let folder = source ?? "."
         let root = path.isEmpty ? folder : "\(folder)/\(path)"
@@ -115,9 +110,7 @@ extension SourceOptions {
                                        timeout: .seconds(gitTimeout), logger: logger("flotilla.git"))
             let snapshot = try await source.snapshot(ref: ref, path: path, include: ManifestLoader.isManifestPath)
             return LoadedSource(label: ref, revision: snapshot.commit,
-                                manifests: ManifestLoader.load(files: snapshot.files.map {
-                                    ManifestFile(path: $0.path, contents: $0.contents)
-                                }), filePrefix: "")
+                                manifests: snapshot.manifests, filePrefix: "")
         }
         let folder = source ?? "."
         let (repository, subPath) = try GitMirror.enclosing(folder)

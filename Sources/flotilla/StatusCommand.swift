@@ -119,7 +119,7 @@ struct DiffCommand: AsyncParsableCommand {
                                                timeout: .milliseconds(Int(configuration.gitTimeout * 1000)))
         let snapshot = try await source.snapshot(ref: configuration.ref, path: configuration.path,
                                                  include: ManifestLoader.isManifestPath)
-        let manifests = ManifestLoader.load(files: snapshot.files.map { ManifestFile(path: $0.path, contents: $0.contents) })
+        let manifests = snapshot.manifests
         guard manifests.isValid else {
             throw CommandError("the source does not validate:\n" + manifests.errors.map { $0.description }.joined(separator: "\n"))
         }
@@ -129,12 +129,15 @@ struct DiffCommand: AsyncParsableCommand {
         var text = ""
         var count = 0
         for cluster in manifests.clusters.sorted(by: { $0.name < $1.name }) {
-            guard let kubeconfig, kubeconfig.contexts[cluster.name] != nil else {
-                text += "\(cluster.name): no kubeconfig context; skipped\n"
+            // Reached as the daemon reaches it.
+            let (found, problem) = Engine.connection(for: cluster, kubeconfig: kubeconfig,
+                                                     credentialsDirectory: configuration.credentialsDirectory)
+            guard let connection = found else {
+                text += "\(cluster.name): \(problem ?? "no connection"); skipped\n"
                 states[cluster.name] = ClusterState(ready: false)
                 continue
             }
-            let client = KubeClient(transport: try CurlTransport(connection: try kubeconfig.connection(context: cluster.name)))
+            let client = KubeClient(transport: try CurlTransport(connection: connection))
             do {
                 _ = try client.version()
                 clients[cluster.name] = client
@@ -155,18 +158,13 @@ struct DiffCommand: AsyncParsableCommand {
                     count += 1
                     continue
                 }
-                var ignored = work.delegatedPaths
-                ignored.insert("metadata.annotations.flotilla.dev/source")
-                let differences = LiveComparison.differences(desired: work.comparable, live: live, ignoring: ignored)
+                let differences = work.differences(from: live)
                 guard !differences.isEmpty else { continue }
                 count += 1
                 text += "\(cluster): \(key): \(differences.count) field(s) differ\n"
-                let secret = key.kind == "Secret" && key.group.isEmpty
                 for field in differences {
-                    let redact = secret && (field.path.hasPrefix("data") || field.path.hasPrefix("stringData"))
-                    let desired = redact ? "(redacted)" : field.desired?.canonicalJSON() ?? "(absent)"
-                    let held = redact ? "(redacted)" : field.live?.canonicalJSON() ?? "(absent)"
-                    text += "    \(field.path): want \(desired), have \(held)\n"
+                    text += "    \(field.path): want \(field.desired?.canonicalJSON() ?? "(absent)"), "
+                        + "have \(field.live?.canonicalJSON() ?? "(absent)")\n"
                 }
             }
         }

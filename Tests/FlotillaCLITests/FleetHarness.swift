@@ -164,11 +164,7 @@ final class Fleet {
     /// Polls until `condition` holds; records an issue with `what` and the daemon's log tail when it never does.
     @discardableResult
     func eventually(_ what: String, timeout: Double = 20, _ condition: () throws -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if (try? condition()) == true { return true }
-            usleep(100_000)
-        }
+        if waitUntil(timeout: timeout, every: 0.1, condition) { return true }
         let log = (try? String(contentsOfFile: daemonLog, encoding: .utf8)) ?? ""
         Issue.record("timed out: \(what)\n--- daemon log tail ---\n\(log.split(separator: "\n").suffix(25).joined(separator: "\n"))")
         return false

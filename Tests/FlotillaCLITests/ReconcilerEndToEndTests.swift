@@ -371,11 +371,7 @@ import Testing
             try? kubectl(cluster, ["-n", namespace, "get", "deployment/\(name)", "-o", "jsonpath={.spec.replicas}"]).output
         }
         func waitFor(_ what: String, _ condition: () throws -> Bool) {
-            let deadline = Date().addingTimeInterval(30)
-            while Date() < deadline {
-                if (try? condition()) == true { return }
-                usleep(100_000)
-            }
+            if waitUntil(timeout: 30, every: 0.1, condition) { return }
             Issue.record("timed out: \(what)\n\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         }
         waitFor("placement printed") {

@@ -287,11 +287,7 @@ import Testing
         }
         informer.start()
         defer { informer.stop() }
-        func waitFor(_ condition: () -> Bool) -> Bool {
-            let deadline = Date().addingTimeInterval(10)
-            while Date() < deadline { if condition() { return true }; usleep(20_000) }
-            return false
-        }
+        func waitFor(_ condition: () -> Bool) -> Bool { waitUntil(timeout: 10, every: 0.02, condition) }
         #expect(waitFor { informer.hasSynced })
         #expect(seen.withLock { $0.lists.first?.contains("before") } == true)
         _ = try client.create(configMap("during"))
@@ -505,16 +501,18 @@ import Testing
                                     stdin: deployment(#"[{name: app, image: "app:1"}, {name: logger, image: "log:1"}]"#))
         #expect(first.status == 0, "\(first.errors)")
         // Another manager adds its own container: the list is merged by name, nothing of team-a's is touched.
-        let second = try sim.kubectl(["apply", "--server-side", "--field-manager", "team-b"],
-                                     stdin: """
-                                         apiVersion: apps/v1
-                                         kind: Deployment
-                                         metadata: {name: shared, namespace: default}
-                                         spec:
-                                           template:
-                                             spec:
-                                               containers: [{name: proxy, image: "envoy:1"}]
-                                         """)
+        func applyAsTeamB(_ containers: String) throws -> CommandResult {
+            try sim.kubectl(["apply", "--server-side", "--field-manager", "team-b"], stdin: """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: shared, namespace: default}
+                spec:
+                  template:
+                    spec:
+                      containers: \(containers)
+                """)
+        }
+        let second = try applyAsTeamB(#"[{name: proxy, image: "envoy:1"}]"#)
         #expect(second.status == 0, "\(second.errors)")
         func containers() throws -> String {
             try sim.kubectl(["get", "deployment/shared", "-o",
@@ -526,16 +524,7 @@ import Testing
         #expect(fields.contains(#""k:{\"name\":\"proxy\"}""#), "\(fields)")
         #expect(!fields.contains(#"k:{\"name\":\"app\"}"#))
         // Changing team-a's image is a conflict naming the item, as the real server prints it.
-        let conflict = try sim.kubectl(["apply", "--server-side", "--field-manager", "team-b"],
-                                       stdin: """
-                                           apiVersion: apps/v1
-                                           kind: Deployment
-                                           metadata: {name: shared, namespace: default}
-                                           spec:
-                                             template:
-                                               spec:
-                                                 containers: [{name: proxy, image: "envoy:1"}, {name: app, image: "app:2"}]
-                                           """)
+        let conflict = try applyAsTeamB(#"[{name: proxy, image: "envoy:1"}, {name: app, image: "app:2"}]"#)
         #expect(conflict.status != 0)
         #expect(conflict.errors.contains(#".spec.template.spec.containers[name="app"].image"#), "\(conflict.errors)")
         // team-a stops applying its logger: that item goes; team-b's proxy stays.

@@ -89,3 +89,13 @@ public final class ServerProcess {
     }
 }
 
+
+/// Polls `condition` until it holds (true) or `timeout` seconds pass (false). A throwing check counts as not yet.
+public func waitUntil(timeout: Double, every interval: Double = 0.05, _ condition: () throws -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if (try? condition()) == true { return true }
+        usleep(useconds_t(interval * 1_000_000))
+    }
+    return false
+}
