@@ -8,7 +8,7 @@ let package = Package(
     dependencies: [.package(path: "..")],
     targets: [
         .executableTarget(
-            name: "apply-benchmark",
+            name: "request-floor",
             dependencies: [
                 .product(name: "FlotillaModel", package: "main"),
                 .product(name: "FlotillaKube", package: "main"),

@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
-"""Writes a synthetic Flotilla source: N apps (Deployment + ConfigMap + Service each) over M clusters.
+"""Writes a synthetic Flotilla source: N templates over M clusters, so N x M works.
 
 Usage: generate-fleet.py N M OUT_DIR
-Half the apps are Duplicated to every cluster of a cloud, half Divided by static weights over all clusters;
-every fifth app has an image override per cloud. Deterministic: the same N and M give the same files.
+Templates come in apps of three (a ConfigMap, a Deployment with six env entries, probes and requests, a Service),
+in ten namespaces; the last app may be partial. Half the apps are Duplicated to every cluster, half Divided by
+static weights over all clusters (enough replicas that every cluster gets some); every tenth app has an image
+override for the clusters of one cloud. Deterministic: the same N and M give the same files.
 """
 import os
 import sys
 
 def main():
-    n, m, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    templates, m, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    n = (templates + 2) // 3
     os.makedirs(f"{out}/clusters", exist_ok=True)
     os.makedirs(f"{out}/apps", exist_ok=True)
     os.makedirs(f"{out}/policies", exist_ok=True)
@@ -33,8 +36,8 @@ spec:
         ns = f"team{i % 10}"
         name = f"app{i:05d}"
         env = "".join(f"\n                - {{name: SETTING_{k}, value: \"value-{k}-{i}\"}}" for k in range(6))
-        with open(f"{out}/apps/{name}.yaml", "w") as f:
-            f.write(f"""apiVersion: v1
+        kinds = min(3, templates - 3 * i)
+        documents = f"""apiVersion: v1
 kind: ConfigMap
 metadata: {{name: {name}-config, namespace: {ns}, labels: {{app: {name}}}}}
 data:
@@ -45,7 +48,7 @@ apiVersion: apps/v1
 kind: Deployment
 metadata: {{name: {name}, namespace: {ns}, labels: {{app: {name}, tier: backend}}}}
 spec:
-  replicas: {2 + i % 4}
+  replicas: {2 * m + i % 4 if i % 2 else 2 + i % 4}
   selector: {{matchLabels: {{app: {name}}}}}
   template:
     metadata: {{labels: {{app: {name}, tier: backend}}}}
@@ -64,9 +67,11 @@ metadata: {{name: {name}, namespace: {ns}}}
 spec:
   selector: {{app: {name}}}
   ports: [{{name: http, port: 80, targetPort: http}}]
-""")
+"""
+        with open(f"{out}/apps/{name}.yaml", "w") as f:
+            f.write("---\n".join(documents.split("---\n")[:kinds]))
         if i % 2 == 0:
-            placement = f"""    clusterAffinity: {{labelSelector: {{matchLabels: {{cloud: {clouds[(i // 2) % 2]}}}}}}}
+            placement = f"""    clusterAffinity: {{labelSelector: {{matchLabels: {{env: prod}}}}}}
     replicaScheduling: {{replicaSchedulingType: Duplicated}}"""
         else:
             weights = "".join(f"\n          - targetCluster: {{clusterNames: [member{c:03d}]}}\n            weight: {1 + c % 3}" for c in range(m))
@@ -81,13 +86,13 @@ kind: PropagationPolicy
 metadata: {{name: {name}, namespace: {ns}}}
 spec:
   resourceSelectors:
-    - {{apiVersion: apps/v1, kind: Deployment, name: {name}}}
     - {{apiVersion: v1, kind: ConfigMap, name: {name}-config}}
+    - {{apiVersion: apps/v1, kind: Deployment, name: {name}}}
     - {{apiVersion: v1, kind: Service, name: {name}}}
   placement:
 {placement}
 """)
-            if i % 5 == 0:
+            if i % 10 == 0 and kinds >= 2:
                 f.write(f"""---
 apiVersion: policy.karmada.io/v1alpha1
 kind: OverridePolicy

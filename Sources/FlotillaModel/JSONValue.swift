@@ -87,10 +87,19 @@ public enum JSONValue: Sendable, Hashable {
 extension JSONValue {
     /// Converts a Foundation JSON object (from `JSONSerialization`) into a `JSONValue`.
     public init(foundation value: Any) {
-        switch value {
-        case is NSNull:
-            self = .null
-        case let number as NSNumber:
+        // Containers and strings first: on Linux `JSONSerialization` gives native Swift dictionaries, arrays and
+        // strings, and testing one of those against a class (`NSNumber`, `NSNull`) bridges it, contents and all,
+        // to Objective-C first — which made decoding quadratic in nesting depth.
+        if let members = value as? [String: Any] {
+            var converted: [String: JSONValue] = [:]
+            converted.reserveCapacity(members.count)
+            for (key, member) in members { converted[key] = JSONValue(foundation: member) }
+            self = .object(converted)
+        } else if let elements = value as? [Any] {
+            self = .array(elements.map { JSONValue(foundation: $0) })
+        } else if let text = value as? String {
+            self = .string(text)
+        } else if let number = value as? NSNumber {
             let objCType = String(cString: number.objCType)
             if objCType == "c" || objCType == "B" || String(describing: type(of: number)).contains("Boolean") {
                 self = .bool(number.boolValue)
@@ -99,13 +108,11 @@ extension JSONValue {
             } else {
                 self = .double(number.doubleValue)
             }
-        case let text as String:
-            self = .string(text)
-        case let elements as [Any]:
-            self = .array(elements.map { JSONValue(foundation: $0) })
-        case let members as [String: Any]:
-            self = .object(members.mapValues { JSONValue(foundation: $0) })
-        default:
+        } else if value is NSNull {
+            self = .null
+        } else if let flag = value as? Bool {
+            self = .bool(flag)
+        } else {
             self = .string(String(describing: value))
         }
     }

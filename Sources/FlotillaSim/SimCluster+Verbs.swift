@@ -44,6 +44,11 @@ extension SimCluster {
     }
 
     func decodeBody(_ request: SimRequest) -> JSONValue? {
+        // JSON (what clients send, apply patches included) is parsed as JSON; anything else as YAML.
+        if let first = request.body.first(where: { ![0x20, 0x0a, 0x0d, 0x09].contains($0) }), first == UInt8(ascii: "{"),
+           let object = try? JSONSerialization.jsonObject(with: request.body) {
+            return JSONValue(foundation: object)
+        }
         guard let text = String(data: request.body, encoding: .utf8) else { return nil }
         return (try? YAMLDocumentReader.read(text, file: "request").first?.value) ?? nil
     }
@@ -221,11 +226,10 @@ extension SimCluster {
     }
 
     static func timestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        return formatter.string(from: Date())
+        Date().formatted(.iso8601)
     }
 
-    /// Keeps a change for watches; the oldest are compacted away beyond `historyLimit`.
+    /// Keeps a change for watches; the oldest are compacted away beyond `historyLimit` (at least that many stay).
     func record(_ type: String, _ key: Key, _ object: JSONValue, state: inout State) {
         if type == "DELETED" {
             state.changedAt[key] = nil
@@ -233,7 +237,8 @@ extension SimCluster {
             state.changedAt[key] = Date()
         }
         state.changes.append(Change(revision: state.revision, type: type, key: key, object: object))
-        if state.changes.count > Self.historyLimit {
+        // Trimmed in batches (a quarter of the limit at a time), not on every write.
+        if state.changes.count > Self.historyLimit + Self.historyLimit / 4 {
             let dropped = state.changes.count - Self.historyLimit
             state.compactedRevision = state.changes[dropped - 1].revision
             state.changes.removeFirst(dropped)

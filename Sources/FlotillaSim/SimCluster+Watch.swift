@@ -60,8 +60,16 @@ extension SimCluster {
     /// The events after the watch's cursor (and moves it).
     public func nextEvents(_ watch: inout SimWatch) -> [Data] {
         let prefix = "\(watch.resource.group)/\(watch.resource.resource)"
-        let (changes, revision) = state.withLock { state in
-            (state.changes.filter { $0.revision > watch.cursor && $0.key.resource == prefix
+        let cursor = watch.cursor
+        let (changes, revision) = state.withLock { state -> ([Change], Int) in
+            // Changes are kept in revision order: only the ones after the cursor are looked at.
+            var low = 0
+            var high = state.changes.count
+            while low < high {
+                let middle = (low + high) / 2
+                if state.changes[middle].revision > cursor { high = middle } else { low = middle + 1 }
+            }
+            return (state.changes[low...].filter { $0.key.resource == prefix
                 && (watch.namespace == nil || $0.key.namespace == watch.namespace) }, state.revision)
         }
         watch.cursor = max(watch.cursor, revision)

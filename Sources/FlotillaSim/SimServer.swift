@@ -58,6 +58,7 @@ public enum SimServer {
             }
             for (cluster, port) in clusters {
                 let faultSwitch = allSwitches[cluster.name]!
+                let counter = SimRequestCounter()
                 let responder = CallbackResponder<BasicRequestContext> { request, _ in
                     var request = request
                     let faults = faultSwitch.current
@@ -77,6 +78,14 @@ public enum SimServer {
                     for (key, value) in request.uri.queryParameters {
                         query[String(key).removingPercentEncoding ?? String(key)] = String(value).removingPercentEncoding
                             ?? String(value)
+                    }
+                    if request.uri.path == "/flotilla/requests" {
+                        let text = counter.json(reset: query["reset"] == "true")
+                        return Response(status: .ok, headers: [.contentType: "application/json"],
+                                        body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+                    }
+                    if !request.uri.path.hasPrefix("/flotilla/") {
+                        counter.count(method: request.method.rawValue, path: request.uri.path, query: query)
                     }
                     if request.method == .get, ["true", "1"].contains(query["watch"] ?? "") {
                         return watchResponse(cluster, path: request.uri.path, query: query)

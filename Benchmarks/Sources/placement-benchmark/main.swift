@@ -78,8 +78,8 @@ for index in 0..<clusterCount {
     states["member-\(index)"] = ClusterState(ready: index % 17 != 0, allocatable: ["cpu": Quantity("64"), "memory": Quantity("256Gi"), "pods": Quantity("500")])
 }
 print("loaded \(manifests.templates.count) templates, \(manifests.clusters.count) clusters in \(loadTime)")
-/// Runs the scheduler `rounds` times and prints min/median/max.
-@MainActor func measure(_ label: String, rendersWorks: Bool) {
+/// Runs the scheduler `rounds` times, prints min/median/max and returns (median, max) in seconds.
+@MainActor func measure(_ label: String, rendersWorks: Bool) -> (median: Double, max: Double) {
     var timings: [Duration] = []
     var targets = 0
     var works = 0
@@ -94,9 +94,21 @@ print("loaded \(manifests.templates.count) templates, \(manifests.clusters.count
     timings.sort()
     print("\(label): \(templates) templates over \(clusterCount) clusters, \(targets) placements, \(works) works")
     print("  min \(timings.first!)  median \(timings[timings.count / 2])  max \(timings.last!)  (\(rounds) rounds)")
+    func seconds(_ duration: Duration) -> Double {
+        ((Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18) * 1000).rounded() / 1000
+    }
+    return (seconds(timings[timings.count / 2]), seconds(timings.last!))
 }
 
 // Placement (DESIGN.md section 3: target clusters and replicas per template, with reasons) is what the target is
 // about; rendering the works (template + replicas + overrides + ownership) is measured separately.
-measure("placement", rendersWorks: false)
-measure("placement and works", rendersWorks: true)
+let placement = measure("placement", rendersWorks: false)
+let rendered = measure("placement and works", rendersWorks: true)
+if arguments.contains("--json") {
+    // One machine-readable line, last, for Benchmarks/scripts/bench.py.
+    print(JSONValue.object([
+        "templates": .int(Int64(templates)), "clusters": .int(Int64(clusterCount)), "rounds": .int(Int64(rounds)),
+        "placement_median_s": .double(placement.median), "placement_max_s": .double(placement.max),
+        "rendered_median_s": .double(rendered.median),
+    ]).canonicalJSON())
+}

@@ -1,0 +1,423 @@
+#!/usr/bin/env python3
+"""Flotilla's benchmark scenarios (DESIGN.md section 11), on simulated clusters, on this machine.
+
+Usage: bench.py [--bin PATH] [--work DIR] [--smoke] SCENARIO [options]
+
+  cold-sync             N templates x M clusters from an empty fleet to every work Synced and Healthy, by
+                        `flotilla run`; then the same rendered works (`flotilla plan --format json`) applied by
+                        `kubectl apply --server-side`, clusters in parallel, to fresh clusters; the ratio is the
+                        headline. Also the daemon's peak resident memory.
+  commit-to-converged   a one-object change across all clusters, pushed and announced by a signed webhook,
+                        until every cluster serves it Synced and ready: p50/p99 over --commits commits.
+  drift-to-healed       `kubectl patch` of a managed field (the image) on one cluster, until the served object is
+                        back: p50/p99 over --edits edits.
+  idle                  after the cold sync, --seconds with nothing changing: the daemon's CPU seconds and the API
+                        calls the simulated clusters count, by verb; and the daemon's peak resident memory.
+  placement             N templates over M clusters, plan time (Benchmarks' placement-benchmark, in process).
+  request-floor         the cold sync's apply requests issued by a minimal client (Flotilla's transport, no
+                        reconciler: Benchmarks' request-floor) against the same simulated clusters.
+  all                   every scenario above at its default size (--smoke: small sizes, a minute in all).
+
+Each scenario prints one JSON line (`{"scenario": ...}`) and a table. Build first:
+  swift build -c release --product flotilla
+  swift build -c release --package-path Benchmarks      (placement and request-floor)
+Needs kubectl and PyYAML. Run on demand: not in CI except `--smoke`.
+"""
+import argparse, hashlib, hmac, json, os, shutil, socket, statistics, subprocess, sys, tempfile, time
+import http.client, urllib.request
+
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+KIND_ORDER = {"Namespace": 0, "ConfigMap": 1, "Service": 2, "Deployment": 3}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise SystemExit(f"nothing listens on {port}")
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    index = min(len(ordered) - 1, max(0, int(round(fraction * len(ordered) + 0.5)) - 1))
+    return ordered[index]
+
+
+def ms(seconds):
+    return None if seconds is None else round(seconds * 1000, 1)
+
+
+def emit(result, columns):
+    print(json.dumps(result, sort_keys=True), flush=True)
+    widths = [max(len(c), len(str(result.get(c)))) for c in columns]
+    print("  ".join(c.rjust(w) for c, w in zip(columns, widths)))
+    print("  ".join(str(result.get(c)).rjust(w) for c, w in zip(columns, widths)), flush=True)
+
+
+def process_cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mb(pid):
+    return int(open(f"/proc/{pid}/status").read().split("VmHWM:")[1].split()[0]) // 1024
+
+
+class Sims:
+    """One `flotilla sim` process serving M clusters."""
+
+    def __init__(self, binary, names, work, tag):
+        self.ports = {n: free_port() for n in names}
+        self.kubeconfig = os.path.join(work, f"kubeconfig-{tag}")
+        args = [binary, "sim", "--kubeconfig-out", self.kubeconfig, "--ready-delay", "0", "--nodes", "50"]
+        for n in names:
+            args += ["--cluster", f"{n}={self.ports[n]}"]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL,
+                                     stderr=open(os.path.join(work, f"sim-{tag}.log"), "w"))
+        for p in self.ports.values():
+            wait_port(p)
+        self.connections = {}
+
+    def request(self, cluster, method, path, body=None, content_type="application/json"):
+        connection = self.connections.get(cluster)
+        if connection is None:
+            connection = self.connections[cluster] = http.client.HTTPConnection("127.0.0.1", self.ports[cluster], timeout=30)
+        headers = {"Content-Type": content_type} if body is not None else {}
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            data = response.read()
+        except (http.client.HTTPException, OSError):
+            self.connections.pop(cluster, None)
+            raise
+        return response.status, data
+
+    def get(self, cluster, path):
+        status, data = self.request(cluster, "GET", path)
+        return json.loads(data) if status == 200 else None
+
+    def requests_by_verb(self, reset=False):
+        total = {}
+        for cluster in self.ports:
+            counts = self.get(cluster, "/flotilla/requests" + ("?reset=true" if reset else ""))
+            for verb, count in counts.items():
+                total[verb] = total.get(verb, 0) + count
+        return dict(sorted(total.items()))
+
+    def stop(self):
+        for connection in self.connections.values():
+            connection.close()
+        self.proc.terminate()
+        self.proc.wait()
+
+
+class Fleet:
+    """A generated source in a bare repository, simulated clusters and `flotilla run`, converged."""
+
+    def __init__(self, options, templates, clusters, tag):
+        self.options = options
+        self.binary = options.bin
+        self.work = os.path.join(options.work, tag)
+        shutil.rmtree(self.work, ignore_errors=True)
+        os.makedirs(self.work)
+        self.source = os.path.join(self.work, "fleet")
+        subprocess.run([sys.executable, os.path.join(HERE, "generate-fleet.py"), str(templates), str(clusters), self.source],
+                       check=True)
+        self.bare = os.path.join(self.work, "fleet.git")
+        self.git = ["git", "-c", "user.email=bench@flotilla.dev", "-c", "user.name=bench", "-C", self.source]
+        subprocess.run(["git", "init", "-q", "--bare", "-b", "main", self.bare], check=True)
+        subprocess.run(self.git + ["init", "-q", "-b", "main"], check=True)
+        self.commit("fleet")
+        self.names = [f"member{c:03d}" for c in range(clusters)]
+        self.secret = "bench-webhook-secret"
+        with open(os.path.join(self.work, "webhook-secret"), "w") as f:
+            f.write(self.secret)
+        self.sims = None
+        self.daemon = None
+
+    def commit(self, message):
+        subprocess.run(self.git + ["add", "-A"], check=True)
+        subprocess.run(self.git + ["commit", "-qm", message], check=True)
+        subprocess.run(self.git + ["push", "-q", self.bare, "main"], check=True)
+
+    def start(self):
+        """Starts the clusters and the daemon; returns seconds from the daemon's start to converged."""
+        self.sims = Sims(self.binary, self.names, self.work, "flotilla")
+        self.port = free_port()
+        started = time.time()
+        self.daemon = subprocess.Popen(
+            [self.binary, "run", "--repo", self.bare, "--ref", "main", "--kubeconfig", self.sims.kubeconfig,
+             "--listen", f"127.0.0.1:{self.port}", "--status-branch", "", "--interval", "1h",
+             "--webhook-secret-file", os.path.join(self.work, "webhook-secret"),
+             "--cache-dir", os.path.join(self.work, "cache"), "--log-level", "info"],
+            stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.work, "daemon.log"), "w"))
+        wait_port(self.port)
+        while time.time() - started < 1800:
+            if self.daemon.poll() is not None:
+                raise SystemExit(f"the daemon exited {self.daemon.returncode}: see {self.work}/daemon.log")
+            if (self.metric("flotilla_commit_to_converged_seconds_count") or 0) >= 1:
+                return time.time() - started
+            time.sleep(0.02)
+        raise SystemExit("not converged in 30 minutes")
+
+    def metric(self, name):
+        text = urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=30).read().decode()
+        for line in text.splitlines():
+            if line.startswith(name + " ") or line.startswith(name + "{}"):
+                return float(line.split()[-1])
+        return None
+
+    def status(self):
+        return json.loads(urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v1/status", timeout=60).read())
+
+    def hook(self):
+        body = json.dumps({"ref": "refs/heads/main"}).encode()
+        signature = "sha256=" + hmac.new(self.secret.encode(), body, hashlib.sha256).hexdigest()
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/hooks/git", data=body, method="POST",
+                                         headers={"X-GitHub-Event": "push", "Content-Type": "application/json",
+                                                  "X-Hub-Signature-256": signature})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            if response.status != 202:
+                raise SystemExit(f"webhook answered {response.status}")
+
+    def stop(self):
+        if self.daemon:
+            self.daemon.terminate()
+            self.daemon.wait()
+        if self.sims:
+            self.sims.stop()
+
+    def plan_files(self):
+        """The works `flotilla plan` renders, one YAML file per cluster (kind order), for kubectl and the floor."""
+        plan = json.loads(subprocess.run([self.binary, "plan", self.source, "--format", "json"], check=True,
+                                         capture_output=True, text=True).stdout)
+        per_cluster = {n: [] for n in self.names}
+        for placement in plan["placements"]:
+            for cluster, obj in placement.get("works", {}).items():
+                per_cluster[cluster].append(obj)
+        files = {}
+        for cluster, objs in per_cluster.items():
+            objs.sort(key=lambda o: KIND_ORDER.get(o["kind"], 9))
+            files[cluster] = os.path.join(self.work, f"works-{cluster}.yaml")
+            with open(files[cluster], "w") as f:
+                yaml.safe_dump_all(objs, f, sort_keys=True)
+        return files, sum(len(v) for v in per_cluster.values())
+
+
+def deployment_path(namespace, name):
+    return f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}"
+
+
+def cold_sync(options, converged=None):
+    """The cold sync; `converged(fleet)` runs while the converged daemon still runs (the idle scenario)."""
+    templates, clusters = options.templates or 2000, options.clusters or 10
+    fleet = Fleet(options, templates, clusters, "cold-sync")
+    try:
+        seconds = fleet.start()
+        works = len(fleet.status()["works"])
+        rss = peak_rss_mb(fleet.daemon.pid)
+        cpu = process_cpu_seconds(fleet.daemon.pid)
+        requests = fleet.sims.requests_by_verb()
+        if converged:
+            converged(fleet)
+    finally:
+        fleet.stop()
+    files, planned = fleet.plan_files()
+    sims = Sims(fleet.binary, fleet.names, fleet.work, "kubectl")
+    started = time.time()
+    procs = [subprocess.Popen(["kubectl", "--kubeconfig", sims.kubeconfig, "--context", c, "apply", "--server-side",
+                               "--field-manager", "bench", "-f", files[c]],
+                              stdout=subprocess.DEVNULL, stderr=open(os.path.join(fleet.work, f"kubectl-{c}.log"), "w"))
+             for c in fleet.names]
+    failures = sum(1 for p in procs if p.wait() != 0)
+    kubectl = time.time() - started
+    kubectl_requests = sims.requests_by_verb()
+    sims.stop()
+    result = {"scenario": "cold-sync", "templates": templates, "clusters": clusters, "works": works,
+              "flotilla_s": round(seconds, 2), "kubectl_s": round(kubectl, 2), "kubectl_failures": failures,
+              "ratio": round(kubectl / seconds, 2), "daemon_cpu_s": round(cpu, 1), "peak_rss_mb": rss,
+              "flotilla_requests": requests, "kubectl_requests": kubectl_requests, "planned_works": planned}
+    emit(result, ["works", "flotilla_s", "kubectl_s", "ratio", "daemon_cpu_s", "peak_rss_mb", "kubectl_failures"])
+    return fleet, files
+
+
+def request_floor(options, files=None, fleet=None):
+    if files is None:
+        fleet = Fleet(options, options.templates or 2000, options.clusters or 10, "request-floor")
+        files, _ = fleet.plan_files()
+    floor = os.path.join(ROOT, "Benchmarks", ".build", "release", "request-floor")
+    if not os.path.exists(floor):
+        raise SystemExit(f"{floor} is missing: swift build -c release --package-path Benchmarks")
+    sims = Sims(options.bin, fleet.names, fleet.work, "floor")
+    output = subprocess.run([floor, sims.kubeconfig, str(options.connections)] + [f"{c}={files[c]}" for c in fleet.names],
+                            check=True, capture_output=True, text=True).stdout
+    sims.stop()
+    measured = json.loads(output)
+    result = {"scenario": "request-floor", "clusters": len(fleet.names), "connections_per_cluster": options.connections,
+              **measured}
+    emit(result, ["requests", "seconds", "requests_per_s", "failures", "connections_per_cluster"])
+
+
+def commit_to_converged(options):
+    templates, clusters, commits = options.templates or 300, options.clusters or 10, options.commits
+    fleet = Fleet(options, templates, clusters, "commit-to-converged")
+    try:
+        fleet.start()
+        # app00000 is Duplicated to every cluster (with an image override on one cloud's clusters).
+        path = os.path.join(fleet.source, "apps", "app00000.yaml")
+        original = open(path).read()
+        wall, daemon = [], []
+        for k in range(commits):
+            tag = f"c{k:03d}"
+            with open(path, "w") as f:
+                f.write(original.replace("registry.example.com/app00000:1.0", f"registry.example.com/app00000:{tag}"))
+            fleet.commit(f"app00000 {tag}")
+            count = fleet.metric("flotilla_commit_to_converged_seconds_count") or 0
+            total = fleet.metric("flotilla_commit_to_converged_seconds_sum") or 0
+            started = time.time()
+            fleet.hook()
+            remaining = set(fleet.names)
+            while remaining:
+                if time.time() - started > 60:
+                    raise SystemExit(f"commit {tag} not converged on {sorted(remaining)} in 60 s")
+                for cluster in sorted(remaining):
+                    d = fleet.sims.get(cluster, deployment_path("team0", "app00000"))
+                    spec, status = d["spec"], d.get("status", {})
+                    if (spec["template"]["spec"]["containers"][0]["image"].endswith(":" + tag)
+                            and status.get("observedGeneration") == d["metadata"].get("generation")
+                            and status.get("updatedReplicas") == spec["replicas"]
+                            and status.get("readyReplicas") == spec["replicas"]):
+                        remaining.discard(cluster)
+                time.sleep(0.002)
+            wall.append(time.time() - started)
+            deadline = time.time() + 10
+            while (fleet.metric("flotilla_commit_to_converged_seconds_count") or 0) <= count and time.time() < deadline:
+                time.sleep(0.01)
+            daemon.append(fleet.metric("flotilla_commit_to_converged_seconds_sum") - total)
+    finally:
+        fleet.stop()
+    result = {"scenario": "commit-to-converged", "templates": templates, "clusters": clusters, "commits": commits,
+              "observed_p50_ms": ms(percentile(wall, 0.5)), "observed_p99_ms": ms(percentile(wall, 0.99)),
+              "observed_max_ms": ms(max(wall)), "daemon_p50_ms": ms(percentile(daemon, 0.5)),
+              "daemon_p99_ms": ms(percentile(daemon, 0.99))}
+    emit(result, ["clusters", "commits", "observed_p50_ms", "observed_p99_ms", "observed_max_ms", "daemon_p50_ms",
+                  "daemon_p99_ms"])
+
+
+def drift_to_healed(options):
+    templates, clusters, edits = options.templates or 300, options.clusters or 10, options.edits
+    fleet = Fleet(options, templates, clusters, "drift-to-healed")
+    try:
+        fleet.start()
+        healed = []
+        for k in range(edits):
+            cluster = fleet.names[k % len(fleet.names)]
+            before = fleet.sims.get(cluster, deployment_path("team2", "app00002"))
+            image = before["spec"]["template"]["spec"]["containers"][0]["image"]
+            patch = json.dumps({"spec": {"template": {"spec": {"containers": [{"name": "main", "image": f"evil:{k}"}]}}}})
+            subprocess.run(["kubectl", "--kubeconfig", fleet.sims.kubeconfig, "--context", cluster, "-n", "team2",
+                            "patch", "deployment", "app00002", "-p", patch], check=True, stdout=subprocess.DEVNULL)
+            edited = time.time()
+            while True:
+                d = fleet.sims.get(cluster, deployment_path("team2", "app00002"))
+                if d["spec"]["template"]["spec"]["containers"][0]["image"] == image:
+                    break
+                if time.time() - edited > 60:
+                    raise SystemExit(f"edit {k} on {cluster} not healed in 60 s")
+                time.sleep(0.002)
+            healed.append(time.time() - edited)
+    finally:
+        fleet.stop()
+    result = {"scenario": "drift-to-healed", "templates": templates, "clusters": clusters, "edits": edits,
+              "p50_ms": ms(percentile(healed, 0.5)), "p99_ms": ms(percentile(healed, 0.99)), "max_ms": ms(max(healed))}
+    emit(result, ["clusters", "edits", "p50_ms", "p99_ms", "max_ms"])
+
+
+def idle(options, fleet=None):
+    templates, clusters = options.templates or 2000, options.clusters or 10
+    own = fleet is None
+    if own:
+        fleet = Fleet(options, templates, clusters, "idle")
+        fleet.start()
+    try:
+        time.sleep(2)  # the last status updates of the cold sync settle
+        fleet.sims.requests_by_verb(reset=True)
+        cpu = process_cpu_seconds(fleet.daemon.pid)
+        time.sleep(options.seconds)
+        cpu = process_cpu_seconds(fleet.daemon.pid) - cpu
+        requests = fleet.sims.requests_by_verb()
+        works = len(fleet.status()["works"])
+        rss = peak_rss_mb(fleet.daemon.pid)
+    finally:
+        if own:
+            fleet.stop()
+    writes = sum(requests.get(v, 0) for v in ("create", "update", "patch", "delete", "deletecollection"))
+    result = {"scenario": "idle", "templates": templates, "clusters": clusters, "works": works, "seconds": options.seconds,
+              "cpu_s": round(cpu, 2), "requests": requests, "writes": writes, "lists": requests.get("list", 0),
+              "peak_rss_mb": rss}
+    emit(result, ["works", "seconds", "cpu_s", "writes", "lists", "peak_rss_mb"])
+    print("requests by verb:", " ".join(f"{verb}={count}" for verb, count in requests.items()) or "none", flush=True)
+
+
+def placement(options):
+    templates, clusters = options.templates or 10000, options.clusters or 100
+    binary = os.path.join(ROOT, "Benchmarks", ".build", "release", "placement-benchmark")
+    if not os.path.exists(binary):
+        raise SystemExit(f"{binary} is missing: swift build -c release --package-path Benchmarks")
+    output = subprocess.run([binary, str(templates), str(clusters), "5", "--json"], check=True, capture_output=True,
+                            text=True).stdout
+    result = {"scenario": "placement", **json.loads(output.strip().splitlines()[-1])}
+    emit(result, ["templates", "clusters", "placement_median_s", "placement_max_s", "rendered_median_s"])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("scenario", choices=["cold-sync", "commit-to-converged", "drift-to-healed", "idle", "placement",
+                                             "request-floor", "all"])
+    parser.add_argument("--bin", default=os.path.join(ROOT, ".build", "release", "flotilla"))
+    parser.add_argument("--work", help="working folder (default: a new temporary one)")
+    parser.add_argument("--templates", type=int)
+    parser.add_argument("--clusters", type=int)
+    parser.add_argument("--commits", type=int, default=50)
+    parser.add_argument("--edits", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--connections", type=int, default=4, help="request floor: connections per cluster")
+    parser.add_argument("--smoke", action="store_true", help="small sizes, to keep the scenarios from rotting")
+    options = parser.parse_args()
+    options.bin = os.path.abspath(options.bin)
+    options.work = os.path.abspath(options.work or tempfile.mkdtemp(prefix="flotilla-bench-"))
+    if options.smoke:
+        options.templates = options.templates or 60
+        options.clusters = options.clusters or 3
+        options.commits = min(options.commits, 5)
+        options.edits = min(options.edits, 5)
+        options.seconds = min(options.seconds, 5)
+    if options.scenario == "all":
+        fleet, files = cold_sync(options, converged=lambda fleet: idle(options, fleet))
+        request_floor(options, files, fleet)
+        commit_to_converged(options)
+        drift_to_healed(options)
+        if not options.smoke:
+            placement(options)
+        return
+    {"cold-sync": lambda: cold_sync(options), "commit-to-converged": lambda: commit_to_converged(options),
+     "drift-to-healed": lambda: drift_to_healed(options), "idle": lambda: idle(options),
+     "placement": lambda: placement(options), "request-floor": lambda: request_floor(options)}[options.scenario]()
+
+
+if __name__ == "__main__":
+    main()
