@@ -23,7 +23,7 @@ Each scenario prints one JSON line (`{"scenario": ...}`) and a table. Build firs
   swift build -c release --package-path Benchmarks      (placement and request-floor)
 Needs kubectl and PyYAML. Run on demand: not in CI except `--smoke`.
 """
-import argparse, hashlib, hmac, json, os, shutil, socket, statistics, subprocess, sys, tempfile, time
+import argparse, hashlib, hmac, json, os, resource, shutil, socket, statistics, subprocess, sys, tempfile, time
 import http.client, urllib.request
 
 import yaml
@@ -232,6 +232,7 @@ def cold_sync(options, converged=None):
         rss = peak_rss_mb(fleet.daemon.pid)
         cpu = process_cpu_seconds(fleet.daemon.pid)
         requests = fleet.sims.requests_by_verb()
+        sim_cpu = process_cpu_seconds(fleet.sims.proc.pid)
         if converged:
             converged(fleet)
     finally:
@@ -239,19 +240,26 @@ def cold_sync(options, converged=None):
     files, planned = fleet.plan_files()
     sims = Sims(fleet.binary, fleet.names, fleet.work, "kubectl")
     started = time.time()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     procs = [subprocess.Popen(["kubectl", "--kubeconfig", sims.kubeconfig, "--context", c, "apply", "--server-side",
                                "--field-manager", "bench", "-f", files[c]],
                               stdout=subprocess.DEVNULL, stderr=open(os.path.join(fleet.work, f"kubectl-{c}.log"), "w"))
              for c in fleet.names]
     failures = sum(1 for p in procs if p.wait() != 0)
     kubectl = time.time() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    kubectl_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
     kubectl_requests = sims.requests_by_verb()
+    kubectl_sim_cpu = process_cpu_seconds(sims.proc.pid)
     sims.stop()
     result = {"scenario": "cold-sync", "templates": templates, "clusters": clusters, "works": works,
               "flotilla_s": round(seconds, 2), "kubectl_s": round(kubectl, 2), "kubectl_failures": failures,
               "ratio": round(kubectl / seconds, 2), "daemon_cpu_s": round(cpu, 1), "peak_rss_mb": rss,
+              "sim_cpu_s": round(sim_cpu, 1), "kubectl_cpu_s": round(kubectl_cpu, 1),
+              "kubectl_sim_cpu_s": round(kubectl_sim_cpu, 1),
               "flotilla_requests": requests, "kubectl_requests": kubectl_requests, "planned_works": planned}
-    emit(result, ["works", "flotilla_s", "kubectl_s", "ratio", "daemon_cpu_s", "peak_rss_mb", "kubectl_failures"])
+    emit(result, ["works", "flotilla_s", "kubectl_s", "ratio", "daemon_cpu_s", "sim_cpu_s", "kubectl_cpu_s",
+                  "kubectl_sim_cpu_s", "peak_rss_mb", "kubectl_failures"])
     return fleet, files
 
 

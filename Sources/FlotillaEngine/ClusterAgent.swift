@@ -744,8 +744,9 @@ public final class ClusterAgent: @unchecked Sendable {
         }
     }
 
-    public func clusterStatus() -> ClusterStatus {
-        let works = workStatuses()
+    /// The cluster's status; `works` are its work statuses when the caller has them already.
+    public func clusterStatus(works known: [WorkStatus]? = nil) -> ClusterStatus {
+        let works = known ?? workStatuses()
         return state.withLock { state in
             var allocatable: [String: String] = [:]
             let totals = Self.allocatableMilli(state.nodes)

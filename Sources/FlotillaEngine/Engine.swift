@@ -387,8 +387,13 @@ public actor Engine {
 
     /// The daemon's view, for `/api/v1/status`, the status page and the status branch.
     public func report() -> StatusReport {
-        let clusters = agents.keys.sorted().map { agents[$0]!.clusterStatus() }
-        let works = agents.keys.sorted().flatMap { agents[$0]!.workStatuses() }
+        var clusters: [ClusterStatus] = []
+        var works: [WorkStatus] = []
+        for name in agents.keys.sorted() {
+            let agentWorks = agents[name]!.workStatuses()
+            clusters.append(agents[name]!.clusterStatus(works: agentWorks))
+            works += agentWorks
+        }
         var open: [DriftRecord] = []
         var healed: [DriftRecord] = []
         for name in agents.keys.sorted() {

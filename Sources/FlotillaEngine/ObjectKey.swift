@@ -58,7 +58,11 @@ public struct ObjectKey: Sendable, Hashable, Comparable, CustomStringConvertible
     public var applyRank: Int { Self.applyRank(group: group, kind: kind) }
 
     public static func < (lhs: ObjectKey, rhs: ObjectKey) -> Bool {
-        (lhs.applyRank, lhs.group, lhs.kind, lhs.namespace ?? "", lhs.name)
+        // Same kind (most comparisons in a sort): rank and group are equal, skip computing them.
+        if lhs.kind == rhs.kind && lhs.apiVersion == rhs.apiVersion {
+            return (lhs.namespace ?? "", lhs.name) < (rhs.namespace ?? "", rhs.name)
+        }
+        return (lhs.applyRank, lhs.group, lhs.kind, lhs.namespace ?? "", lhs.name)
             < (rhs.applyRank, rhs.group, rhs.kind, rhs.namespace ?? "", rhs.name)
     }
 }

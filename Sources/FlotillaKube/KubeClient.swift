@@ -51,10 +51,10 @@ public final class KubeClient: Sendable {
         let response = try transport.perform(request)
         let body = try response.checkedBody()
         guard !body.isEmpty else { return .object([:]) }
-        guard let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) else {
+        guard let object = try? JSONValue.parse(body) else {
             throw KubeError.unexpected(code: response.status, message: "the response is not JSON")
         }
-        return JSONValue(foundation: object)
+        return object
     }
 
     /// The server's `gitVersion` (`v1.31.0`).

@@ -44,10 +44,9 @@ public struct WatchDecoder: Sendable {
 
     /// Decodes one line.
     static func decode(_ line: Data) -> WatchEvent {
-        guard let object = try? JSONSerialization.jsonObject(with: line) else {
+        guard let event = try? JSONValue.parse(line), case .object = event else {
             return .error(.unexpected(code: 200, message: "a watch line is not JSON"), expired: false)
         }
-        let event = JSONValue(foundation: object)
         let payload = event["object"] ?? .null
         switch event["type"]?.stringValue {
         case "ADDED": return .added(payload)

@@ -176,6 +176,8 @@ extension JSONValue {
 
     /// A JSON string literal for `text`.
     public static func quoted(_ text: String) -> String {
+        // Most strings need no escaping: copied whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) { return "\"" + text + "\"" }
         var output = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -38,7 +38,7 @@ extension SimCluster {
 
     /// Pod and node metrics now, sorted by namespace and name.
     func metricsSnapshot(now: Date = Date()) -> (pods: [JSONValue], nodes: [JSONValue]) {
-        let timestamp = JSONValue.string(ISO8601DateFormatter().string(from: now))
+        let timestamp = JSONValue.string(now.formatted(.iso8601))
         var pods: [JSONValue] = []
         var totalCPU: Int64 = 0
         var totalMemory: Int64 = 0

@@ -46,8 +46,8 @@ extension SimCluster {
     func decodeBody(_ request: SimRequest) -> JSONValue? {
         // JSON (what clients send, apply patches included) is parsed as JSON; anything else as YAML.
         if let first = request.body.first(where: { ![0x20, 0x0a, 0x0d, 0x09].contains($0) }), first == UInt8(ascii: "{"),
-           let object = try? JSONSerialization.jsonObject(with: request.body) {
-            return JSONValue(foundation: object)
+           let object = try? JSONValue.parse(request.body) {
+            return object
         }
         guard let text = String(data: request.body, encoding: .utf8) else { return nil }
         return (try? YAMLDocumentReader.read(text, file: "request").first?.value) ?? nil
@@ -292,7 +292,7 @@ extension SimCluster {
         } else {
             state.uids += 1
             metadata["uid"] = .string(String(format: "00000000-0000-4000-8000-%012x", state.uids))
-            metadata["creationTimestamp"] = .string(ISO8601DateFormatter().string(from: Date()))
+            metadata["creationTimestamp"] = .string(Self.timestamp())
             metadata["generation"] = .int(1)
         }
         result["metadata"] = metadata

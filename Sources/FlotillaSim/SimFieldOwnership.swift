@@ -37,7 +37,9 @@ enum SimFieldOwnership {
         }.joined()
     }
 
-    static func elements(_ path: String) -> [String] { path.components(separatedBy: separator).filter { !$0.isEmpty } }
+    static func elements(_ path: String) -> [String] {
+        path.unicodeScalars.split(separator: "\u{1F}").map { String(String.UnicodeScalarView($0)) }
+    }
 
     /// The key of a list item element (`k:{"name":"web"}`), or nil for an object key.
     static func itemKey(_ element: String) -> (name: String, value: JSONValue)? {
