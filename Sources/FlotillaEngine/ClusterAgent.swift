@@ -439,8 +439,10 @@ public final class ClusterAgent: @unchecked Sendable {
         object.value(at: ["metadata", "labels", managedBy])?.stringValue == "flotilla"
     }
 
+    /// The object as it is kept: kind and apiVersion set, managedFields dropped.
     static func withKind(_ object: JSONValue, _ key: ObjectKey) -> JSONValue {
         var object = object
+        object["metadata"]?["managedFields"] = nil
         if object["kind"] == nil { object["kind"] = .string(key.kind) }
         if object["apiVersion"] == nil { object["apiVersion"] = .string(key.apiVersion) }
         return object
@@ -457,6 +459,9 @@ public final class ClusterAgent: @unchecked Sendable {
                 object["kind"] = .string(kind.kind)
                 guard let key = ObjectKey(object) else { return nil }
                 if Self.isOwned(object) {
+                    // Kept without managedFields (often as large as the rest of the object): who changed a field
+                    // is read from the event itself when drift is found.
+                    object["metadata"]?["managedFields"] = nil
                     state.live[key] = object
                     state.foreign.remove(key)
                 } else {
@@ -472,15 +477,19 @@ public final class ClusterAgent: @unchecked Sendable {
                 for key in state.live.keys where key.kindKey == kind { state.live[key] = nil }
                 state.foreign = state.foreign.filter { $0.kindKey != kind }
                 if kind.kind == "Node" { state.nodes = [:] }
-                for item in items { _ = put(item) }
+                var received: [ObjectKey: JSONValue] = [:]
+                for item in items { if let key = put(item) { received[key] = item } }
                 state.syncedKinds.insert(kind)
                 if wasSynced {
                     for key in state.desired.keys where key.kindKey == kind {
-                        if let drift = checkDrift(key, &state) { drifts.append(drift); heal = true }
+                        if let drift = checkDrift(key, &state, event: received[key]) { drifts.append(drift); heal = true }
                     }
                 }
             case .upserted(let object):
-                if let key = put(object), let drift = checkDrift(key, &state) { drifts.append(drift); heal = true }
+                if let key = put(object), let drift = checkDrift(key, &state, event: object) {
+                    drifts.append(drift)
+                    heal = true
+                }
             case .deleted(var object):
                 object["apiVersion"] = .string(kind.apiVersion)
                 object["kind"] = .string(kind.kind)
@@ -519,7 +528,8 @@ public final class ClusterAgent: @unchecked Sendable {
 
     /// Compares what was applied for `key` with what the cluster holds. Opens a drift record (returned, with the
     /// delay since the change when the server recorded its time) or closes the open one.
-    private func checkDrift(_ key: ObjectKey, _ state: inout AgentState) -> (DriftRecord, Double?)? {
+    /// `event` is the object as the watch delivered it, with its managedFields (the stored copy has none).
+    private func checkDrift(_ key: ObjectKey, _ state: inout AgentState, event: JSONValue? = nil) -> (DriftRecord, Double?)? {
         guard let work = state.desired[key], state.applied[key] == work.comparable else { return nil }
         let now = Date()
         if let live = state.live[key] {
@@ -533,7 +543,7 @@ public final class ClusterAgent: @unchecked Sendable {
                 return nil
             }
             if let open = state.openDrift[key], open.fields.map(\.path) == fields.map(\.path) { return nil }
-            let (manager, changedAt) = Self.lastOtherManager(live, fieldManager: settings.fieldManager)
+            let (manager, changedAt) = Self.lastOtherManager(event ?? live, fieldManager: settings.fieldManager)
             let record = DriftRecord(cluster: name, object: key.description, apiVersion: key.apiVersion, kind: key.kind,
                                      namespace: key.namespace, name: key.name, change: "modified", fields: fields,
                                      manager: manager, detectedAt: now, healedAt: nil)

@@ -76,7 +76,11 @@ public actor Engine {
     var statusCommits = 0
     var lastPushError: String?
     private let wake = Atomic<Bool>(false)
-    struct PendingChanges { var any = false; var readiness: Set<String> = [] }
+    struct PendingChanges { var any = false; var readiness: Set<String> = []; var clusters: Set<String> = [] }
+    /// The clusters found converged on the pending revision; only clusters with changes since are looked at again.
+    var convergedClusters: Set<String> = []
+    /// The clusters the revision in force places works on.
+    var targetClusters: [String] = []
     nonisolated let changes = Mutex(PendingChanges())
 
     public init(configuration: EngineConfiguration, logger: Logger) throws {
@@ -129,7 +133,7 @@ public actor Engine {
                 return copy
             }
             for cluster in noted.readiness.sorted() { clusterChanged(cluster, readinessChanged: true) }
-            if noted.any { checkConvergence() }
+            if noted.any { checkConvergence(changed: noted.clusters) }
             let woken = wake.exchange(false, ordering: .acquiringAndReleasing)
             if woken || replanNeeded || ContinuousClock.now >= nextPoll {
                 if woken && triggeredAt == nil { triggeredAt = .now }
@@ -232,6 +236,8 @@ public actor Engine {
         if inForce?.commit != snapshot.commit || pending == nil {
             pending = (snapshot.commit, seenAt)
         }
+        convergedClusters = []
+        targetClusters = Set(plan.placements.flatMap { $0.works.keys }).sorted()
         inForce = InForce(commit: snapshot.commit, files: snapshot.files, manifests: manifests, plan: plan, appliedAt: Date())
         replanNeeded = false
         metrics.revision(snapshot.commit)
@@ -240,7 +246,7 @@ public actor Engine {
         logger.info("revision handed to the clusters",
                     metadata: ["revision": "\(snapshot.commit)", "templates": "\(plan.placements.count)",
                                "works": "\(works.values.map(\.count).reduce(0, +))"])
-        checkConvergence()
+        checkConvergence(changed: Set(agents.keys))
     }
 
     /// Templates whose `spec.replicas` belongs to an autoscaler: targeted by a FederatedHPA, or labelled with
@@ -293,6 +299,7 @@ public actor Engine {
                     // Events can come by the thousand: note them; the loop looks at most every tick.
                     self.changes.withLock { pending in
                         pending.any = true
+                        pending.clusters.insert(cluster)
                         if readiness { pending.readiness.insert(cluster) }
                     }
                 },
@@ -364,11 +371,12 @@ public actor Engine {
         }
     }
 
-    private func checkConvergence() {
+    private func checkConvergence(changed: Set<String>) {
         guard let pending, let inForce, pending.revision == inForce.commit else { return }
-        let targets = Set(inForce.plan.placements.flatMap { $0.works.keys })
-        for name in targets {
+        convergedClusters.subtract(changed)
+        for name in targetClusters where !convergedClusters.contains(name) {
             guard let agent = agents[name], agent.isConverged(revision: pending.revision) else { return }
+            convergedClusters.insert(name)
         }
         let elapsed = Self.seconds(ContinuousClock.now - pending.seenAt)
         metrics.commitToConverged.record(elapsed)
