@@ -14,7 +14,12 @@ public struct AgentSettings: Sendable {
     public var prune = true
     /// The largest share (percent) of a cluster's owned objects one revision may delete.
     public var pruneGuardPercent = 50.0
+    /// Connections a cluster's applies are spread over (`--concurrent-applies`).
     public var workers = 4
+    /// Requests per second to one cluster, all its connections together, and the burst above that
+    /// (`--cluster-api-qps`, `--cluster-api-burst`; Karmada's controller-manager has the same for member clusters).
+    public var qps = 200.0
+    public var burst = 400
     public var probeInterval = 2.0
     public var failureThreshold = 10.0
     public var requestTimeout = 30.0
@@ -95,9 +100,12 @@ public final class ClusterAgent: @unchecked Sendable {
         var clients: [KubeClient] = []
         if let connection {
             do throws(KubeError) {
+                // One rate limit for the cluster, however many connections share it.
+                let limiter = RateLimiter(qps: settings.qps, burst: settings.burst, now: Date().timeIntervalSinceReferenceDate)
                 for _ in 0..<max(1, settings.workers) {
                     let counting = CountingTransport(base: ResilientTransport(try CurlTransport(connection: connection),
-                                                                              retry: RetryPolicy(maxAttempts: 4)),
+                                                                              retry: RetryPolicy(maxAttempts: 4),
+                                                                              limiter: limiter),
                                                      cluster: name, onRequest: onRequest)
                     clients.append(KubeClient(transport: counting))
                 }

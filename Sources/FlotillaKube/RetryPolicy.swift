@@ -61,13 +61,16 @@ public final class ResilientTransport: KubeTransport {
     private let sleep: @Sendable (Double) -> Void
     private let random: @Sendable () -> Double
 
+    /// `limiter`, when given, is shared with other transports (one limit per cluster); otherwise this transport
+    /// gets its own of `qps` and `burst`.
     public init(_ base: any KubeTransport, retry: RetryPolicy = RetryPolicy(), qps: Double = 50, burst: Int = 100,
+                limiter: RateLimiter? = nil,
                 now: @escaping @Sendable () -> Double = { Date().timeIntervalSinceReferenceDate },
                 sleep: @escaping @Sendable (Double) -> Void = { if $0 > 0 { Thread.sleep(forTimeInterval: $0) } },
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
         self.base = base
         self.retry = retry
-        self.limiter = RateLimiter(qps: qps, burst: burst, now: now())
+        self.limiter = limiter ?? RateLimiter(qps: qps, burst: burst, now: now())
         self.now = now
         self.sleep = sleep
         self.random = random

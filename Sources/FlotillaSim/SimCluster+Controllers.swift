@@ -26,8 +26,18 @@ extension SimCluster {
             }.sorted { $0.uid < $1.uid }.map(\.key)
             for key in workloads {
                 guard var object = state.objects[key] else { continue }
-                let desired = object.value(at: ["spec", "replicas"])?.intValue ?? 1
-                let request = podRequest(object)
+                // What a workload needs is read once per write to it, not on every pass.
+                let inputs: SimWorkloadInputs
+                if let known = state.workloadInputs[key] {
+                    inputs = known
+                } else {
+                    inputs = SimWorkloadInputs(desired: object.value(at: ["spec", "replicas"])?.intValue ?? 1,
+                                               generation: object.value(at: ["metadata", "generation"])?.intValue ?? 1,
+                                               request: podRequest(object))
+                    state.workloadInputs[key] = inputs
+                }
+                let desired = inputs.desired
+                let request = inputs.request
                 var fit = desired
                 for (resource, amount) in request where amount > 0 {
                     fit = min(fit, max(0, free[resource] ?? 0) / amount)
@@ -35,9 +45,11 @@ extension SimCluster {
                 fit = min(fit, max(0, free["pods"] ?? 0))
                 for (resource, amount) in request { free[resource, default: 0] -= amount * fit }
                 free["pods", default: 0] -= fit
-                let generation = object.value(at: ["metadata", "generation"])?.intValue ?? 1
+                let generation = inputs.generation
                 let changedAt = state.changedAt[key] ?? .distantPast
                 guard now.timeIntervalSince(changedAt) >= topology.readyDelay else { continue }
+                // The status this pass would write is the one it wrote last (nothing about the object changed).
+                if inputs.statusFit == fit { continue }
                 let available = fit == desired
                 let status: JSONValue = .object([
                     "observedGeneration": .int(generation), "replicas": .int(desired), "updatedReplicas": .int(fit),
@@ -51,12 +63,16 @@ extension SimCluster {
                     ]),
                 ])
                 let cleaned = JSONValue.object((status.objectValue ?? [:]).filter { !$0.value.isNull })
-                guard object["status"] != cleaned else { continue }
-                object["status"] = cleaned
-                state.revision += 1
-                object["metadata"]?["resourceVersion"] = .string(String(state.revision))
-                state.objects[key] = object
-                record("MODIFIED", key, object, state: &state)
+                if object["status"] != cleaned {
+                    object["status"] = cleaned
+                    state.revision += 1
+                    object["metadata"]?["resourceVersion"] = .string(String(state.revision))
+                    state.objects[key] = object
+                    record("MODIFIED", key, object, state: &state)
+                }
+                var written = inputs
+                written.statusFit = fit
+                state.workloadInputs[key] = written
             }
             // Claims bind after the delay, to a volume of the size they request (a default storage class).
             for key in state.objects.keys.filter({ $0.resource == "/persistentvolumeclaims" }).sorted(by: { $0.name < $1.name }) {
@@ -85,4 +101,13 @@ extension SimCluster {
         }
         return total
     }
+}
+
+/// What the workload controller reads from a workload, kept until the workload is written again.
+struct SimWorkloadInputs {
+    var desired: Int64
+    var generation: Int64
+    var request: [String: Int64]
+    /// The ready replicas of the status last written for these inputs.
+    var statusFit: Int64?
 }

@@ -78,6 +78,8 @@ public final class SimCluster: Sendable {
         var changedAt: [Key: Date] = [:]
         /// The field managers of each object.
         var managers: [Key: [SimFieldManager]] = [:]
+        /// What the workload controller read from each workload (dropped on every change to it).
+        var workloadInputs: [Key: SimWorkloadInputs] = [:]
     }
 
     public let name: String

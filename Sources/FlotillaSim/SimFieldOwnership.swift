@@ -38,7 +38,7 @@ enum SimFieldOwnership {
     }
 
     static func elements(_ path: String) -> [String] {
-        path.unicodeScalars.split(separator: "\u{1F}").map { String(String.UnicodeScalarView($0)) }
+        path.utf8.split(separator: 0x1F).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The key of a list item element (`k:{"name":"web"}`), or nil for an object key.
@@ -126,22 +126,20 @@ enum SimFieldOwnership {
     /// `metadata.managedFields` as the real server writes it (`fieldsV1` with `f:` keys, `k:` list items).
     static func render(_ managers: [SimFieldManager]) -> JSONValue {
         .array(managers.map { manager in
-            var tree: [String: Any] = [:]
-            for field in manager.fields.sorted() {
-                var node = tree
+            var tree: [String: JSONValue] = [:]
+            func insert(_ dictionary: inout [String: JSONValue], _ keys: ArraySlice<String>) {
+                guard let head = keys.first else { return }
+                var child = dictionary.removeValue(forKey: head)?.objectValue ?? [:]
+                insert(&child, keys.dropFirst())
+                dictionary[head] = .object(child)
+            }
+            for field in manager.fields {
                 let keys = elements(field).map { $0.hasPrefix("k:{") ? $0 : "f:\($0)" }
-                func insert(_ dictionary: inout [String: Any], _ keys: ArraySlice<String>) {
-                    guard let head = keys.first else { return }
-                    var child = dictionary[head] as? [String: Any] ?? [:]
-                    insert(&child, keys.dropFirst())
-                    dictionary[head] = child
-                }
-                insert(&node, keys[...])
-                tree = node
+                insert(&tree, keys[...])
             }
             var entry: [String: JSONValue] = ["manager": .string(manager.name), "operation": .string(manager.operation),
                                               "apiVersion": .string(manager.apiVersion), "time": .string(manager.time),
-                                              "fieldsType": .string("FieldsV1"), "fieldsV1": JSONValue(foundation: tree)]
+                                              "fieldsType": .string("FieldsV1"), "fieldsV1": .object(tree)]
             if let subresource = manager.subresource { entry["subresource"] = .string(subresource) }
             return .object(entry)
         })
@@ -205,7 +203,9 @@ enum SimFieldOwnership {
         let applied = fields(config)
         // Lists with merge keys merge item by item, as the server's structured merge does.
         let merged = live.map { SimStrategicMerge.merge($0, config) } ?? SimStrategicMerge.strip(config)
-        let changed = applied.filter { field in (live.flatMap { value($0, at: field) }) != value(config, at: field) }
+        // On creation every applied field is a change.
+        let changed = live.map { live in applied.filter { field in value(live, at: field) != value(config, at: field) } }
+            ?? applied
         var conflicts: [(manager: SimFieldManager, field: String)] = []
         for other in managers where !(other.name == manager && other.operation == "Apply") {
             for field in other.fields.intersection(changed).sorted() { conflicts.append((other, field)) }

@@ -40,12 +40,19 @@ struct DaemonOptions: ParsableArguments {
     @Option(name: .customLong("probe-interval"), help: "How often clusters are probed.") var probeInterval: String?
     @Option(name: .customLong("failure-threshold"), help: "How long a cluster may fail its probes before it is NotReady.")
     var failureThreshold: String?
+    @Option(name: .customLong("cluster-api-qps"), help: "Requests per second to each member cluster (default 200).")
+    var clusterAPIQPS: Double?
+    @Option(name: .customLong("cluster-api-burst"), help: "Burst of requests to each member cluster (default 400).")
+    var clusterAPIBurst: Int?
+    @Option(name: .customLong("concurrent-applies"), help: "Connections each cluster's applies are spread over (default 4).")
+    var concurrentApplies: Int?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
     static let fileKeys: Set<String> = ["repo", "ref", "path", "kubeconfig", "credentials", "interval", "statusBranch",
                                         "statusInterval", "listen", "webhookSecretFile", "selfHeal", "prune", "pruneGuard",
-                                        "gitAuthor", "cacheDir", "git", "probeInterval", "failureThreshold"]
+                                        "gitAuthor", "cacheDir", "git", "probeInterval", "failureThreshold",
+                                        "clusterApiQps", "clusterApiBurst", "concurrentApplies"]
     static let gitKeys: Set<String> = ["username", "passwordFile", "tokenFile", "sshKey", "knownHosts", "caFile", "timeout"]
 
     func logger(_ label: String) -> Logger {
@@ -96,6 +103,19 @@ struct DaemonOptions: ParsableArguments {
             }
             return seconds
         }
+        func positive(_ flag: Double?, _ key: String, _ flagName: String, _ fallback: Double) throws -> Double {
+            if let flag {
+                guard flag > 0 else { throw CommandError("--\(flagName) must be a positive number, not \(flag)") }
+                return flag
+            }
+            guard let value = file[key] else { return fallback }
+            var number = value.intValue.map(Double.init)
+            if case .double(let exact) = value { number = exact }
+            guard let number, number > 0 else {
+                throw CommandError("\(config ?? ""):\(locations[key] ?? 1): \(key) must be a positive number")
+            }
+            return number
+        }
         let git = file["git"]?.objectValue ?? [:]
         guard let repo = try repo ?? string("repo") else {
             throw CommandError("no source: give --repo URL or `repo:` in the configuration file")
@@ -110,6 +130,11 @@ struct DaemonOptions: ParsableArguments {
         configuration.statusInterval = try duration(statusInterval, "statusInterval", 10)
         configuration.agent.probeInterval = try duration(probeInterval, "probeInterval", 2)
         configuration.agent.failureThreshold = try duration(failureThreshold, "failureThreshold", 10)
+        configuration.agent.qps = try positive(clusterAPIQPS, "clusterApiQps", "cluster-api-qps", configuration.agent.qps)
+        configuration.agent.burst = Int(try positive(clusterAPIBurst.map(Double.init), "clusterApiBurst", "cluster-api-burst",
+                                                     Double(configuration.agent.burst)))
+        configuration.agent.workers = Int(try positive(concurrentApplies.map(Double.init), "concurrentApplies",
+                                                       "concurrent-applies", Double(configuration.agent.workers)))
         let branch = try statusBranch ?? string("statusBranch") ?? "flotilla/status"
         configuration.statusBranch = branch.isEmpty ? nil : branch
         configuration.listen = try listen ?? string("listen") ?? "127.0.0.1:8080"
@@ -193,6 +218,7 @@ struct RunCommand: AsyncParsableCommand {
                 "listen: \(configuration.listen)", "webhookSecret: \(configuration.webhookSecret == nil ? "none" : "set")",
                 "selfHeal: \(agent.selfHeal)", "prune: \(agent.prune)", "pruneGuard: \(agent.pruneGuardPercent)%",
                 "gitAuthor: \(configuration.gitAuthor)", "cacheDir: \(configuration.cacheRoot)",
+                "clusterApiQps: \(agent.qps)", "clusterApiBurst: \(agent.burst)", "concurrentApplies: \(agent.workers)",
             ]
             print(lines.joined(separator: "\n"))
             return

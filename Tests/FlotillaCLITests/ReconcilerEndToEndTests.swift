@@ -289,6 +289,9 @@ import Testing
         #expect(duration.errors.contains("flotilla.yaml:2: interval: \"soon\" is not a duration"), "\(duration.errors)")
         let guardValue = try runProcess(flotillaBinary, ["run", "--repo", "/nowhere", "--prune-guard", "150"])
         #expect(guardValue.status == 1 && guardValue.errors.contains("between 0 and 100"))
+        try "repo: /nowhere\nclusterApiQps: lots\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let qps = try runProcess(flotillaBinary, ["run", "--config", config])
+        #expect(qps.status == 1 && qps.errors.contains("flotilla.yaml:2: clusterApiQps must be a positive number"), "\(qps.errors)")
     }
 }
 
@@ -330,6 +333,10 @@ import Testing
         #expect(result.status == 0, "\(result.errors)")
         #expect(result.output.contains("repo: https://git.example.com/platform/fleet.git\n"))
         #expect(result.output.contains("pruneGuard: 50.0%\n"))
+        #expect(result.output.contains("clusterApiQps: 200.0\nclusterApiBurst: 400\nconcurrentApplies: 4\n"))
+        let flags = try runProcess(flotillaBinary, ["run", "--config", config, "--cluster-api-qps", "1000",
+                                                    "--concurrent-applies", "8", "--check-config"])
+        #expect(flags.output.contains("clusterApiQps: 1000.0\nclusterApiBurst: 400\nconcurrentApplies: 8\n"), "\(flags.output)")
         // The one inside the host cluster's ConfigMap too (its secret files are given by the test).
         let manifests = try String(contentsOf: Self.projectRoot.appendingPathComponent("deploy/kubernetes/flotilla.yaml"),
                                    encoding: .utf8)

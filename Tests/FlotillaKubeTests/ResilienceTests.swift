@@ -55,6 +55,19 @@ import Testing
         #expect(base.paths.count == 3)
     }
 
+    @Test func transportsSharingALimiterShareItsBudget() throws {
+        // One cluster, two connections: together they get the burst, then wait, as one client would.
+        let limiter = RateLimiter(qps: 10, burst: 2, now: 0)
+        let sleeps = Sleeps()
+        let transports = (0..<2).map { _ in
+            ResilientTransport(ScriptedTransport { _ in (200, "{}") }, qps: 1000, burst: 1000, limiter: limiter,
+                               now: { 0 }, sleep: sleeps.record, random: { 0 })
+        }
+        for transport in transports + transports { _ = try transport.perform(KubeRequest(path: "/version")) }
+        let waits = sleeps.all.map { ($0 * 1000).rounded() / 1000 }
+        #expect(waits == [0, 0, 0.1, 0.2], "\(waits)")
+    }
+
     @Test func theRateLimiterSpacesRequestsAfterTheBurst() {
         let limiter = RateLimiter(qps: 10, burst: 2, now: 0)
         #expect(limiter.reserve(now: 0) == 0)
