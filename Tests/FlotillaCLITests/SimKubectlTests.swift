@@ -373,6 +373,32 @@ import Testing
     }
 }
 
+/// The sim counts the requests it serves by verb, as the API server's metrics do (benchmarks read them).
+@Suite struct SimRequestCountTests {
+    @Test func requestsAreCountedByVerbAndTheCountsReset() throws {
+        let sim = try SimKubectlTests.Sim()
+        let connection = ClusterConnection(context: "member1", server: URL(string: "http://127.0.0.1:\(sim.port)")!)
+        let transport = try CurlTransport(connection: connection)
+        func counts(reset: Bool = false) throws -> JSONValue {
+            try JSONValue.parse(transport.perform(KubeRequest(path: "/flotilla/requests" + (reset ? "?reset=true" : ""))).body)
+        }
+        _ = try counts(reset: true)
+        let created = try sim.kubectl(["-n", "default", "create", "configmap", "counted", "--from-literal=a=b"])
+        #expect(created.status == 0, "\(created.errors)")
+        _ = try sim.kubectl(["-n", "default", "get", "configmap", "counted"])
+        _ = try sim.kubectl(["-n", "default", "get", "configmaps"])
+        _ = try sim.kubectl(["-n", "default", "label", "configmap", "counted", "x=y"])
+        _ = try sim.kubectl(["-n", "default", "delete", "configmap", "counted"])
+        let seen = try counts()
+        #expect(seen["create"] == .int(1) && seen["list"] == .int(1) && seen["patch"] == .int(1), "\(seen)")
+        // kubectl reads the object before labelling and deleting it: one get of its own, two more.
+        #expect((seen["get"]?.intValue ?? 0) >= 1 && seen["delete"] == .int(1), "\(seen)")
+        #expect((seen["discovery"]?.intValue ?? 0) >= 1 && seen["update"] == nil && seen["watch"] == nil, "\(seen)")
+        #expect(try counts(reset: true) == seen)
+        #expect(try counts() == .object([:]))
+    }
+}
+
 /// Fault injection through the admin endpoint: errors, latency, hang, down and back up.
 @Suite(.serialized) struct SimFaultTests {
     @Test func faultsAreSwitchedAtRunTime() throws {
