@@ -80,12 +80,15 @@ def peak_rss_mb(pid):
 class Sims:
     """One `flotilla sim` process serving M clusters."""
 
-    def __init__(self, binary, names, work, tag):
+    def __init__(self, binary, names, work, tag, latency_ms=0):
         self.ports = {n: free_port() for n in names}
         self.kubeconfig = os.path.join(work, f"kubeconfig-{tag}")
         args = [binary, "sim", "--kubeconfig-out", self.kubeconfig, "--ready-delay", "0", "--nodes", "50"]
         for n in names:
             args += ["--cluster", f"{n}={self.ports[n]}"]
+            if latency_ms:
+                # Every request waits this long before it is served: a cluster across a network, not on loopback.
+                args += ["--fault", f"{n}=slow={latency_ms}"]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL,
                                      stderr=open(os.path.join(work, f"sim-{tag}.log"), "w"))
         for p in self.ports.values():
@@ -156,14 +159,14 @@ class Fleet:
 
     def start(self):
         """Starts the clusters and the daemon; returns seconds from the daemon's start to converged."""
-        self.sims = Sims(self.binary, self.names, self.work, "flotilla")
+        self.sims = Sims(self.binary, self.names, self.work, "flotilla", self.options.latency)
         self.port = free_port()
         started = time.time()
         self.daemon = subprocess.Popen(
             [self.binary, "run", "--repo", self.bare, "--ref", "main", "--kubeconfig", self.sims.kubeconfig,
              "--listen", f"127.0.0.1:{self.port}", "--status-branch", "", "--interval", "1h",
              "--webhook-secret-file", os.path.join(self.work, "webhook-secret"),
-             "--cache-dir", os.path.join(self.work, "cache"), "--log-level", "info"],
+             "--cache-dir", os.path.join(self.work, "cache"), "--log-level", "info"] + self.options.daemon_args.split(),
             stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.work, "daemon.log"), "w"))
         wait_port(self.port)
         while time.time() - started < 1800:
@@ -238,7 +241,7 @@ def cold_sync(options, converged=None):
     finally:
         fleet.stop()
     files, planned = fleet.plan_files()
-    sims = Sims(fleet.binary, fleet.names, fleet.work, "kubectl")
+    sims = Sims(fleet.binary, fleet.names, fleet.work, "kubectl", options.latency)
     started = time.time()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     procs = [subprocess.Popen(["kubectl", "--kubeconfig", sims.kubeconfig, "--context", c, "apply", "--server-side",
@@ -253,6 +256,7 @@ def cold_sync(options, converged=None):
     kubectl_sim_cpu = process_cpu_seconds(sims.proc.pid)
     sims.stop()
     result = {"scenario": "cold-sync", "templates": templates, "clusters": clusters, "works": works,
+              "latency_ms": options.latency, "daemon_args": options.daemon_args,
               "flotilla_s": round(seconds, 2), "kubectl_s": round(kubectl, 2), "kubectl_failures": failures,
               "ratio": round(kubectl / seconds, 2), "daemon_cpu_s": round(cpu, 1), "peak_rss_mb": rss,
               "sim_cpu_s": round(sim_cpu, 1), "kubectl_cpu_s": round(kubectl_cpu, 1),
@@ -270,7 +274,7 @@ def request_floor(options, files=None, fleet=None):
     floor = os.path.join(ROOT, "Benchmarks", ".build", "release", "request-floor")
     if not os.path.exists(floor):
         raise SystemExit(f"{floor} is missing: swift build -c release --package-path Benchmarks")
-    sims = Sims(options.bin, fleet.names, fleet.work, "floor")
+    sims = Sims(options.bin, fleet.names, fleet.work, "floor", options.latency)
     output = subprocess.run([floor, sims.kubeconfig, str(options.connections)] + [f"{c}={files[c]}" for c in fleet.names],
                             check=True, capture_output=True, text=True).stdout
     sims.stop()
@@ -404,6 +408,9 @@ def main():
     parser.add_argument("--edits", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--connections", type=int, default=4, help="request floor: connections per cluster")
+    parser.add_argument("--latency", type=int, default=0,
+                        help="milliseconds every simulated cluster waits before serving a request (a network's round trip)")
+    parser.add_argument("--daemon-args", default="", help="more flags for `flotilla run`, e.g. '--cluster-api-qps 1000'")
     parser.add_argument("--smoke", action="store_true", help="small sizes, to keep the scenarios from rotting")
     options = parser.parse_args()
     options.bin = os.path.abspath(options.bin)

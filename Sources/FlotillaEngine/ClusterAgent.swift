@@ -18,8 +18,10 @@ public struct AgentSettings: Sendable {
     public var workers = 4
     /// Requests per second to one cluster, all its connections together, and the burst above that
     /// (`--cluster-api-qps`, `--cluster-api-burst`; Karmada's controller-manager has the same for member clusters).
-    public var qps = 200.0
-    public var burst = 400
+    /// Generous by default — a cold sync of 2,000 objects to a cluster should take seconds — because the server
+    /// protects itself (API Priority and Fairness answers 429, and Flotilla honours Retry-After).
+    public var qps = 500.0
+    public var burst = 1000
     public var probeInterval = 2.0
     public var failureThreshold = 10.0
     public var requestTimeout = 30.0

@@ -40,9 +40,9 @@ struct DaemonOptions: ParsableArguments {
     @Option(name: .customLong("probe-interval"), help: "How often clusters are probed.") var probeInterval: String?
     @Option(name: .customLong("failure-threshold"), help: "How long a cluster may fail its probes before it is NotReady.")
     var failureThreshold: String?
-    @Option(name: .customLong("cluster-api-qps"), help: "Requests per second to each member cluster (default 200).")
+    @Option(name: .customLong("cluster-api-qps"), help: "Requests per second to each member cluster (default 500).")
     var clusterAPIQPS: Double?
-    @Option(name: .customLong("cluster-api-burst"), help: "Burst of requests to each member cluster (default 400).")
+    @Option(name: .customLong("cluster-api-burst"), help: "Burst of requests to each member cluster (default 1000).")
     var clusterAPIBurst: Int?
     @Option(name: .customLong("concurrent-applies"), help: "Connections each cluster's applies are spread over (default 4).")
     var concurrentApplies: Int?

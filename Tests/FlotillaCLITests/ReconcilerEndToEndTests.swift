@@ -333,10 +333,10 @@ import Testing
         #expect(result.status == 0, "\(result.errors)")
         #expect(result.output.contains("repo: https://git.example.com/platform/fleet.git\n"))
         #expect(result.output.contains("pruneGuard: 50.0%\n"))
-        #expect(result.output.contains("clusterApiQps: 200.0\nclusterApiBurst: 400\nconcurrentApplies: 4\n"))
+        #expect(result.output.contains("clusterApiQps: 500.0\nclusterApiBurst: 1000\nconcurrentApplies: 4\n"))
         let flags = try runProcess(flotillaBinary, ["run", "--config", config, "--cluster-api-qps", "1000",
                                                     "--concurrent-applies", "8", "--check-config"])
-        #expect(flags.output.contains("clusterApiQps: 1000.0\nclusterApiBurst: 400\nconcurrentApplies: 8\n"), "\(flags.output)")
+        #expect(flags.output.contains("clusterApiQps: 1000.0\nclusterApiBurst: 1000\nconcurrentApplies: 8\n"), "\(flags.output)")
         // The one inside the host cluster's ConfigMap too (its secret files are given by the test).
         let manifests = try String(contentsOf: Self.projectRoot.appendingPathComponent("deploy/kubernetes/flotilla.yaml"),
                                    encoding: .utf8)
