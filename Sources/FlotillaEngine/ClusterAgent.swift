@@ -362,14 +362,20 @@ public final class ClusterAgent: @unchecked Sendable {
         if exists { for path in work.delegatedPaths { body = DesiredWork.removing(path, from: body) } }
         do throws(KubeError) {
             let live = try client.apply(body, fieldManager: settings.fieldManager, force: settings.selfHeal)
-            state.withLock { state in
+            let drift = state.withLock { state -> (DriftRecord, Double?)? in
                 state.applied[key] = work.comparable
                 state.appliedRevision[key] = revision
                 state.errors[key] = nil
-                if Self.isOwned(live) {
-                    state.live[key] = Self.withKind(live, key)
-                    state.foreign.remove(key)
-                }
+                guard Self.isOwned(live) else { return nil }
+                state.live[key] = Self.withKind(live, key)
+                state.foreign.remove(key)
+                // The watch's echo of this object is skipped (same resourceVersion): the comparison happens here,
+                // which closes a healed drift record.
+                return checkDrift(key, &state, event: live)
+            }
+            if let drift {
+                report([drift])
+                if settings.selfHeal { scheduleHeal() }
             }
             logger.debug("applied", metadata: ["object": "\(key)", "revision": "\(revision ?? "")"])
             return true
@@ -463,11 +469,17 @@ public final class ClusterAgent: @unchecked Sendable {
         var drifts: [(DriftRecord, Double?)] = []
         var changed = true
         state.withLock { state in
+            /// Stores what the watch says; nil when the object is not one or is already known at this resourceVersion
+            /// (the echo of Flotilla's own apply, whose response it has already seen).
             func put(_ object: JSONValue) -> ObjectKey? {
                 var object = object
                 object["apiVersion"] = .string(kind.apiVersion)
                 object["kind"] = .string(kind.kind)
                 guard let key = ObjectKey(object) else { return nil }
+                if let version = object.value(at: ["metadata", "resourceVersion"]),
+                   state.live[key]?.value(at: ["metadata", "resourceVersion"]) == version {
+                    return nil
+                }
                 if Self.isOwned(object) {
                     // Kept without managedFields (often as large as the rest of the object): who changed a field
                     // is read from the event itself when drift is found.
@@ -526,14 +538,19 @@ public final class ClusterAgent: @unchecked Sendable {
                 changed = false
             }
         }
+        report(drifts)
+        if heal && settings.selfHeal { scheduleHeal() }
+        if changed { onChange(name, false) }
+    }
+
+    /// Logs drift found and hands it to the engine.
+    private func report(_ drifts: [(DriftRecord, Double?)]) {
         for (record, delay) in drifts {
             logger.notice("drift", metadata: ["object": "\(record.object)", "change": "\(record.change)",
                                               "fields": "\(record.fields.map(\.path).joined(separator: ","))",
                                               "manager": "\(record.manager ?? "unknown")"])
             onDrift(record, delay)
         }
-        if heal && settings.selfHeal { scheduleHeal() }
-        if changed { onChange(name, false) }
     }
 
     /// Compares what was applied for `key` with what the cluster holds. Opens a drift record (returned, with the

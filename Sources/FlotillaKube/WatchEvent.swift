@@ -33,11 +33,19 @@ public struct WatchDecoder: Sendable {
     public mutating func feed(_ bytes: Data) -> [WatchEvent] {
         buffer.append(bytes)
         var events: [WatchEvent] = []
-        while let newline = buffer.firstIndex(of: 0x0A) {
-            let line = buffer[buffer.startIndex..<newline]
-            buffer.removeSubrange(buffer.startIndex...newline)
+        // Complete lines are decoded in place; what they took is dropped once, at the end (a chunk may hold
+        // hundreds of events).
+        var start = buffer.startIndex
+        while let newline = buffer[start...].firstIndex(of: 0x0A) {
+            let line = buffer[start..<newline]
+            start = buffer.index(after: newline)
             guard !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) else { continue }
-            events.append(Self.decode(Data(line)))
+            events.append(Self.decode(line))
+        }
+        if start == buffer.endIndex {
+            buffer.removeAll(keepingCapacity: true)
+        } else if start != buffer.startIndex {
+            buffer = Data(buffer[start...])
         }
         return events
     }
