@@ -277,11 +277,12 @@ def request_floor(options, files=None, fleet=None):
     sims = Sims(options.bin, fleet.names, fleet.work, "floor", options.latency)
     output = subprocess.run([floor, sims.kubeconfig, str(options.connections)] + [f"{c}={files[c]}" for c in fleet.names],
                             check=True, capture_output=True, text=True).stdout
+    sim_cpu = process_cpu_seconds(sims.proc.pid)
     sims.stop()
     measured = json.loads(output)
     result = {"scenario": "request-floor", "clusters": len(fleet.names), "connections_per_cluster": options.connections,
-              **measured}
-    emit(result, ["requests", "seconds", "requests_per_s", "failures", "connections_per_cluster"])
+              "sim_cpu_s": round(sim_cpu, 1), **measured}
+    emit(result, ["requests", "seconds", "requests_per_s", "sim_cpu_s", "failures", "connections_per_cluster"])
 
 
 def commit_to_converged(options):
