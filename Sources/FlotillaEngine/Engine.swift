@@ -39,8 +39,11 @@ public struct EngineConfiguration: Sendable {
 
 extension GitSnapshot {
     /// The manifests of the snapshot's files.
-    public var manifests: Manifests {
-        ManifestLoader.load(files: files.map { ManifestFile(path: $0.path, contents: $0.contents) })
+    public var manifests: Manifests { manifests(cache: nil) }
+
+    /// The manifests, re-parsing only files that changed since the cache last saw them.
+    public func manifests(cache: ManifestParseCache?) -> Manifests {
+        ManifestLoader.load(files: files.map { ManifestFile(path: $0.path, contents: $0.contents) }, cache: cache)
     }
 }
 
@@ -79,6 +82,8 @@ public actor Engine {
     struct PendingChanges { var any = false; var readiness: Set<String> = []; var clusters: Set<String> = [] }
     /// The clusters found converged on the pending revision; only clusters with changes since are looked at again.
     var convergedClusters: Set<String> = []
+    /// Parsed source files, by path and bytes: a commit re-parses only the files it changed.
+    let parseCache = ManifestParseCache()
     /// The clusters the revision in force places works on.
     var targetClusters: [String] = []
     nonisolated let changes = Mutex(PendingChanges())
@@ -200,7 +205,7 @@ public actor Engine {
             metrics.reconciled("invalid")
             return
         }
-        let manifests = snapshot.manifests
+        let manifests = snapshot.manifests(cache: parseCache)
         guard manifests.isValid else {
             let pathPrefix = configuration.path.isEmpty ? "" : configuration.path + "/"
             sourceErrors = manifests.errors.map { $0.mapFiles { pathPrefix + $0 }.description }

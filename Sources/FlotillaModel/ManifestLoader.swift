@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One file of a source: its path relative to the source root, and its bytes.
 public struct ManifestFile: Sendable, Hashable {
@@ -70,17 +71,18 @@ public enum ManifestLoader {
 
     /// Parses, sorts into roles and validates the given files. Errors are collected, not thrown: every error of
     /// the source is reported at once.
-    public static func load(files: [ManifestFile]) -> Manifests {
+    /// With a `cache`, files whose bytes are unchanged since the last load are not parsed again.
+    public static func load(files: [ManifestFile], cache: ManifestParseCache? = nil) -> Manifests {
         var manifests = Manifests()
         var documents: [ParsedDocument] = []
         for file in files.sorted(by: { $0.path < $1.path }) where isManifestPath(file.path) {
             manifests.fileCount += 1
-            do {
-                documents += try parse(file)
-            } catch {
-                manifests.errors.append(error)
+            switch cache?.parsed(file) ?? Result(catching: { () throws(ManifestError) in try parse(file) }) {
+            case .success(let parsed): documents += parsed
+            case .failure(let error): manifests.errors.append(error)
             }
         }
+        cache?.keep(paths: Set(files.map(\.path)))
         var builder = ManifestBuilder(documents: documents)
         builder.build(into: &manifests)
         manifests.errors.sort { ($0.location, $0.message) < ($1.location, $1.message) }
@@ -134,4 +136,33 @@ public enum ManifestLoader {
         return ParsedDocument(value: value, location: SourceLocation(file: document.location.file, line: line),
                               fieldLines: lines)
     }
+}
+
+/// What the files of a source parsed to, by path, kept between loads: a daemon re-reads its source on every commit,
+/// and a commit usually changes a few files of many. A file is parsed again only when its bytes differ.
+public final class ManifestParseCache: Sendable {
+    private struct Entry {
+        var contents: Data
+        var parsed: Result<[ParsedDocument], ManifestError>
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+
+    public init() {}
+
+    /// The documents of `file`, parsed now or earlier from the same bytes.
+    func parsed(_ file: ManifestFile) -> Result<[ParsedDocument], ManifestError> {
+        if let entry = entries.withLock({ $0[file.path] }), entry.contents == file.contents { return entry.parsed }
+        let parsed = Result { () throws(ManifestError) in try ManifestLoader.parse(file) }
+        entries.withLock { $0[file.path] = Entry(contents: file.contents, parsed: parsed) }
+        return parsed
+    }
+
+    /// Forgets files that are no longer in the source.
+    func keep(paths: Set<String>) {
+        entries.withLock { entries in entries = entries.filter { paths.contains($0.key) } }
+    }
+
+    /// How many files are cached (for tests).
+    public var count: Int { entries.withLock { $0.count } }
 }

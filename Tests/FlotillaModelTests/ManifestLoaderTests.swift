@@ -35,6 +35,28 @@ import Testing
         #expect(manifests.templates[1].location.line == 5)
     }
 
+    @Test func aParseCacheGivesTheSameManifestsAndForgetsRemovedFiles() {
+        let cache = ManifestParseCache()
+        func files(_ image: String, broken: Bool = false, extra: Bool = true) -> [ManifestFile] {
+            var files = [ManifestFile(path: "web.yaml", contents: Data("""
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: web}
+                spec: {template: {spec: {containers: [{name: web, image: \(image)}]}}}
+                """.utf8)),
+                ManifestFile(path: "bad.yaml", contents: Data((broken ? "a: [1,\n" : "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n").utf8))]
+            if extra { files.append(ManifestFile(path: "ns.yaml", contents: Data("apiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n".utf8))) }
+            return files
+        }
+        for (image, broken, extra) in [("web:1", false, true), ("web:1", true, true), ("web:2", true, false), ("web:2", false, false)] {
+            let cached = ManifestLoader.load(files: files(image, broken: broken, extra: extra), cache: cache)
+            let fresh = ManifestLoader.load(files: files(image, broken: broken, extra: extra))
+            #expect(cached.templates.map(\.content) == fresh.templates.map(\.content))
+            #expect(cached.errors == fresh.errors && cached.errors.isEmpty == !broken, "\(cached.errors)")
+            #expect(cache.count == (extra ? 3 : 2))
+        }
+    }
+
     @Test func onlyManifestFilesAreReadAndHiddenOnesSkipped() {
         #expect(ManifestLoader.isManifestPath("apps/web.yaml"))
         #expect(ManifestLoader.isManifestPath("apps/web.yml"))
