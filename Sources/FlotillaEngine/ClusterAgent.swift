@@ -57,6 +57,11 @@ public final class ClusterAgent: @unchecked Sendable {
         var desired: [ObjectKey: DesiredWork] = [:]
         var revision: String?
         var applied: [ObjectKey: JSONValue] = [:]
+        /// Desired keys whose last apply was of what is desired now (so the comparison of whole objects happens
+        /// once per revision, not on every status or convergence check).
+        var current: Set<ObjectKey> = []
+        /// Bumped by every new desired state: an apply started before it does not mark its key current.
+        var desiredVersion = 0
         var appliedRevision: [ObjectKey: String] = [:]
         var errors: [ObjectKey: String] = [:]
         var live: [ObjectKey: JSONValue] = [:]
@@ -155,6 +160,8 @@ public final class ClusterAgent: @unchecked Sendable {
             state.desired = works
             state.revision = revision
             state.held = nil
+            state.desiredVersion += 1
+            state.current = Set(works.compactMap { key, work in state.applied[key] == work.comparable ? key : nil })
         }
         requestSync()
     }
@@ -200,8 +207,8 @@ public final class ClusterAgent: @unchecked Sendable {
             state.withLock { $0.syncError = connectionError ?? "no connection to the cluster" }
             return false
         }
-        let (desired, revision, ready, inventoryKnown) = state.withLock { state in
-            (state.desired, state.revision, state.ready, state.inventory)
+        let (desired, revision, ready, inventoryKnown, version) = state.withLock { state in
+            (state.desired, state.revision, state.ready, state.inventory, state.desiredVersion)
         }
         guard ready else {
             state.withLock { $0.syncError = $0.refused ?? "the cluster is not ready" }
@@ -255,7 +262,7 @@ public final class ClusterAgent: @unchecked Sendable {
                     collisions[key] = "collision: \(key) exists in the cluster and is not managed by Flotilla; left untouched"
                     continue
                 }
-                if state.applied[key] != work.comparable || state.live[key] == nil || state.errors[key] != nil {
+                if !state.current.contains(key) || state.live[key] == nil || state.errors[key] != nil {
                     toApply.append(key)
                 }
             }
@@ -292,7 +299,7 @@ public final class ClusterAgent: @unchecked Sendable {
             let rank = toApply[index].applyRank
             var end = index
             while end < toApply.count, toApply[end].applyRank == rank { end += 1 }
-            applyAll(Array(toApply[index..<end]), desired: desired, revision: revision)
+            applyAll(Array(toApply[index..<end]), desired: desired, revision: revision, version: version)
             index = end
         }
 
@@ -317,6 +324,7 @@ public final class ClusterAgent: @unchecked Sendable {
             }
             state.withLock { state in
                 state.applied[key] = nil
+                state.current.remove(key)
                 state.appliedRevision[key] = nil
                 state.errors[key] = nil
                 state.openDrift[key] = nil
@@ -337,7 +345,7 @@ public final class ClusterAgent: @unchecked Sendable {
     }
 
     /// Applies keys over the worker clients in parallel.
-    private func applyAll(_ keys: [ObjectKey], desired: [ObjectKey: DesiredWork], revision: String?) {
+    private func applyAll(_ keys: [ObjectKey], desired: [ObjectKey: DesiredWork], revision: String?, version: Int) {
         guard !keys.isEmpty else { return }
         let group = DispatchGroup()
         let width = min(clients.count, keys.count)
@@ -346,7 +354,9 @@ public final class ClusterAgent: @unchecked Sendable {
                 var position = worker
                 while position < keys.count {
                     let key = keys[position]
-                    if let work = desired[key] { applyOne(key, work: work, client: clients[worker], revision: revision) }
+                    if let work = desired[key] {
+                        applyOne(key, work: work, client: clients[worker], revision: revision, version: version)
+                    }
                     position += width
                 }
             }
@@ -356,7 +366,7 @@ public final class ClusterAgent: @unchecked Sendable {
 
     /// Applies one work with server-side apply; fields delegated to an autoscaler are sent only on creation.
     @discardableResult
-    private func applyOne(_ key: ObjectKey, work: DesiredWork, client: KubeClient, revision: String?) -> Bool {
+    private func applyOne(_ key: ObjectKey, work: DesiredWork, client: KubeClient, revision: String?, version: Int) -> Bool {
         var body = work.object
         let exists = state.withLock { $0.live[key] != nil }
         if exists { for path in work.delegatedPaths { body = DesiredWork.removing(path, from: body) } }
@@ -364,6 +374,7 @@ public final class ClusterAgent: @unchecked Sendable {
             let live = try client.apply(body, fieldManager: settings.fieldManager, force: settings.selfHeal)
             let drift = state.withLock { state -> (DriftRecord, Double?)? in
                 state.applied[key] = work.comparable
+                if version == state.desiredVersion { state.current.insert(key) }
                 state.appliedRevision[key] = revision
                 state.errors[key] = nil
                 guard Self.isOwned(live) else { return nil }
@@ -557,7 +568,7 @@ public final class ClusterAgent: @unchecked Sendable {
     /// delay since the change when the server recorded its time) or closes the open one.
     /// `event` is the object as the watch delivered it, with its managedFields (the stored copy has none).
     private func checkDrift(_ key: ObjectKey, _ state: inout AgentState, event: JSONValue? = nil) -> (DriftRecord, Double?)? {
-        guard let work = state.desired[key], state.applied[key] == work.comparable else { return nil }
+        guard let work = state.desired[key], state.current.contains(key) else { return nil }
         let now = Date()
         if let live = state.live[key] {
             let fields = work.differences(from: live)
@@ -616,11 +627,11 @@ public final class ClusterAgent: @unchecked Sendable {
 
     /// Re-applies what drifted (the namespace first when it went too).
     private func heal() {
-        let (keys, desired, revision) = state.withLock { state in
+        let (keys, desired, revision, version) = state.withLock { state in
             state.healScheduled = false
             let keys = state.pendingHeals.sorted()
             state.pendingHeals = []
-            return (keys, state.desired, state.revision)
+            return (keys, state.desired, state.revision, state.desiredVersion)
         }
         guard let client = clients.first, !keys.isEmpty else { return }
         var retry: [ObjectKey] = []
@@ -632,7 +643,8 @@ public final class ClusterAgent: @unchecked Sendable {
                     continue
                 }
             }
-            if applyOne(key, work: work, client: client, revision: state.withLock({ $0.appliedRevision[key] }) ?? revision) {
+            if applyOne(key, work: work, client: client, revision: state.withLock({ $0.appliedRevision[key] }) ?? revision,
+                        version: version) {
                 logger.info("healed", metadata: ["object": "\(key)"])
             } else {
                 retry.append(key)
@@ -766,7 +778,7 @@ public final class ClusterAgent: @unchecked Sendable {
                 var sync: SyncStatus = .outOfSync
                 if state.errors[key] != nil {
                     sync = .failed
-                } else if state.applied[key] == work.comparable, live != nil, state.openDrift[key] == nil {
+                } else if state.current.contains(key), live != nil, state.openDrift[key] == nil {
                     sync = .synced
                 }
                 let health = state.foreign.contains(key) ? HealthAssessment(status: .unknown, message: "not owned")
@@ -810,7 +822,7 @@ public final class ClusterAgent: @unchecked Sendable {
         state.withLock { state in
             guard state.ready else { return false }
             for (key, work) in state.desired {
-                guard state.errors[key] == nil, state.openDrift[key] == nil, state.applied[key] == work.comparable,
+                guard state.errors[key] == nil, state.openDrift[key] == nil, state.current.contains(key),
                       let live = state.live[key], HealthCheck.assess(live).status == .healthy else { return false }
             }
             return true
