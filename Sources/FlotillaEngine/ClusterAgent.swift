@@ -62,6 +62,8 @@ public final class ClusterAgent: @unchecked Sendable {
         var current: Set<ObjectKey> = []
         /// Bumped by every new desired state: an apply started before it does not mark its key current.
         var desiredVersion = 0
+        /// The resourceVersion at which each object was last found healthy.
+        var healthyAt: [ObjectKey: String] = [:]
         var appliedRevision: [ObjectKey: String] = [:]
         var errors: [ObjectKey: String] = [:]
         var live: [ObjectKey: JSONValue] = [:]
@@ -257,7 +259,7 @@ public final class ClusterAgent: @unchecked Sendable {
         var toApply: [ObjectKey] = []
         var collisions: [ObjectKey: String] = [:]
         state.withLock { state in
-            for (key, work) in desired {
+            for key in desired.keys {
                 if state.foreign.contains(key) {
                     collisions[key] = "collision: \(key) exists in the cluster and is not managed by Flotilla; left untouched"
                     continue
@@ -325,6 +327,7 @@ public final class ClusterAgent: @unchecked Sendable {
             state.withLock { state in
                 state.applied[key] = nil
                 state.current.remove(key)
+                state.healthyAt[key] = nil
                 state.appliedRevision[key] = nil
                 state.errors[key] = nil
                 state.openDrift[key] = nil
@@ -821,9 +824,14 @@ public final class ClusterAgent: @unchecked Sendable {
     public func isConverged(revision: String?) -> Bool {
         state.withLock { state in
             guard state.ready else { return false }
-            for (key, work) in state.desired {
+            for key in state.desired.keys {
                 guard state.errors[key] == nil, state.openDrift[key] == nil, state.current.contains(key),
-                      let live = state.live[key], HealthCheck.assess(live).status == .healthy else { return false }
+                      let live = state.live[key] else { return false }
+                // Health is judged once per resourceVersion of the object (this runs on every batch of events).
+                let version = live.value(at: ["metadata", "resourceVersion"])?.stringValue ?? ""
+                if state.healthyAt[key] == version, !version.isEmpty { continue }
+                guard HealthCheck.assess(live).status == .healthy else { return false }
+                state.healthyAt[key] = version
             }
             return true
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Decodes a part of a document into a typed Karmada value, rejecting fields the type does not define.
 ///
@@ -10,11 +11,31 @@ struct ManifestErrors: Error {
 }
 
 enum StrictDecoder {
-    static func decode<T: Codable>(_ type: T.Type, from value: JSONValue, at path: String, kind: String,
-                                   document: ParsedDocument) -> Result<T, ManifestErrors> {
+    /// Values decoded without error, by type and canonical JSON: a daemon decodes the same policies on every
+    /// commit, and decoding (then re-encoding to find unknown fields) costs far more than this lookup.
+    private static let decoded = Mutex<[String: any Sendable]>([:])
+    private static let cacheLimit = 50_000
+
+    static func decode<T: Codable & Sendable>(_ type: T.Type, from value: JSONValue, at path: String, kind: String,
+                                              document: ParsedDocument) -> Result<T, ManifestErrors> {
+        let text = value.canonicalJSON()
+        let cacheKey = "\(T.self)\u{0}\(text)"
+        if let known = decoded.withLock({ $0[cacheKey] }) as? T { return .success(known) }
+        let result = decodeUncached(type, from: value, text: text, at: path, kind: kind, document: document)
+        if case .success(let value) = result {
+            decoded.withLock { cache in
+                if cache.count >= cacheLimit { cache.removeAll() }
+                cache[cacheKey] = value
+            }
+        }
+        return result
+    }
+
+    private static func decodeUncached<T: Codable>(_ type: T.Type, from value: JSONValue, text: String, at path: String,
+                                                   kind: String, document: ParsedDocument) -> Result<T, ManifestErrors> {
         let decoded: T
         do {
-            decoded = try JSONDecoder().decode(T.self, from: Data(value.canonicalJSON().utf8))
+            decoded = try JSONDecoder().decode(T.self, from: Data(text.utf8))
         } catch let error as DecodingError {
             return .failure(ManifestErrors(all: [manifestError(error, base: path, kind: kind, document: document)]))
         } catch {

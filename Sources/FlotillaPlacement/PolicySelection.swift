@@ -47,17 +47,35 @@ public enum PolicySelection {
     /// ClusterPropagationPolicy; cluster-scoped templates only ever get ClusterPropagationPolicies.
     public static func choose(for template: KubernetesObject, propagationPolicies: [PropagationPolicy],
                               clusterPropagationPolicies: [ClusterPropagationPolicy]) -> PolicyChoice? {
+        choose(for: template, in: Index(propagationPolicies: propagationPolicies,
+                                        clusterPropagationPolicies: clusterPropagationPolicies))
+    }
+
+    /// The policies of a plan, grouped once: a template is only ever matched against its own namespace's
+    /// PropagationPolicies and the ClusterPropagationPolicies (not every policy of the source).
+    public struct Index: Sendable {
+        var byNamespace: [String: [(name: String, spec: PropagationSpec)]] = [:]
+        var cluster: [(name: String, spec: PropagationSpec)] = []
+
+        public init(propagationPolicies: [PropagationPolicy], clusterPropagationPolicies: [ClusterPropagationPolicy]) {
+            for policy in propagationPolicies {
+                guard let namespace = policy.metadata.namespace else { continue }
+                byNamespace[namespace, default: []].append((policy.metadata.name, policy.spec))
+            }
+            cluster = clusterPropagationPolicies.map { (name: $0.metadata.name, spec: $0.spec) }
+        }
+    }
+
+    /// The policy for a template, from an index of the plan's policies.
+    public static func choose(for template: KubernetesObject, in index: Index) -> PolicyChoice? {
         if let namespace = template.namespace {
-            let local = propagationPolicies.filter { $0.metadata.namespace == namespace }
-                .map { (name: $0.metadata.name, spec: $0.spec) }
-            if let winner = highestPriority(among: local, for: template) {
+            if let winner = highestPriority(among: index.byNamespace[namespace] ?? [], for: template) {
                 return PolicyChoice(kind: .propagationPolicy, name: winner.name, namespace: namespace,
                                     spec: winner.spec, explicitPriority: winner.spec.priority ?? 0,
                                     implicitPriority: winner.implicit)
             }
         }
-        let cluster = clusterPropagationPolicies.map { (name: $0.metadata.name, spec: $0.spec) }
-        guard let winner = highestPriority(among: cluster, for: template) else { return nil }
+        guard let winner = highestPriority(among: index.cluster, for: template) else { return nil }
         return PolicyChoice(kind: .clusterPropagationPolicy, name: winner.name, namespace: nil, spec: winner.spec,
                             explicitPriority: winner.spec.priority ?? 0, implicitPriority: winner.implicit)
     }

@@ -80,9 +80,10 @@ public struct Scheduler: Sendable {
         }
         var placements: [ResourceIdentity: TemplatePlacement] = [:]
         var unplaced: [ResourceIdentity] = []
+        let policies = PolicySelection.Index(propagationPolicies: manifests.propagationPolicies,
+                                             clusterPropagationPolicies: manifests.clusterPropagationPolicies)
         for template in manifests.templates {
-            if let choice = PolicySelection.choose(for: template, propagationPolicies: manifests.propagationPolicies,
-                                                   clusterPropagationPolicies: manifests.clusterPropagationPolicies) {
+            if let choice = PolicySelection.choose(for: template, in: policies) {
                 placements[template.identity] = place(template, spec: choice.spec, context: context,
                                                       policy: PolicyReference(kind: choice.kind.rawValue,
                                                                               namespace: choice.namespace, name: choice.name))

@@ -87,7 +87,7 @@ struct KarmadaDecoder {
         manifests.errors += errors
     }
 
-    private func decodeSpec<T: Codable>(_ type: T.Type, required: Bool, errors: inout [ManifestError]) -> T? {
+    private func decodeSpec<T: Codable & Sendable>(_ type: T.Type, required: Bool, errors: inout [ManifestError]) -> T? {
         guard let spec = object.content["spec"], !spec.isNull else {
             errors.append(.missingField(document.location, kind: kind, field: "spec"))
             return nil
@@ -95,7 +95,7 @@ struct KarmadaDecoder {
         return decodeField(type, spec, at: "spec", errors: &errors)
     }
 
-    private func decodeField<T: Codable>(_ type: T.Type, _ value: JSONValue, at path: String,
+    private func decodeField<T: Codable & Sendable>(_ type: T.Type, _ value: JSONValue, at path: String,
                                          errors: inout [ManifestError]) -> T? {
         switch StrictDecoder.decode(type, from: value, at: path, kind: kind, document: document) {
         case .success(let decoded):
