@@ -34,9 +34,19 @@ KIND_ORDER = {"Namespace": 0, "ConfigMap": 1, "Service": 2, "Deployment": 3}
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(count):
+    """Distinct free ports: every socket stays bound until all are chosen (closing one first may give it back)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def wait_port(port, timeout=60):
@@ -81,7 +91,7 @@ class Sims:
     """One `flotilla sim` process serving M clusters."""
 
     def __init__(self, binary, names, work, tag, latency_ms=0):
-        self.ports = {n: free_port() for n in names}
+        self.ports = dict(zip(names, free_ports(len(names))))
         self.kubeconfig = os.path.join(work, f"kubeconfig-{tag}")
         args = [binary, "sim", "--kubeconfig-out", self.kubeconfig, "--ready-delay", "0", "--nodes", "50"]
         for n in names:

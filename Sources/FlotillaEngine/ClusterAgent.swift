@@ -377,7 +377,8 @@ public final class ClusterAgent: @unchecked Sendable {
             let live = try client.apply(body, fieldManager: settings.fieldManager, force: settings.selfHeal)
             let drift = state.withLock { state -> (DriftRecord, Double?)? in
                 state.applied[key] = work.comparable
-                if version == state.desiredVersion { state.current.insert(key) }
+                // An apply of an older desired state: what it wrote may not be what is desired now.
+                if version == state.desiredVersion { state.current.insert(key) } else { state.current.remove(key) }
                 state.appliedRevision[key] = revision
                 state.errors[key] = nil
                 guard Self.isOwned(live) else { return nil }

@@ -50,6 +50,11 @@ struct SimCommand: AsyncParsableCommand {
             guard parts.count == 2, let port = Int(parts[1]), (1...65535).contains(port), !parts[0].isEmpty else {
                 throw ValidationError("--cluster \(entry): expected NAME=PORT")
             }
+            // Two clusters on one port would both be served there (the listener reuses the port), each request
+            // reaching one of them at random: refused.
+            if let other = parsed.first(where: { $0.port == port || $0.name == parts[0] }) {
+                throw ValidationError("--cluster \(entry): \(other.port == port ? "port \(port)" : "name \(other.name)") is already taken by \(other.name)")
+            }
             parsed.append((String(parts[0]), port))
         }
         let certificates = tls ? try SimTLS() : nil

@@ -32,12 +32,13 @@ final class Fleet {
         try Self.git(["config", "user.name", "Dev"], in: work)
         var ports: [String: Int] = [:]
         var arguments = [flotillaBinary.path, "sim", "--kubeconfig-out", kubeconfig, "--ready-delay", readyDelay]
-        for cluster in Self.clusters {
-            ports[cluster] = freePort()
+        let chosen = freePorts(Self.clusters.count + 1)
+        for (index, cluster) in Self.clusters.enumerated() {
+            ports[cluster] = chosen[index]
             arguments += ["--cluster", "\(cluster)=\(ports[cluster]!)"]
         }
         simPorts = ports
-        adminPort = freePort()
+        adminPort = chosen[Self.clusters.count]
         arguments += ["--admin-port", "\(adminPort)"]
         sim = try ServerProcess(arguments, port: adminPort, logFile: folder.appendingPathComponent("sim.log").path)
         for cluster in Self.clusters { try Self.waitForPort(ports[cluster]!) }

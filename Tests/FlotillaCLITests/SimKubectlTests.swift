@@ -397,6 +397,14 @@ import Testing
         #expect(try counts(reset: true) == seen)
         #expect(try counts() == .object([:]))
     }
+
+    @Test func twoClustersOnOnePortAreRefused() throws {
+        let port = freePort()
+        let result = try runProcess(flotillaBinary, ["sim", "--cluster", "a=\(port)", "--cluster", "b=\(port)"])
+        #expect(result.status != 0)
+        #expect(result.errors.contains("--cluster b=\(port): port \(port) is already taken by a"), "\(result.errors)")
+        #expect(!isListening(port))
+    }
 }
 
 /// Fault injection through the admin endpoint: errors, latency, hang, down and back up.
@@ -405,8 +413,8 @@ import Testing
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-faults-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let port = freePort()
-        let adminPort = freePort()
+        let ports = freePorts(2)
+        let (port, adminPort) = (ports[0], ports[1])
         let server = try ServerProcess([flotillaBinary.path, "sim", "--cluster", "member1=\(port)",
                                         "--admin-port", "\(adminPort)", "--fault", "member1=errors=2"], port: port)
         defer { withExtendedLifetime(server) {} }

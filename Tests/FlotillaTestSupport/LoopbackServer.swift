@@ -29,9 +29,14 @@ public func bindLoopbackSocket() -> (fd: Int32, port: Int) {
 
 /// A free TCP port on 127.0.0.1, chosen at run time.
 public func freePort() -> Int {
-    let (fd, port) = bindLoopbackSocket()
-    close(fd)
-    return port
+    freePorts(1)[0]
+}
+
+/// Distinct free ports: each stays bound until all are chosen, since a port closed first may be handed out again.
+public func freePorts(_ count: Int) -> [Int] {
+    let bound = (0..<count).map { _ in bindLoopbackSocket() }
+    for (fd, _) in bound { close(fd) }
+    return bound.map(\.1)
 }
 
 /// Whether something accepts connections on 127.0.0.1:port.
