@@ -51,31 +51,61 @@ public enum PolicySelection {
                                         clusterPropagationPolicies: clusterPropagationPolicies))
     }
 
-    /// The policies of a plan, grouped once: a template is only ever matched against its own namespace's
-    /// PropagationPolicies and the ClusterPropagationPolicies (not every policy of the source).
+    /// The policies of a plan, indexed once: a template is only ever matched against the policies with a selector
+    /// for its apiVersion and kind (and, for selectors naming objects, its name) — PropagationPolicies of its own
+    /// namespace, then ClusterPropagationPolicies — not against every policy of the source. A selector for another
+    /// kind never matches (`ResourceSelector.priority(for:)`), so the choice is the same as over all of them.
     public struct Index: Sendable {
-        var byNamespace: [String: [(name: String, spec: PropagationSpec)]] = [:]
-        var cluster: [(name: String, spec: PropagationSpec)] = []
+        struct Group: Sendable {
+            var policies: [(name: String, spec: PropagationSpec)] = []
+            /// Positions in `policies` by "apiVersion kind" and by "apiVersion kind name".
+            var byKind: [String: [Int]] = [:]
+            var byName: [String: [Int]] = [:]
+
+            mutating func add(name: String, spec: PropagationSpec) {
+                let position = policies.count
+                policies.append((name, spec))
+                for selector in spec.resourceSelectors {
+                    if let selected = selector.name, !selected.isEmpty {
+                        let key = "\(selector.apiVersion) \(selector.kind) \(selected)"
+                        if byName[key]?.last != position { byName[key, default: []].append(position) }
+                    } else {
+                        let key = "\(selector.apiVersion) \(selector.kind)"
+                        if byKind[key]?.last != position { byKind[key, default: []].append(position) }
+                    }
+                }
+            }
+
+            func candidates(for template: KubernetesObject) -> [(name: String, spec: PropagationSpec)] {
+                let kind = "\(template.apiVersion) \(template.kind)"
+                let positions = Set((byKind[kind] ?? []) + (byName["\(kind) \(template.name)"] ?? [])).sorted()
+                return positions.map { policies[$0] }
+            }
+        }
+
+        var byNamespace: [String: Group] = [:]
+        var cluster = Group()
 
         public init(propagationPolicies: [PropagationPolicy], clusterPropagationPolicies: [ClusterPropagationPolicy]) {
             for policy in propagationPolicies {
                 guard let namespace = policy.metadata.namespace else { continue }
-                byNamespace[namespace, default: []].append((policy.metadata.name, policy.spec))
+                byNamespace[namespace, default: Group()].add(name: policy.metadata.name, spec: policy.spec)
             }
-            cluster = clusterPropagationPolicies.map { (name: $0.metadata.name, spec: $0.spec) }
+            for policy in clusterPropagationPolicies { cluster.add(name: policy.metadata.name, spec: policy.spec) }
         }
     }
 
     /// The policy for a template, from an index of the plan's policies.
     public static func choose(for template: KubernetesObject, in index: Index) -> PolicyChoice? {
         if let namespace = template.namespace {
-            if let winner = highestPriority(among: index.byNamespace[namespace] ?? [], for: template) {
+            if let winner = highestPriority(among: index.byNamespace[namespace]?.candidates(for: template) ?? [],
+                                            for: template) {
                 return PolicyChoice(kind: .propagationPolicy, name: winner.name, namespace: namespace,
                                     spec: winner.spec, explicitPriority: winner.spec.priority ?? 0,
                                     implicitPriority: winner.implicit)
             }
         }
-        guard let winner = highestPriority(among: index.cluster, for: template) else { return nil }
+        guard let winner = highestPriority(among: index.cluster.candidates(for: template), for: template) else { return nil }
         return PolicyChoice(kind: .clusterPropagationPolicy, name: winner.name, namespace: nil, spec: winner.spec,
                             explicitPriority: winner.spec.priority ?? 0, implicitPriority: winner.implicit)
     }

@@ -64,3 +64,62 @@ import Testing
         }
     }
 }
+
+/// The policy index of a plan chooses exactly what matching every policy would.
+@Suite struct PolicyIndexTests {
+    @Test func theIndexChoosesWhatAFullScanChooses() {
+        var seed: UInt64 = 42
+        func next(_ bound: Int) -> Int {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Int((seed >> 33) % UInt64(bound))
+        }
+        let kinds = [("apps/v1", "Deployment"), ("v1", "ConfigMap"), ("v1", "Service")]
+        let namespaces = ["a", "b", "c"]
+        func selector() -> ResourceSelector {
+            let (apiVersion, kind) = kinds[next(kinds.count)]
+            switch next(4) {
+            case 0: return ResourceSelector(apiVersion: apiVersion, kind: kind, name: "obj\(next(6))")
+            case 1: return ResourceSelector(apiVersion: apiVersion, kind: kind,
+                                            labelSelector: LabelSelector(matchLabels: ["tier": next(2) == 0 ? "web" : "db"]))
+            case 2: return ResourceSelector(apiVersion: apiVersion, kind: kind, namespace: namespaces[next(3)])
+            default: return ResourceSelector(apiVersion: apiVersion, kind: kind)
+            }
+        }
+        var local: [PropagationPolicy] = []
+        var cluster: [ClusterPropagationPolicy] = []
+        for index in 0..<60 {
+            var spec = PropagationSpec(resourceSelectors: (0..<(1 + next(3))).map { _ in selector() })
+            spec.priority = next(3) == 0 ? Int32(next(3)) : nil
+            if index % 4 == 0 {
+                cluster.append(ClusterPropagationPolicy(metadata: ObjectMeta(name: "c\(next(20))"), spec: spec))
+            } else {
+                local.append(PropagationPolicy(metadata: ObjectMeta(name: "p\(next(20))", namespace: namespaces[next(3)]), spec: spec))
+            }
+        }
+        let index = PolicySelection.Index(propagationPolicies: local, clusterPropagationPolicies: cluster)
+        var chosen = 0
+        for namespace in namespaces {
+            for (apiVersion, kind) in kinds {
+                for name in (0..<6).map({ "obj\($0)" }) {
+                    for tier in ["web", "db"] {
+                        let template = KubernetesObject(content: .object([
+                            "apiVersion": .string(apiVersion), "kind": .string(kind),
+                            "metadata": .object(["name": .string(name), "namespace": .string(namespace),
+                                                 "labels": .object(["tier": .string(tier)])])]),
+                            location: SourceLocation(file: "t.yaml", line: 1))
+                        // The reference: every policy of the namespace, then every cluster policy.
+                        let own = local.filter { $0.metadata.namespace == namespace }.map { (name: $0.metadata.name, spec: $0.spec) }
+                        let expected = PolicySelection.highestPriority(among: own, for: template)
+                            ?? PolicySelection.highestPriority(among: cluster.map { (name: $0.metadata.name, spec: $0.spec) },
+                                                               for: template)
+                        let choice = PolicySelection.choose(for: template, in: index)
+                        #expect(choice?.name == expected?.name && choice?.implicitPriority == expected?.implicit,
+                                "\(namespace)/\(kind)/\(name)/\(tier)")
+                        if choice != nil { chosen += 1 }
+                    }
+                }
+            }
+        }
+        #expect(chosen > 20)  // the generated policies do select things
+    }
+}
