@@ -7,24 +7,33 @@ import Foundation
 extension SimCluster {
     static let workloadKinds: Set<String> = ["apps/deployments", "apps/statefulsets", "apps/replicasets"]
 
-    /// Brings every workload's status up to date; called periodically by the server.
-    public func runControllers(now: Date = Date()) {
+    /// Brings every workload's status up to date; called periodically by the server. With `onlyIfChanged`, does
+    /// nothing when no object changed since the last pass (the server calls that often, so a change is acted on
+    /// within milliseconds, as a real controller watching would).
+    public func runControllers(now: Date = Date(), onlyIfChanged: Bool = false) {
         state.withLock { state in
+            if onlyIfChanged && state.controllersRevision == state.revision { return }
+            defer { state.controllersRevision = state.revision }
             // Free capacity across the nodes, in millicores, bytes and pods.
-            var free: [String: Int64] = ["cpu": 0, "memory": 0, "pods": 0]
-            for (key, node) in state.objects where key.resource == "/nodes" {
-                for (resource, value) in node.value(at: ["status", "allocatable"])?.objectValue ?? [:] {
-                    let quantity = Quantity(value.stringValue ?? "")
-                    free[resource, default: 0] += quantity.amount(for: resource) ?? 0
+            if state.nodeCapacity == nil {
+                var total: [String: Int64] = ["cpu": 0, "memory": 0, "pods": 0]
+                for (key, node) in state.objects where key.resource == "/nodes" {
+                    for (resource, value) in node.value(at: ["status", "allocatable"])?.objectValue ?? [:] {
+                        let quantity = Quantity(value.stringValue ?? "")
+                        total[resource, default: 0] += quantity.amount(for: resource) ?? 0
+                    }
                 }
+                state.nodeCapacity = total
             }
+            var free = state.nodeCapacity ?? [:]
             // Oldest workloads are placed first.
-            // (Each uid read once, then sorted: this pass runs ten times a second over every workload.)
-            let workloads = state.objects.compactMap { key, object -> (uid: String, key: Key)? in
-                Self.workloadKinds.contains(key.resource)
-                    ? (object.value(at: ["metadata", "uid"])?.stringValue ?? "", key) : nil
-            }.sorted { $0.uid < $1.uid }.map(\.key)
-            for key in workloads {
+            if state.workloadOrder == nil {
+                state.workloadOrder = state.objects.compactMap { key, object -> (uid: String, key: Key)? in
+                    Self.workloadKinds.contains(key.resource)
+                        ? (object.value(at: ["metadata", "uid"])?.stringValue ?? "", key) : nil
+                }.sorted { $0.uid < $1.uid }.map(\.key)
+            }
+            for key in state.workloadOrder ?? [] {
                 guard var object = state.objects[key] else { continue }
                 // What a workload needs is read once per write to it, not on every pass.
                 let inputs: SimWorkloadInputs

@@ -25,6 +25,9 @@ extension SimCluster {
         state.withLock { state in
             state.objects = [:]
             state.changes = []
+            state.workloadInputs = [:]
+            state.workloadOrder = nil
+            state.nodeCapacity = nil
             state.revision = Int(snapshot["revision"]?.intValue ?? 1)
             state.compactedRevision = state.revision
             state.uids = Int(snapshot["uids"]?.intValue ?? 0)

@@ -232,6 +232,8 @@ extension SimCluster {
     /// Keeps a change for watches; the oldest are compacted away beyond `historyLimit` (at least that many stay).
     func record(_ type: String, _ key: Key, _ object: JSONValue, state: inout State) {
         state.workloadInputs[key] = nil
+        if type != "MODIFIED" && Self.workloadKinds.contains(key.resource) { state.workloadOrder = nil }
+        if key.resource == "/nodes" { state.nodeCapacity = nil }
         if type == "DELETED" {
             state.changedAt[key] = nil
         } else if state.changedAt[key] == nil || type == "ADDED" {

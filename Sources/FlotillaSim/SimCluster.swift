@@ -80,6 +80,12 @@ public final class SimCluster: Sendable {
         var managers: [Key: [SimFieldManager]] = [:]
         /// What the workload controller read from each workload (dropped on every change to it).
         var workloadInputs: [Key: SimWorkloadInputs] = [:]
+        /// The workloads, oldest first (dropped when one is created or deleted).
+        var workloadOrder: [Key]?
+        /// The nodes' allocatable total (dropped when a node changes).
+        var nodeCapacity: [String: Int64]?
+        /// The revision the controllers last brought up to date.
+        var controllersRevision = -1
     }
 
     public let name: String

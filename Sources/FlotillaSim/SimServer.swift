@@ -139,9 +139,12 @@ public enum SimServer {
                     }
                 }
                 group.addTask {
+                    // Every 10 ms when something changed, every 100 ms regardless (workloads waiting out readyDelay).
+                    var tick = 0
                     while !Task.isCancelled {
-                        cluster.runControllers()
-                        try await Task.sleep(for: .milliseconds(100))
+                        cluster.runControllers(onlyIfChanged: tick % 10 != 0)
+                        tick += 1
+                        try await Task.sleep(for: .milliseconds(10))
                     }
                 }
             }
