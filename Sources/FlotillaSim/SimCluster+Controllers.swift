@@ -14,6 +14,9 @@ extension SimCluster {
         state.withLock { state in
             if onlyIfChanged && state.controllersRevision == state.revision { return }
             defer { state.controllersRevision = state.revision }
+            // Between full passes, only the workloads written since are looked at, as long as they fit in the
+            // capacity the last full pass left spare (otherwise the order of placement matters: full pass).
+            if onlyIfChanged, quickPass(now: now, state: &state) { return }
             // Free capacity across the nodes, in millicores, bytes and pods.
             if state.nodeCapacity == nil {
                 var total: [String: Int64] = ["cpu": 0, "memory": 0, "pods": 0]
@@ -26,6 +29,9 @@ extension SimCluster {
                 state.nodeCapacity = total
             }
             var free = state.nodeCapacity ?? [:]
+            var allFit = true
+            state.dirtyWorkloads = []
+            state.demandOf = [:]
             // Oldest workloads are placed first.
             if state.workloadOrder == nil {
                 state.workloadOrder = state.objects.compactMap { key, object -> (uid: String, key: Key)? in
@@ -54,24 +60,14 @@ extension SimCluster {
                 fit = min(fit, max(0, free["pods"] ?? 0))
                 for (resource, amount) in request { free[resource, default: 0] -= amount * fit }
                 free["pods", default: 0] -= fit
+                if fit < desired { allFit = false }
+                state.demandOf[key] = Self.demand(inputs)
                 let generation = inputs.generation
                 let changedAt = state.changedAt[key] ?? .distantPast
                 guard now.timeIntervalSince(changedAt) >= topology.readyDelay else { continue }
                 // The status this pass would write is the one it wrote last (nothing about the object changed).
                 if inputs.statusFit == fit { continue }
-                let available = fit == desired
-                let status: JSONValue = .object([
-                    "observedGeneration": .int(generation), "replicas": .int(desired), "updatedReplicas": .int(fit),
-                    "readyReplicas": .int(fit), "availableReplicas": .int(fit),
-                    "unavailableReplicas": desired > fit ? .int(desired - fit) : .null,
-                    "conditions": .array([
-                        .object(["type": .string("Available"), "status": .string(available ? "True" : "False"),
-                                 "reason": .string(available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable")]),
-                        .object(["type": .string("Progressing"), "status": .string("True"),
-                                 "reason": .string(available ? "NewReplicaSetAvailable" : "ReplicaSetUpdated")]),
-                    ]),
-                ])
-                let cleaned = JSONValue.object((status.objectValue ?? [:]).filter { !$0.value.isNull })
+                let cleaned = Self.workloadStatus(desired: desired, fit: fit, generation: generation)
                 if object["status"] != cleaned {
                     object["status"] = cleaned
                     state.revision += 1
@@ -82,7 +78,9 @@ extension SimCluster {
                 var written = inputs
                 written.statusFit = fit
                 state.workloadInputs[key] = written
+                state.dirtyWorkloads.remove(key)
             }
+            state.spare = allFit ? free : nil
             // Claims bind after the delay, to a volume of the size they request (a default storage class).
             for key in state.objects.keys.filter({ $0.resource == "/persistentvolumeclaims" }).sorted(by: { $0.name < $1.name }) {
                 guard var object = state.objects[key], object.value(at: ["status", "phase"])?.stringValue != "Bound",
@@ -97,6 +95,67 @@ extension SimCluster {
                 record("MODIFIED", key, object, state: &state)
             }
         }
+    }
+
+    /// What a workload takes when all its replicas run: its requests times its replicas, and its pods.
+    static func demand(_ inputs: SimWorkloadInputs) -> [String: Int64] {
+        var total = inputs.request.mapValues { $0 * inputs.desired }
+        total["pods", default: 0] += inputs.desired
+        return total
+    }
+
+    /// Brings the workloads written since the last pass up to date, when they all fit in the spare capacity;
+    /// false when a full pass is needed.
+    func quickPass(now: Date, state: inout State) -> Bool {
+        guard var spare = state.spare, state.nodeCapacity != nil, state.workloadOrder != nil else { return false }
+        for key in state.dirtyWorkloads.sorted() {
+            for (resource, amount) in state.demandOf[key] ?? [:] { spare[resource, default: 0] += amount }
+            state.demandOf[key] = nil
+            guard var object = state.objects[key] else { continue }
+            let inputs = state.workloadInputs[key] ?? SimWorkloadInputs(
+                desired: object.value(at: ["spec", "replicas"])?.intValue ?? 1,
+                generation: object.value(at: ["metadata", "generation"])?.intValue ?? 1, request: podRequest(object))
+            let demand = Self.demand(inputs)
+            for (resource, amount) in demand {
+                spare[resource, default: 0] -= amount
+                if spare[resource, default: 0] < 0 { return false }
+            }
+            state.demandOf[key] = demand
+            state.workloadInputs[key] = inputs
+            guard now.timeIntervalSince(state.changedAt[key] ?? .distantPast) >= topology.readyDelay,
+                  inputs.statusFit != inputs.desired else { continue }
+            let status = Self.workloadStatus(desired: inputs.desired, fit: inputs.desired, generation: inputs.generation)
+            if object["status"] != status {
+                object["status"] = status
+                state.revision += 1
+                object["metadata"]?["resourceVersion"] = .string(String(state.revision))
+                state.objects[key] = object
+                record("MODIFIED", key, object, state: &state)
+            }
+            var written = inputs
+            written.statusFit = inputs.desired
+            state.workloadInputs[key] = written
+        }
+        state.dirtyWorkloads = []
+        state.spare = spare
+        return true
+    }
+
+    /// The status of a workload with `fit` of its `desired` replicas running.
+    static func workloadStatus(desired: Int64, fit: Int64, generation: Int64) -> JSONValue {
+        let available = fit == desired
+        let status: JSONValue = .object([
+            "observedGeneration": .int(generation), "replicas": .int(desired), "updatedReplicas": .int(fit),
+            "readyReplicas": .int(fit), "availableReplicas": .int(fit),
+            "unavailableReplicas": desired > fit ? .int(desired - fit) : .null,
+            "conditions": .array([
+                .object(["type": .string("Available"), "status": .string(available ? "True" : "False"),
+                         "reason": .string(available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable")]),
+                .object(["type": .string("Progressing"), "status": .string("True"),
+                         "reason": .string(available ? "NewReplicaSetAvailable" : "ReplicaSetUpdated")]),
+            ]),
+        ])
+        return JSONValue.object((status.objectValue ?? [:]).filter { !$0.value.isNull })
     }
 
     /// Per-replica requests of a workload's pod template, in millicores and bytes.

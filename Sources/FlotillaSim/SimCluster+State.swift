@@ -28,6 +28,7 @@ extension SimCluster {
             state.workloadInputs = [:]
             state.workloadOrder = nil
             state.nodeCapacity = nil
+            state.spare = nil
             state.revision = Int(snapshot["revision"]?.intValue ?? 1)
             state.compactedRevision = state.revision
             state.uids = Int(snapshot["uids"]?.intValue ?? 0)

@@ -232,7 +232,16 @@ extension SimCluster {
     /// Keeps a change for watches; the oldest are compacted away beyond `historyLimit` (at least that many stay).
     func record(_ type: String, _ key: Key, _ object: JSONValue, state: inout State) {
         state.workloadInputs[key] = nil
-        if type != "MODIFIED" && Self.workloadKinds.contains(key.resource) { state.workloadOrder = nil }
+        if Self.workloadKinds.contains(key.resource) {
+            state.dirtyWorkloads.insert(key)
+            // Uids only grow: a new workload is the youngest.
+            // (A re-created one was removed from the order when it was deleted.)
+            if type == "ADDED" {
+                state.workloadOrder?.append(key)
+            } else if type == "DELETED" {
+                state.workloadOrder?.removeAll { $0 == key }
+            }
+        }
         if key.resource == "/nodes" { state.nodeCapacity = nil }
         if type == "DELETED" {
             state.changedAt[key] = nil

@@ -84,6 +84,12 @@ public final class SimCluster: Sendable {
         var workloadOrder: [Key]?
         /// The nodes' allocatable total (dropped when a node changes).
         var nodeCapacity: [String: Int64]?
+        /// Workloads written since the controllers last looked at them.
+        var dirtyWorkloads: Set<Key> = []
+        /// What each workload was accounted to take, and the capacity left after all of them (nil when some
+        /// workload does not fit: then only a full pass, in order of age, places them).
+        var demandOf: [Key: [String: Int64]] = [:]
+        var spare: [String: Int64]?
         /// The revision the controllers last brought up to date.
         var controllersRevision = -1
     }
