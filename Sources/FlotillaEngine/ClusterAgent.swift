@@ -381,11 +381,14 @@ public final class ClusterAgent: @unchecked Sendable {
                 if version == state.desiredVersion { state.current.insert(key) } else { state.current.remove(key) }
                 state.appliedRevision[key] = revision
                 state.errors[key] = nil
-                guard Self.isOwned(live) else { return nil }
+                // The response is the newest view only when the watch has shown nothing of the object yet: once it
+                // has, its events (this write's, and any after it, such as the status a controller adds) keep the
+                // view, and a response stored over them would be stale.
+                guard Self.isOwned(live), state.live[key] == nil else { return nil }
                 state.live[key] = Self.withKind(live, key)
                 state.foreign.remove(key)
-                // The watch's echo of this object is skipped (same resourceVersion): the comparison happens here,
-                // which closes a healed drift record.
+                // The watch's echo of this object is then skipped (same resourceVersion): the comparison happens
+                // here.
                 return checkDrift(key, &state, event: live)
             }
             if let drift {
