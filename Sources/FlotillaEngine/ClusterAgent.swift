@@ -385,7 +385,7 @@ public final class ClusterAgent: @unchecked Sendable {
                 // has, its events (this write's, and any after it, such as the status a controller adds) keep the
                 // view, and a response stored over them would be stale.
                 guard Self.isOwned(live), state.live[key] == nil else { return nil }
-                state.live[key] = Self.withKind(live, key)
+                state.live[key] = Self.withKind(live, key).sharingStorage(with: work.object)
                 state.foreign.remove(key)
                 // The watch's echo of this object is then skipped (same resourceVersion): the comparison happens
                 // here.
@@ -502,7 +502,7 @@ public final class ClusterAgent: @unchecked Sendable {
                     // Kept without managedFields (often as large as the rest of the object): who changed a field
                     // is read from the event itself when drift is found.
                     object["metadata"]?["managedFields"] = nil
-                    state.live[key] = object
+                    state.live[key] = object.sharingStorage(with: state.desired[key]?.object)
                     state.foreign.remove(key)
                 } else {
                     state.live[key] = nil

@@ -117,6 +117,26 @@ extension JSONValue {
         }
     }
 
+    /// This value, with every part equal to the same part of `other` taken from `other`: equal, but holding
+    /// `other`'s storage there instead of a copy. A daemon keeping both what it applied and what the cluster
+    /// returned keeps most of each object once.
+    public func sharingStorage(with other: JSONValue?) -> JSONValue {
+        guard let other else { return self }
+        switch (self, other) {
+        case (.object(let members), .object(let otherMembers)):
+            var shared = members
+            for (key, member) in members {
+                guard let otherMember = otherMembers[key] else { continue }
+                shared[key] = member == otherMember ? otherMember : member.sharingStorage(with: otherMember)
+            }
+            return .object(shared)
+        case (.array(let elements), .array(let otherElements)) where elements.count == otherElements.count:
+            return .array(zip(elements, otherElements).map { $0 == $1 ? $1 : $0.sharingStorage(with: $1) })
+        default:
+            return self == other ? other : self
+        }
+    }
+
     /// Compact JSON with keys sorted: the same value always gives the same bytes.
     public func canonicalJSON() -> String {
         var output = ""

@@ -44,3 +44,15 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSONValue.parse(deep) }
     }
 }
+
+@Suite struct JSONSharingTests {
+    @Test func sharingStorageKeepsTheValueAndTakesEqualPartsFromTheOther() throws {
+        let applied = try JSONValue.parse(#"{"metadata":{"name":"a","labels":{"x":"1"}},"spec":{"replicas":2,"ports":[{"port":80},{"port":81}]}}"#)
+        let live = try JSONValue.parse(#"{"metadata":{"name":"a","labels":{"x":"1"},"uid":"u"},"spec":{"replicas":3,"ports":[{"port":80},{"port":82}]},"status":{"ready":1}}"#)
+        let shared = live.sharingStorage(with: applied)
+        #expect(shared == live)
+        #expect(live.sharingStorage(with: nil) == live)
+        #expect(applied.sharingStorage(with: live) == applied)
+        #expect(JSONValue.array([.int(1)]).sharingStorage(with: .array([.int(1), .int(2)])) == .array([.int(1)]))
+    }
+}
