@@ -3,7 +3,8 @@ import Foundation
 import Synchronization
 
 /// Requests served, by verb, as the API server's audit log and `apiserver_request_total` name them: `get`, `list`,
-/// `watch`, `create`, `update`, `patch`, `delete`, and `discovery` for the version, group and OpenAPI documents.
+/// `watch`, `create`, `update`, `patch`, `delete`; `health` for /healthz, /readyz and /livez, `discovery` for the
+/// version, group and OpenAPI documents.
 /// Read (and reset) at `GET /flotilla/requests[?reset=true]`; benchmarks use it to count what a client costs.
 public final class SimRequestCounter: Sendable {
     private let counts = Mutex<[String: Int]>([:])
@@ -33,7 +34,9 @@ public final class SimRequestCounter: Sendable {
     static func verb(method: String, path: String, query: [String: String]) -> String {
         let segments = path.split(separator: "/")
         let isResourcePath = (segments.first == "api" && segments.count >= 3) || (segments.first == "apis" && segments.count >= 4)
-        guard isResourcePath else { return "discovery" }
+        guard isResourcePath else {
+            return ["/healthz", "/readyz", "/livez"].contains(path) ? "health" : "discovery"
+        }
         let namesObject: Bool
         let afterVersion = segments.first == "api" ? 2 : 3
         let rest = segments.count - afterVersion

@@ -389,7 +389,9 @@ import Testing
         _ = try sim.kubectl(["-n", "default", "get", "configmaps"])
         _ = try sim.kubectl(["-n", "default", "label", "configmap", "counted", "x=y"])
         _ = try sim.kubectl(["-n", "default", "delete", "configmap", "counted"])
+        _ = try transport.perform(KubeRequest(path: "/readyz"))
         let seen = try counts()
+        #expect(seen["health"] == .int(1), "\(seen)")
         #expect(seen["create"] == .int(1) && seen["list"] == .int(1) && seen["patch"] == .int(1), "\(seen)")
         // kubectl reads the object before labelling and deleting it: one get of its own, two more.
         #expect((seen["get"]?.intValue ?? 0) >= 1 && seen["delete"] == .int(1), "\(seen)")
