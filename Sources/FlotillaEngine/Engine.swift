@@ -87,6 +87,9 @@ public actor Engine {
     /// The clusters the revision in force places works on.
     var targetClusters: [String] = []
     nonisolated let changes = Mutex(PendingChanges())
+    /// Counts every change the agents note; the status is recomputed only when it moved (or the revision did).
+    nonisolated let changeCount = Atomic<Int>(0)
+    var statusComputedAt: (changes: Int, revision: String?, seen: String?, errors: Int)?
 
     public init(configuration: EngineConfiguration, logger: Logger) throws {
         self.configuration = configuration
@@ -302,6 +305,7 @@ public actor Engine {
                 onChange: { [weak self] cluster, readiness in
                     guard let self else { return }
                     // Events can come by the thousand: note them; the loop looks at most every tick.
+                    self.changeCount.add(1, ordering: .relaxed)
                     self.changes.withLock { pending in
                         pending.any = true
                         pending.clusters.insert(cluster)
@@ -446,6 +450,12 @@ public actor Engine {
 
     /// Writes the status files when they changed (at most once per status interval, unless `force`).
     func writeStatus(force: Bool) async {
+        // Nothing changed in any cluster since the last time, and that one was written: nothing to do (an idle
+        // daemon then does no work for its status at all).
+        let changes = changeCount.load(ordering: .relaxed)
+        let key = (changes: changes, revision: inForce?.commit, seen: lastSeenCommit, errors: sourceErrors.count)
+        if !force, lastPushError == nil, let last = statusComputedAt, last == key { return }
+        statusComputedAt = key
         let report = report()
         for cluster in report.clusters {
             var counts: [String: Int] = [:]

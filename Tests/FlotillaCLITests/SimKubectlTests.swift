@@ -395,7 +395,8 @@ import Testing
         #expect(seen["create"] == .int(1) && seen["list"] == .int(1) && seen["patch"] == .int(1), "\(seen)")
         // kubectl reads the object before labelling and deleting it: one get of its own, two more.
         #expect((seen["get"]?.intValue ?? 0) >= 1 && seen["delete"] == .int(1), "\(seen)")
-        #expect((seen["discovery"]?.intValue ?? 0) >= 1 && seen["update"] == nil && seen["watch"] == nil, "\(seen)")
+        // (Discovery is not counted on: kubectl may answer it from its cache on disk.)
+        #expect(seen["update"] == nil && seen["watch"] == nil, "\(seen)")
         #expect(try counts(reset: true) == seen)
         #expect(try counts() == .object([:]))
     }
