@@ -5,7 +5,7 @@ DEBIAN_PACKAGES := libgit2-dev libcurl4-openssl-dev pkg-config git lighttpd ligh
                    openssh-server openssh-client python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build run test clean
+.PHONY: deps build run test bench-smoke bench clean
 
 # Installs the Debian packages the build and the tests need, when any is missing.
 deps:
@@ -33,6 +33,20 @@ run: build
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(MAKE) bench-smoke
+
+# Every benchmark scenario at a small size with debug builds: they must keep working (timings are not checked here;
+# invariants are: every work synced, kubectl without failures, an idle daemon making no writes and no lists).
+bench-smoke:
+	$(SWIFT) build --package-path Benchmarks
+	python3 Benchmarks/scripts/bench.py --smoke --bin "$$($(SWIFT) build --show-bin-path)/flotilla" \
+	  --bench-bin "$$($(SWIFT) build --package-path Benchmarks --show-bin-path)" all
+
+# The benchmarks of DESIGN.md section 11 at their real sizes, release builds (minutes; see Benchmarks/README.md).
+bench: deps
+	$(SWIFT) build -c release --product flotilla
+	$(SWIFT) build -c release --package-path Benchmarks
+	python3 Benchmarks/scripts/bench.py all
 
 clean:
 	rm -rf .build

@@ -16,7 +16,8 @@ Usage: bench.py [--bin PATH] [--work DIR] [--smoke] SCENARIO [options]
   placement             N templates over M clusters, plan time (Benchmarks' placement-benchmark, in process).
   request-floor         the cold sync's apply requests issued by a minimal client (Flotilla's transport, no
                         reconciler: Benchmarks' request-floor) against the same simulated clusters.
-  all                   every scenario above at its default size (--smoke: small sizes, a minute in all).
+  all                   every scenario above at its default size (--smoke: small sizes, a minute in all; the
+                        test suite runs it, with debug builds, so the scenarios keep working).
 
 Each scenario prints one JSON line (`{"scenario": ...}`) and a table. Build first:
   swift build -c release --product flotilla
@@ -69,6 +70,16 @@ def percentile(values, fraction):
 
 def ms(seconds):
     return None if seconds is None else round(seconds * 1000, 1)
+
+
+FAILURES = []
+
+
+def require(condition, message):
+    """An invariant of a scenario (not a timing: those are reported, never asserted); the run fails without it."""
+    if not condition:
+        FAILURES.append(message)
+        print(f"FAILED: {message}", file=sys.stderr, flush=True)
 
 
 def emit(result, columns):
@@ -280,6 +291,9 @@ def cold_sync(options, converged=None):
               "sim_cpu_s": round(sim_cpu, 1), "kubectl_cpu_s": round(kubectl_cpu, 1),
               "kubectl_sim_cpu_s": round(kubectl_sim_cpu, 1),
               "flotilla_requests": requests, "kubectl_requests": kubectl_requests, "planned_works": planned}
+    require(works == planned, f"cold sync: the daemon reports {works} works, the plan has {planned}")
+    require(failures == 0, f"cold sync: {failures} kubectl runs failed (see {fleet.work}/kubectl-*.log)")
+    require(kubectl_requests.get("patch", 0) >= planned, f"cold sync: kubectl made {kubectl_requests.get('patch', 0)} applies")
     emit(result, ["works", "flotilla_s", "kubectl_s", "ratio", "daemon_cpu_s", "sim_cpu_s", "kubectl_cpu_s",
                   "kubectl_sim_cpu_s", "peak_rss_mb", "kubectl_failures"])
     return fleet, files
@@ -289,7 +303,7 @@ def request_floor(options, files=None, fleet=None):
     if files is None:
         fleet = Fleet(options, options.templates or 2000, options.clusters or 10, "request-floor")
         files, _ = fleet.plan_files()
-    floor = os.path.join(ROOT, "Benchmarks", ".build", "release", "request-floor")
+    floor = os.path.join(options.bench_bin, "request-floor")
     if not os.path.exists(floor):
         raise SystemExit(f"{floor} is missing: swift build -c release --package-path Benchmarks")
     sims = Sims(options.bin, fleet.names, fleet.work, "floor", options.latency)
@@ -300,6 +314,7 @@ def request_floor(options, files=None, fleet=None):
     measured = json.loads(output)
     result = {"scenario": "request-floor", "clusters": len(fleet.names), "connections_per_cluster": options.connections,
               "sim_cpu_s": round(sim_cpu, 1), **measured}
+    require(measured["failures"] == 0, f"request floor: {measured['failures']} applies failed")
     emit(result, ["requests", "seconds", "requests_per_s", "sim_cpu_s", "failures", "connections_per_cluster"])
 
 
@@ -419,16 +434,18 @@ def idle(options, fleet=None):
     result = {"scenario": "idle", "templates": templates, "clusters": clusters, "works": works, "seconds": options.seconds,
               "cpu_s": round(cpu, 2), "requests": requests, "writes": writes, "lists": requests.get("list", 0),
               "peak_rss_mb": rss}
+    require(writes == 0 and requests.get("list", 0) == 0, f"idle: {writes} writes and {requests.get('list', 0)} lists")
     emit(result, ["works", "seconds", "cpu_s", "writes", "lists", "peak_rss_mb"])
     print("requests by verb:", " ".join(f"{verb}={count}" for verb, count in requests.items()) or "none", flush=True)
 
 
 def placement(options):
     templates, clusters = options.templates or 10000, options.clusters or 100
-    binary = os.path.join(ROOT, "Benchmarks", ".build", "release", "placement-benchmark")
+    binary = os.path.join(options.bench_bin, "placement-benchmark")
     if not os.path.exists(binary):
         raise SystemExit(f"{binary} is missing: swift build -c release --package-path Benchmarks")
-    output = subprocess.run([binary, str(templates), str(clusters), "5", "--json"], check=True, capture_output=True,
+    output = subprocess.run([binary, str(templates), str(clusters), "2" if options.smoke else "5", "--json"],
+                            check=True, capture_output=True,
                             text=True).stdout
     result = {"scenario": "placement", **json.loads(output.strip().splitlines()[-1])}
     emit(result, ["templates", "clusters", "placement_median_s", "placement_max_s", "rendered_median_s"])
@@ -440,6 +457,8 @@ def main():
                                              "request-floor", "all"])
     parser.add_argument("--bin", default=os.path.join(ROOT, ".build", "release", "flotilla"))
     parser.add_argument("--work", help="working folder (default: a new temporary one)")
+    parser.add_argument("--bench-bin", default=os.path.join(ROOT, "Benchmarks", ".build", "release"),
+                        help="where request-floor and placement-benchmark were built")
     parser.add_argument("--templates", type=int)
     parser.add_argument("--clusters", type=int)
     parser.add_argument("--commits", type=int, default=50)
@@ -452,6 +471,7 @@ def main():
     parser.add_argument("--smoke", action="store_true", help="small sizes, to keep the scenarios from rotting")
     options = parser.parse_args()
     options.bin = os.path.abspath(options.bin)
+    options.bench_bin = os.path.abspath(options.bench_bin)
     options.work = os.path.abspath(options.work or tempfile.mkdtemp(prefix="flotilla-bench-"))
     if options.smoke:
         options.templates = options.templates or 60
@@ -464,12 +484,13 @@ def main():
         request_floor(options, files, fleet)
         commit_to_converged(options)
         drift_to_healed(options)
-        if not options.smoke:
-            placement(options)
-        return
-    {"cold-sync": lambda: cold_sync(options), "commit-to-converged": lambda: commit_to_converged(options),
-     "drift-to-healed": lambda: drift_to_healed(options), "idle": lambda: idle(options),
-     "placement": lambda: placement(options), "request-floor": lambda: request_floor(options)}[options.scenario]()
+        placement(options)
+    else:
+        {"cold-sync": lambda: cold_sync(options), "commit-to-converged": lambda: commit_to_converged(options),
+         "drift-to-healed": lambda: drift_to_healed(options), "idle": lambda: idle(options),
+         "placement": lambda: placement(options), "request-floor": lambda: request_floor(options)}[options.scenario]()
+    if FAILURES:
+        raise SystemExit(f"{len(FAILURES)} invariant(s) failed")
 
 
 if __name__ == "__main__":
