@@ -40,17 +40,8 @@ extension SimCluster {
                 }.sorted { $0.uid < $1.uid }.map(\.key)
             }
             for key in state.workloadOrder ?? [] {
-                guard var object = state.objects[key] else { continue }
-                // What a workload needs is read once per write to it, not on every pass.
-                let inputs: SimWorkloadInputs
-                if let known = state.workloadInputs[key] {
-                    inputs = known
-                } else {
-                    inputs = SimWorkloadInputs(desired: object.value(at: ["spec", "replicas"])?.intValue ?? 1,
-                                               generation: object.value(at: ["metadata", "generation"])?.intValue ?? 1,
-                                               request: podRequest(object))
-                    state.workloadInputs[key] = inputs
-                }
+                guard let object = state.objects[key] else { continue }
+                let inputs = workloadInputs(key, object, state: &state)
                 let desired = inputs.desired
                 let request = inputs.request
                 var fit = desired
@@ -62,22 +53,9 @@ extension SimCluster {
                 free["pods", default: 0] -= fit
                 if fit < desired { allFit = false }
                 state.demandOf[key] = Self.demand(inputs)
-                let generation = inputs.generation
                 let changedAt = state.changedAt[key] ?? .distantPast
                 guard now.timeIntervalSince(changedAt) >= topology.readyDelay else { continue }
-                // The status this pass would write is the one it wrote last (nothing about the object changed).
-                if inputs.statusFit == fit { continue }
-                let cleaned = Self.workloadStatus(desired: desired, fit: fit, generation: generation)
-                if object["status"] != cleaned {
-                    object["status"] = cleaned
-                    state.revision += 1
-                    object["metadata"]?["resourceVersion"] = .string(String(state.revision))
-                    state.objects[key] = object
-                    record("MODIFIED", key, object, state: &state)
-                }
-                var written = inputs
-                written.statusFit = fit
-                state.workloadInputs[key] = written
+                writeStatus(key, object, inputs, fit: fit, state: &state)
                 state.dirtyWorkloads.remove(key)
             }
             state.spare = allFit ? free : nil
@@ -111,34 +89,48 @@ extension SimCluster {
         for key in state.dirtyWorkloads.sorted() {
             for (resource, amount) in state.demandOf[key] ?? [:] { spare[resource, default: 0] += amount }
             state.demandOf[key] = nil
-            guard var object = state.objects[key] else { continue }
-            let inputs = state.workloadInputs[key] ?? SimWorkloadInputs(
-                desired: object.value(at: ["spec", "replicas"])?.intValue ?? 1,
-                generation: object.value(at: ["metadata", "generation"])?.intValue ?? 1, request: podRequest(object))
+            guard let object = state.objects[key] else { continue }
+            let inputs = workloadInputs(key, object, state: &state)
             let demand = Self.demand(inputs)
             for (resource, amount) in demand {
                 spare[resource, default: 0] -= amount
                 if spare[resource, default: 0] < 0 { return false }
             }
             state.demandOf[key] = demand
-            state.workloadInputs[key] = inputs
-            guard now.timeIntervalSince(state.changedAt[key] ?? .distantPast) >= topology.readyDelay,
-                  inputs.statusFit != inputs.desired else { continue }
-            let status = Self.workloadStatus(desired: inputs.desired, fit: inputs.desired, generation: inputs.generation)
-            if object["status"] != status {
-                object["status"] = status
-                state.revision += 1
-                object["metadata"]?["resourceVersion"] = .string(String(state.revision))
-                state.objects[key] = object
-                record("MODIFIED", key, object, state: &state)
-            }
-            var written = inputs
-            written.statusFit = inputs.desired
-            state.workloadInputs[key] = written
+            guard now.timeIntervalSince(state.changedAt[key] ?? .distantPast) >= topology.readyDelay else { continue }
+            writeStatus(key, object, inputs, fit: inputs.desired, state: &state)
         }
         state.dirtyWorkloads = []
         state.spare = spare
         return true
+    }
+
+    /// What the controller reads from a workload: once per write to it, not on every pass.
+    func workloadInputs(_ key: Key, _ object: JSONValue, state: inout State) -> SimWorkloadInputs {
+        if let known = state.workloadInputs[key] { return known }
+        let inputs = SimWorkloadInputs(desired: object.value(at: ["spec", "replicas"])?.intValue ?? 1,
+                                       generation: object.value(at: ["metadata", "generation"])?.intValue ?? 1,
+                                       request: podRequest(object))
+        state.workloadInputs[key] = inputs
+        return inputs
+    }
+
+    /// Writes the status of a workload with `fit` replicas running, unless it is the one written last for the same
+    /// inputs or the object already has it.
+    func writeStatus(_ key: Key, _ object: JSONValue, _ inputs: SimWorkloadInputs, fit: Int64, state: inout State) {
+        if inputs.statusFit == fit { return }
+        let status = Self.workloadStatus(desired: inputs.desired, fit: fit, generation: inputs.generation)
+        if object["status"] != status {
+            var object = object
+            object["status"] = status
+            state.revision += 1
+            object["metadata"]?["resourceVersion"] = .string(String(state.revision))
+            state.objects[key] = object
+            record("MODIFIED", key, object, state: &state)
+        }
+        var written = inputs
+        written.statusFit = fit
+        state.workloadInputs[key] = written
     }
 
     /// The status of a workload with `fit` of its `desired` replicas running.
