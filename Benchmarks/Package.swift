@@ -1,6 +1,11 @@
 // swift-tools-version:6.0
-// Benchmarks, run on demand (never in CI): `cd Benchmarks && swift run -c release placement-benchmark`.
+// Benchmarks (Benchmarks/README.md): `make bench` at size; `make test` builds them in debug and runs them small.
+import Foundation
 import PackageDescription
+
+// The project is a path dependency; SwiftPM names it after its folder (whatever the checkout is called).
+let project = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
+    .lowercased()
 
 let package = Package(
     name: "FlotillaBenchmarks",
@@ -10,15 +15,15 @@ let package = Package(
         .executableTarget(
             name: "request-floor",
             dependencies: [
-                .product(name: "FlotillaModel", package: "main"),
-                .product(name: "FlotillaKube", package: "main"),
+                .product(name: "FlotillaModel", package: project),
+                .product(name: "FlotillaKube", package: project),
             ]
         ),
         .executableTarget(
             name: "placement-benchmark",
             dependencies: [
-                .product(name: "FlotillaModel", package: "main"),
-                .product(name: "FlotillaPlacement", package: "main"),
+                .product(name: "FlotillaModel", package: project),
+                .product(name: "FlotillaPlacement", package: project),
             ]
         ),
     ],
