@@ -401,7 +401,7 @@ def drift_to_healed(options):
             log = edit.communicate()[1]
             if edit.returncode != 0:
                 raise SystemExit(f"kubectl patch failed: {log[-500:]}")
-            answered = [line for line in log.splitlines() if "PATCH" in line and " 200 OK" in line]
+            answered = [line for line in log.splitlines() if "PATCH" in line and "200 OK" in line]
             if not answered:
                 raise SystemExit(f"no PATCH response in kubectl's log: {log[-500:]}")
             healed.append(healed_at - klog_time(answered[-1]))
