@@ -60,6 +60,9 @@ public final class ClusterAgent: @unchecked Sendable {
         /// Desired keys whose last apply was of what is desired now (so the comparison of whole objects happens
         /// once per revision, not on every status or convergence check).
         var current: Set<ObjectKey> = []
+        /// False from a new desired state until the cluster's own sync has worked out `current` again (off the
+        /// engine's path, in parallel with the other clusters).
+        var currentKnown = true
         /// Bumped by every new desired state: an apply started before it does not mark its key current.
         var desiredVersion = 0
         /// The resourceVersion at which each object was last found healthy.
@@ -158,14 +161,18 @@ public final class ClusterAgent: @unchecked Sendable {
 
     /// Replaces the desired works and asks for a sync.
     public func setDesired(_ works: [ObjectKey: DesiredWork], revision: String?) {
-        state.withLock { state in
+        let replaced = state.withLock { state -> [ObjectKey: DesiredWork] in
+            let replaced = state.desired
             state.desired = works
             state.revision = revision
             state.held = nil
             state.desiredVersion += 1
-            state.current = Set(works.compactMap { key, work in state.applied[key] == work.comparable ? key : nil })
+            state.currentKnown = false
+            return replaced
         }
         requestSync()
+        // Freed on another thread, not on the caller's (the engine's) path.
+        DispatchQueue.global(qos: .utility).async { withExtendedLifetime(replaced) {} }
     }
 
     /// Runs a sync on the cluster's queue; calls made while one runs coalesce into one more.
@@ -259,12 +266,18 @@ public final class ClusterAgent: @unchecked Sendable {
         var toApply: [ObjectKey] = []
         var collisions: [ObjectKey: String] = [:]
         state.withLock { state in
+            if !state.currentKnown && state.desiredVersion == version {
+                state.current = Set(desired.compactMap { key, work in state.applied[key] == work.comparable ? key : nil })
+                state.currentKnown = true
+            }
             for key in desired.keys {
                 if state.foreign.contains(key) {
                     collisions[key] = "collision: \(key) exists in the cluster and is not managed by Flotilla; left untouched"
                     continue
                 }
-                if !state.current.contains(key) || state.live[key] == nil || state.errors[key] != nil {
+                // (A snapshot older than the desired state in force is compared object by object.)
+                let upToDate = state.currentKnown ? state.current.contains(key) : state.applied[key] == desired[key]!.comparable
+                if !upToDate || state.live[key] == nil || state.errors[key] != nil {
                     toApply.append(key)
                 }
             }
@@ -575,7 +588,7 @@ public final class ClusterAgent: @unchecked Sendable {
     /// delay since the change when the server recorded its time) or closes the open one.
     /// `event` is the object as the watch delivered it, with its managedFields (the stored copy has none).
     private func checkDrift(_ key: ObjectKey, _ state: inout AgentState, event: JSONValue? = nil) -> (DriftRecord, Double?)? {
-        guard let work = state.desired[key], state.current.contains(key) else { return nil }
+        guard state.currentKnown, let work = state.desired[key], state.current.contains(key) else { return nil }
         let now = Date()
         if let live = state.live[key] {
             let fields = work.differences(from: live)
@@ -785,7 +798,8 @@ public final class ClusterAgent: @unchecked Sendable {
                 var sync: SyncStatus = .outOfSync
                 if state.errors[key] != nil {
                     sync = .failed
-                } else if state.current.contains(key), live != nil, state.openDrift[key] == nil {
+                } else if state.currentKnown ? state.current.contains(key) : state.applied[key] == work.comparable,
+                          live != nil, state.openDrift[key] == nil {
                     sync = .synced
                 }
                 let health = state.foreign.contains(key) ? HealthAssessment(status: .unknown, message: "not owned")
@@ -827,7 +841,7 @@ public final class ClusterAgent: @unchecked Sendable {
     /// True when every desired work is applied, unchanged since, and healthy.
     public func isConverged(revision: String?) -> Bool {
         state.withLock { state in
-            guard state.ready else { return false }
+            guard state.ready, state.currentKnown else { return false }
             for key in state.desired.keys {
                 guard state.errors[key] == nil, state.openDrift[key] == nil, state.current.contains(key),
                       let live = state.live[key] else { return false }

@@ -246,7 +246,11 @@ public actor Engine {
         }
         convergedClusters = []
         targetClusters = Set(plan.placements.flatMap { $0.works.keys }).sorted()
+        // The previous revision's plan and manifests are freed on another thread: at tens of thousands of works that
+        // takes tens of milliseconds, which a commit's convergence need not wait for.
+        let retired = inForce
         inForce = InForce(commit: snapshot.commit, files: snapshot.files, manifests: manifests, plan: plan, appliedAt: Date())
+        DispatchQueue.global(qos: .utility).async { withExtendedLifetime(retired) {} }
         replanNeeded = false
         metrics.revision(snapshot.commit)
         metrics.reconcileDuration.record(Self.seconds(ContinuousClock.now - started))
