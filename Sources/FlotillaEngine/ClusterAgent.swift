@@ -63,6 +63,8 @@ public final class ClusterAgent: @unchecked Sendable {
         /// False from a new desired state until the cluster's own sync has worked out `current` again (off the
         /// engine's path, in parallel with the other clusters).
         var currentKnown = true
+        /// The desired keys in order, worked out once per desired state (status reports list them in this order).
+        var sortedDesired: [ObjectKey]?
         /// Bumped by every new desired state: an apply started before it does not mark its key current.
         var desiredVersion = 0
         /// The resourceVersion at which each object was last found healthy.
@@ -168,6 +170,7 @@ public final class ClusterAgent: @unchecked Sendable {
             state.held = nil
             state.desiredVersion += 1
             state.currentKnown = false
+            state.sortedDesired = nil
             return replaced
         }
         requestSync()
@@ -792,7 +795,8 @@ public final class ClusterAgent: @unchecked Sendable {
     /// The state of every work, sorted.
     public func workStatuses() -> [WorkStatus] {
         state.withLock { state in
-            state.desired.keys.sorted().map { key in
+            if state.sortedDesired == nil { state.sortedDesired = state.desired.keys.sorted() }
+            return (state.sortedDesired ?? []).map { key in
                 let work = state.desired[key]!
                 let live = state.live[key]
                 var sync: SyncStatus = .outOfSync
