@@ -401,7 +401,7 @@ public final class ClusterAgent: @unchecked Sendable {
                 // has, its events (this write's, and any after it, such as the status a controller adds) keep the
                 // view, and a response stored over them would be stale.
                 guard Self.isOwned(live), state.live[key] == nil else { return nil }
-                state.live[key] = Self.withKind(live, key).sharingStorage(with: work.object)
+                state.live[key] = Self.kept(live, key, applied: work)
                 state.foreign.remove(key)
                 // The watch's echo of this object is then skipped (same resourceVersion): the comparison happens
                 // here.
@@ -431,7 +431,7 @@ public final class ClusterAgent: @unchecked Sendable {
                                                     "flotilla.dev/ensured": .string("true")])]),
         ])
         let live = try client.apply(object, fieldManager: settings.fieldManager, force: false)
-        state.withLock { $0.live[key] = Self.withKind(live, key) }
+        state.withLock { $0.live[key] = Self.kept(live, key, applied: nil) }
     }
 
     private func readInventory(_ client: KubeClient) throws(KubeError) -> Set<ObjectKey> {
@@ -490,12 +490,15 @@ public final class ClusterAgent: @unchecked Sendable {
     }
 
     /// The object as it is kept: kind and apiVersion set, managedFields dropped.
-    static func withKind(_ object: JSONValue, _ key: ObjectKey) -> JSONValue {
+    /// An object as it is kept in view: kind and apiVersion set; without managedFields (often as large as the rest
+    /// of the object — who changed a field is read from the event itself when drift is found); sharing storage with
+    /// what was applied wherever it is equal.
+    static func kept(_ object: JSONValue, _ key: ObjectKey, applied: DesiredWork?) -> JSONValue {
         var object = object
         object["metadata"]?["managedFields"] = nil
         if object["kind"] == nil { object["kind"] = .string(key.kind) }
         if object["apiVersion"] == nil { object["apiVersion"] = .string(key.apiVersion) }
-        return object
+        return object.sharingStorage(with: applied?.object)
     }
 
     private func handle(_ kind: KindKey, _ event: InformerEvent) {
@@ -515,10 +518,7 @@ public final class ClusterAgent: @unchecked Sendable {
                     return nil
                 }
                 if Self.isOwned(object) {
-                    // Kept without managedFields (often as large as the rest of the object): who changed a field
-                    // is read from the event itself when drift is found.
-                    object["metadata"]?["managedFields"] = nil
-                    state.live[key] = object.sharingStorage(with: state.desired[key]?.object)
+                    state.live[key] = Self.kept(object, key, applied: state.desired[key])
                     state.foreign.remove(key)
                 } else {
                     state.live[key] = nil

@@ -2,10 +2,11 @@ import Foundation
 import Hummingbird
 import HummingbirdTLS
 import Logging
+import ServiceLifecycle
 
 /// Serves simulated clusters over HTTP on loopback ports, one Kubernetes API per cluster.
 public enum SimServer {
-    /// Runs until cancelled (SIGINT/SIGTERM end it through swift-service-lifecycle). With an admin port, faults
+    /// Runs until a graceful shutdown (SIGINT/SIGTERM, through swift-service-lifecycle) or cancellation. With an admin port, faults
     /// can be switched there: `POST /clusters/<name>/faults` with a body like `down`, `up`, `hang`, `slow=500`,
     /// `errors=3`; `GET /clusters/<name>/faults` shows them.
     public static func run(_ clusters: [(cluster: SimCluster, port: Int)], faults: [String: SimFaultSwitch] = [:],
@@ -24,7 +25,7 @@ public enum SimServer {
                 // Saves the objects within half a second of a change.
                 group.addTask {
                     var saved = clusters.map { $0.cluster.revision }
-                    while !Task.isCancelled {
+                    while !stopping {
                         try await Task.sleep(for: .milliseconds(500))
                         let now = clusters.map { $0.cluster.revision }
                         if now != saved {
@@ -54,7 +55,7 @@ public enum SimServer {
                 }
                 let app = Application(responder: admin, configuration: .init(address: .hostname("127.0.0.1", port: adminPort),
                                                                              serverName: "flotilla-sim-admin"), logger: logger)
-                group.addTask { try await app.runService() }
+                group.addTask { try await serve(app, logger: logger) { true } }
             }
             for (cluster, port) in clusters {
                 let faultSwitch = allSwitches[cluster.name]!
@@ -63,7 +64,7 @@ public enum SimServer {
                     var request = request
                     let faults = faultSwitch.current
                     if faults.hang {
-                        while faultSwitch.current.hang { try await Task.sleep(for: .milliseconds(50)) }
+                        while faultSwitch.current.hang && !stopping { try await Task.sleep(for: .milliseconds(50)) }
                     }
                     if faults.latencyMilliseconds > 0 { try await Task.sleep(for: .milliseconds(faults.latencyMilliseconds)) }
                     if faultSwitch.failsNext() {
@@ -107,41 +108,32 @@ public enum SimServer {
                 }
                 let configuration = ApplicationConfiguration(address: .hostname("127.0.0.1", port: port),
                                                              serverName: "flotilla-sim-\(cluster.name)")
-                let serve: @Sendable () async throws -> Void
+                let serveOnce: @Sendable () async throws -> Void
                 if let tlsConfiguration {
                     // HTTPS, and a client certificate signed by the sim's CA is required.
                     let app = Application(responder: responder, server: try .tls(.http1(), tlsConfiguration: tlsConfiguration),
                                           configuration: configuration, logger: logger)
-                    serve = { try await app.runService() }
+                    serveOnce = { try await serve(app, logger: logger) { !faultSwitch.current.down } }
                 } else {
                     let app = Application(responder: responder, configuration: configuration, logger: logger)
-                    serve = { try await app.runService() }
+                    serveOnce = { try await serve(app, logger: logger) { !faultSwitch.current.down } }
                 }
                 // "down" closes the port (connections are refused) until the fault is lifted.
                 group.addTask {
-                    while !Task.isCancelled {
+                    while !stopping {
                         if faultSwitch.current.down {
                             try await Task.sleep(for: .milliseconds(50))
                             continue
                         }
-                        await withTaskGroup(of: Void.self) { serving in
-                            serving.addTask { try? await serve() }
-                            serving.addTask {
-                                while !Task.isCancelled && !faultSwitch.current.down {
-                                    try? await Task.sleep(for: .milliseconds(50))
-                                }
-                            }
-                            await serving.next()
-                            serving.cancelAll()
-                        }
+                        try? await serveOnce()
                         // Not a tight loop when the port cannot be bound.
-                        try await Task.sleep(for: .milliseconds(100))
+                        if !stopping { try await Task.sleep(for: .milliseconds(100)) }
                     }
                 }
                 group.addTask {
                     // Every 10 ms when something changed, every 100 ms regardless (workloads waiting out readyDelay).
                     var tick = 0
-                    while !Task.isCancelled {
+                    while !stopping {
                         cluster.runControllers(onlyIfChanged: tick % 10 != 0)
                         tick += 1
                         try await Task.sleep(for: .milliseconds(10))
@@ -149,6 +141,30 @@ public enum SimServer {
                 }
             }
             try await group.waitForAll()
+        }
+    }
+
+    /// Whether the sim is stopping: a graceful shutdown began, or the task was cancelled.
+    static var stopping: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
+
+    /// Serves an application while `up()` holds, then shuts it down gracefully. Cancelling a Hummingbird
+    /// application's task instead can trap in NIO ("Deinited NIOAsyncWriter without calling finish()") when a
+    /// connection was accepted but not served yet (apple/swift-nio#3481); a graceful shutdown closes it properly.
+    static func serve(_ app: some Service, logger: Logger, while up: @escaping @Sendable () -> Bool) async throws {
+        let serviceGroup = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        try await withThrowingTaskGroup(of: Bool.self) { tasks in
+            tasks.addTask {
+                try await serviceGroup.run()
+                return true
+            }
+            tasks.addTask {
+                while up() && !stopping { try? await Task.sleep(for: .milliseconds(50)) }
+                await serviceGroup.triggerGracefulShutdown()
+                return false
+            }
+            // The application ended by itself (it could not bind, say): the watcher is not needed any more.
+            if try await tasks.next() == true { tasks.cancelAll() }
+            try await tasks.waitForAll()
         }
     }
 
@@ -176,7 +192,8 @@ public enum SimServer {
             }
             let deadline = ContinuousClock.now + .milliseconds(Int(watch.timeoutSeconds * 1000))
             var lastBookmark = ContinuousClock.now
-            while ContinuousClock.now < deadline {
+            // (A shutdown ends the stream, as a real server's does: clients resume from their last resourceVersion.)
+            while ContinuousClock.now < deadline && !stopping {
                 let lines = cluster.nextEvents(&watch)
                 for line in lines { try await writer.write(ByteBuffer(bytes: line)) }
                 if watch.bookmarks && ContinuousClock.now - lastBookmark > .seconds(1) {

@@ -113,15 +113,8 @@ struct SimService: Service {
     func run() async throws {
         let (clusters, faults, adminPort, stateFile, tls, logger) = (self.clusters, self.faults, self.adminPort,
                                                                      self.stateFile, self.tls, self.logger)
-        let task = Task {
-            try await SimServer.run(clusters, faults: faults, adminPort: adminPort, stateFile: stateFile, tls: tls,
-                                    logger: logger)
-        }
-        await withGracefulShutdownHandler {
-            // Cancelled at shutdown: that is how the simulated clusters end, not an error.
-            _ = await task.result
-        } onGracefulShutdown: {
-            task.cancel()
-        }
+        // A graceful shutdown reaches the simulated clusters' servers, which close their connections and end.
+        try await SimServer.run(clusters, faults: faults, adminPort: adminPort, stateFile: stateFile, tls: tls,
+                                logger: logger)
     }
 }
