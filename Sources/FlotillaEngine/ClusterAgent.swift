@@ -47,11 +47,11 @@ public final class ClusterAgent: @unchecked Sendable {
     let onRequest: @Sendable (_ cluster: String, _ verb: String, _ code: String) -> Void
     let onDrift: @Sendable (_ record: DriftRecord, _ delay: Double?) -> Void
 
-    private let syncQueue: DispatchQueue
-    private let workerQueues: [DispatchQueue]
-    private let clients: [KubeClient]
-    private let state = Mutex(AgentState())
-    private let stopped = Atomic<Bool>(false)
+    let syncQueue: DispatchQueue
+    let workerQueues: [DispatchQueue]
+    let clients: [KubeClient]
+    let state = Mutex(AgentState())
+    let stopped = Atomic<Bool>(false)
 
     struct AgentState {
         var desired: [ObjectKey: DesiredWork] = [:]
@@ -76,6 +76,10 @@ public final class ClusterAgent: @unchecked Sendable {
         var inventory: Set<ObjectKey>?
         var informers: [KindKey: Informer] = [:]
         var syncedKinds: Set<KindKey> = []
+        /// Why a kind's informer last failed (cleared when it lists).
+        var kindErrors: [KindKey: String] = [:]
+        /// Owned objects kept although no longer desired, and why.
+        var keeps: [ObjectKey: String] = [:]
         var ready = false
         var everProbed = false
         var failingSince: Date?
@@ -144,7 +148,8 @@ public final class ClusterAgent: @unchecked Sendable {
         let thread = Thread { [self] in probeLoop(connection) }
         thread.name = "probe \(name)"
         thread.start()
-        _ = ensureInformers([KindKey(apiVersion: "v1", kind: "Node"), KindKey(apiVersion: "v1", kind: "Namespace")])
+        // Started, not waited for: an unreachable cluster must not hold whoever starts it (the engine).
+        _ = ensureInformers([Self.nodeKind, Self.namespaceKind], wait: 0)
     }
 
     public func stop() {
@@ -152,10 +157,14 @@ public final class ClusterAgent: @unchecked Sendable {
         state.withLock { state in for informer in state.informers.values { informer.stop() } }
     }
 
-    /// Waits until the sync under way (if any) has finished its writes.
-    public func drain() async {
+    /// Waits until the sync under way (if any) has finished its writes, or `timeout` seconds (a hung cluster must
+    /// not hold SIGTERM: its writes are bounded by their own timeouts, and the inventory is grown before them).
+    public func drain(timeout: Double = 8) async {
+        let once = ResumeOnce()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            syncQueue.async { continuation.resume() }
+            let resume: @Sendable () -> Void = { if once.claim() { continuation.resume() } }
+            syncQueue.async(execute: resume)
+            DispatchQueue.global().asyncAfter(deadline: .now() + max(0, timeout), execute: resume)
         }
     }
 
@@ -189,7 +198,7 @@ public final class ClusterAgent: @unchecked Sendable {
         syncQueue.asyncAfter(deadline: .now() + delay) { [self] in runSyncs() }
     }
 
-    private func runSyncs() {
+    func runSyncs() {
         while true {
             state.withLock { $0.syncAgain = false }
             let ok = sync()
@@ -212,159 +221,8 @@ public final class ClusterAgent: @unchecked Sendable {
 
     // MARK: Sync
 
-    /// One pass: informers for every kind involved, inventory, guard, namespaces, applies in order, prunes.
-    /// Returns false when it should be retried.
-    private func sync() -> Bool {
-        guard connection != nil, let client = clients.first else {
-            state.withLock { $0.syncError = connectionError ?? "no connection to the cluster" }
-            return false
-        }
-        let (desired, revision, ready, inventoryKnown, version) = state.withLock { state in
-            (state.desired, state.revision, state.ready, state.inventory, state.desiredVersion)
-        }
-        guard ready else {
-            state.withLock { $0.syncError = $0.refused ?? "the cluster is not ready" }
-            return false
-        }
-        let inventoryKind = KindKey(apiVersion: "v1", kind: "ConfigMap")
-        var kinds = Set(desired.keys.map(\.kindKey)).union([KindKey(apiVersion: "v1", kind: "Namespace"), inventoryKind])
-        var inventory: Set<ObjectKey>
-        do throws(KubeError) {
-            if let inventoryKnown {
-                inventory = inventoryKnown
-            } else {
-                inventory = try readInventory(client)
-                state.withLock { $0.inventory = inventory }
-            }
-        } catch {
-            state.withLock { $0.syncError = "cannot read the inventory: \(error)" }
-            return false
-        }
-        kinds.formUnion(inventory.map(\.kindKey))
-        if let missing = ensureInformers(kinds) {
-            state.withLock { $0.syncError = "cannot watch \(missing.kind) (\(missing.apiVersion)): not served or not listable yet" }
-            return false
-        }
-
-        // What to delete, and whether the guard lets it happen.
-        let desiredKeys = Set(desired.keys)
-        let toPrune = settings.prune ? inventory.subtracting(desiredKeys).sorted(by: >) : []
-        if !toPrune.isEmpty, !inventory.isEmpty {
-            let share = Double(toPrune.count) * 100 / Double(inventory.count)
-            if desired.isEmpty || share > settings.pruneGuardPercent {
-                let reason = desired.isEmpty
-                    ? "held: the revision would delete all \(inventory.count) owned objects (an empty source never prunes everything)"
-                    : "held: the revision would delete \(toPrune.count) of \(inventory.count) owned objects "
-                        + "(\(Int(share.rounded()))% > guard \(Int(settings.pruneGuardPercent))%)"
-                logger.warning("mass-deletion guard", metadata: ["reason": "\(reason)", "revision": "\(revision ?? "")"])
-                state.withLock { state in
-                    state.held = reason
-                    state.syncError = nil
-                }
-                return true
-            }
-        }
-
-        // Collisions and what needs applying.
-        var toApply: [ObjectKey] = []
-        var collisions: [ObjectKey: String] = [:]
-        state.withLock { state in
-            if !state.currentKnown && state.desiredVersion == version {
-                state.current = Set(desired.compactMap { key, work in state.applied[key] == work.comparable ? key : nil })
-                state.currentKnown = true
-            }
-            for key in desired.keys {
-                if state.foreign.contains(key) {
-                    collisions[key] = "collision: \(key) exists in the cluster and is not managed by Flotilla; left untouched"
-                    continue
-                }
-                // (A snapshot older than the desired state in force is compared object by object.)
-                let upToDate = state.currentKnown ? state.current.contains(key) : state.applied[key] == desired[key]!.comparable
-                if !upToDate || state.live[key] == nil || state.errors[key] != nil {
-                    toApply.append(key)
-                }
-            }
-            for (key, message) in collisions { state.errors[key] = message }
-        }
-        toApply.sort()
-
-        // Namespaces the works need, that nobody declared and the cluster lacks.
-        let declaredNamespaces = Set(desired.keys.filter { $0.kind == "Namespace" && $0.group.isEmpty }.map(\.name))
-        var needed = Set(toApply.compactMap(\.namespace)).subtracting(declaredNamespaces)
-        needed.insert(Self.inventoryNamespace)
-        var failed = false
-        for namespace in needed.sorted() {
-            do throws(KubeError) { try ensureNamespace(namespace, client: client) } catch {
-                state.withLock { $0.syncError = "cannot create namespace \(namespace): \(error)" }
-                failed = true
-            }
-        }
-        if failed { return false }
-
-        // The inventory first grows by what is about to be created, so a crash never leaves an untracked object.
-        let grown = inventory.union(toApply)
-        if grown != inventory {
-            do throws(KubeError) { try writeInventory(grown, client: client) } catch {
-                state.withLock { $0.syncError = "cannot write the inventory: \(error)" }
-                return false
-            }
-            inventory = grown
-        }
-
-        // Applies, wave by wave in DESIGN.md's order, each wave spread over the workers.
-        var index = 0
-        while index < toApply.count {
-            let rank = toApply[index].applyRank
-            var end = index
-            while end < toApply.count, toApply[end].applyRank == rank { end += 1 }
-            applyAll(Array(toApply[index..<end]), desired: desired, revision: revision, version: version)
-            index = end
-        }
-
-        // Prunes, in reverse order; only what is still ours.
-        var kept: Set<ObjectKey> = []
-        for key in toPrune {
-            if stopped.load(ordering: .acquiring) { kept.insert(key); continue }
-            let isForeign = state.withLock { $0.foreign.contains(key) }
-            if isForeign {
-                logger.notice("not pruning: no longer managed by Flotilla", metadata: ["object": "\(key)"])
-                continue
-            }
-            do throws(KubeError) {
-                try client.delete(apiVersion: key.apiVersion, kind: key.kind, namespace: key.namespace, name: key.name,
-                                  propagationPolicy: "Background")
-                logger.info("pruned", metadata: ["object": "\(key)"])
-            } catch {
-                if case .notFound = error {} else {
-                    logger.warning("prune failed", metadata: ["object": "\(key)", "error": "\(error)"])
-                    kept.insert(key)
-                }
-            }
-            state.withLock { state in
-                state.applied[key] = nil
-                state.current.remove(key)
-                state.healthyAt[key] = nil
-                state.appliedRevision[key] = nil
-                state.errors[key] = nil
-                state.openDrift[key] = nil
-            }
-        }
-        let final = desiredKeys.union(kept)
-        if final != inventory {
-            do throws(KubeError) { try writeInventory(final, client: client) } catch {
-                state.withLock { $0.syncError = "cannot write the inventory: \(error)" }
-                return false
-            }
-        }
-        let anyFailed = state.withLock { state -> Bool in
-            state.syncError = kept.isEmpty ? nil : "\(kept.count) objects could not be pruned"
-            return !kept.isEmpty || desired.keys.contains { state.errors[$0] != nil && collisions[$0] == nil }
-        }
-        return !anyFailed
-    }
-
     /// Applies keys over the worker clients in parallel.
-    private func applyAll(_ keys: [ObjectKey], desired: [ObjectKey: DesiredWork], revision: String?, version: Int) {
+    func applyAll(_ keys: [ObjectKey], desired: [ObjectKey: DesiredWork], revision: String?, version: Int) {
         guard !keys.isEmpty else { return }
         let group = DispatchGroup()
         let width = min(clients.count, keys.count)
@@ -385,7 +243,7 @@ public final class ClusterAgent: @unchecked Sendable {
 
     /// Applies one work with server-side apply; fields delegated to an autoscaler are sent only on creation.
     @discardableResult
-    private func applyOne(_ key: ObjectKey, work: DesiredWork, client: KubeClient, revision: String?, version: Int) -> Bool {
+    func applyOne(_ key: ObjectKey, work: DesiredWork, client: KubeClient, revision: String?, version: Int) -> Bool {
         var body = work.object
         let exists = state.withLock { $0.live[key] != nil }
         if exists { for path in work.delegatedPaths { body = DesiredWork.removing(path, from: body) } }
@@ -420,7 +278,7 @@ public final class ClusterAgent: @unchecked Sendable {
         }
     }
 
-    private func ensureNamespace(_ namespace: String, client: KubeClient) throws(KubeError) {
+    func ensureNamespace(_ namespace: String, client: KubeClient) throws(KubeError) {
         let key = ObjectKey(apiVersion: "v1", kind: "Namespace", namespace: nil, name: namespace)
         let present = state.withLock { $0.live[key] != nil || $0.foreign.contains(key) }
         if present { return }
@@ -434,7 +292,7 @@ public final class ClusterAgent: @unchecked Sendable {
         state.withLock { $0.live[key] = Self.kept(live, key, applied: nil) }
     }
 
-    private func readInventory(_ client: KubeClient) throws(KubeError) -> Set<ObjectKey> {
+    func readInventory(_ client: KubeClient) throws(KubeError) -> Set<ObjectKey> {
         do {
             let object = try client.get(apiVersion: "v1", kind: "ConfigMap", namespace: Self.inventoryNamespace,
                                         name: Self.inventoryName)
@@ -446,7 +304,7 @@ public final class ClusterAgent: @unchecked Sendable {
         }
     }
 
-    private func writeInventory(_ keys: Set<ObjectKey>, client: KubeClient) throws(KubeError) {
+    func writeInventory(_ keys: Set<ObjectKey>, client: KubeClient) throws(KubeError) {
         let text = keys.map(\.inventoryLine).sorted().joined(separator: "\n")
         let object: JSONValue = .object([
             "apiVersion": .string("v1"), "kind": .string("ConfigMap"),
@@ -460,10 +318,12 @@ public final class ClusterAgent: @unchecked Sendable {
 
     // MARK: Watching
 
-    /// Starts an informer per kind not watched yet and waits (up to 30 s) for their first lists. Returns a kind
-    /// that could not be listed, if any.
-    private func ensureInformers(_ kinds: Set<KindKey>) -> KindKey? {
-        guard let connection else { return kinds.sorted().first }
+    /// Starts an informer per kind not watched yet and waits (at most `wait` seconds) until every kind has listed
+    /// or failed. Returns the kinds that have not listed, with why: each fails only its own works.
+    func ensureInformers(_ kinds: Set<KindKey>, wait: Double = 10) -> [KindKey: String] {
+        guard let connection else {
+            return Dictionary(uniqueKeysWithValues: kinds.map { ($0, connectionError ?? "no connection") })
+        }
         var started: [Informer] = []
         state.withLock { state in
             for kind in kinds.sorted() where state.informers[kind] == nil {
@@ -475,14 +335,24 @@ public final class ClusterAgent: @unchecked Sendable {
             }
         }
         for informer in started { informer.start() }
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            let missing = state.withLock { state in kinds.sorted().first { !state.syncedKinds.contains($0) } }
-            guard let missing else { return nil }
-            if stopped.load(ordering: .acquiring) { return missing }
+        let deadline = Date().addingTimeInterval(wait)
+        let fresh = Set(started.map { KindKey(apiVersion: $0.apiVersion, kind: $0.kind) })
+        while true {
+            // Done when every kind listed, or failed (a kind that failed before is not waited for again).
+            let pending = state.withLock { state in
+                kinds.filter { !state.syncedKinds.contains($0) && (fresh.contains($0) ? state.kindErrors[$0] == nil : false) }
+            }
+            if pending.isEmpty || Date() >= deadline || stopped.load(ordering: .acquiring) { break }
             Thread.sleep(forTimeInterval: 0.01)
         }
-        return state.withLock { state in kinds.sorted().first { !state.syncedKinds.contains($0) } }
+        return state.withLock { state in
+            var missing: [KindKey: String] = [:]
+            for kind in kinds where !state.syncedKinds.contains(kind) {
+                missing[kind] = "cannot list or watch \(kind.kind) (\(kind.apiVersion)): "
+                    + (state.kindErrors[kind] ?? "not listed yet")
+            }
+            return missing
+        }
     }
 
     static func isOwned(_ object: JSONValue) -> Bool {
@@ -501,10 +371,11 @@ public final class ClusterAgent: @unchecked Sendable {
         return object.sharingStorage(with: applied?.object)
     }
 
-    private func handle(_ kind: KindKey, _ event: InformerEvent) {
+    func handle(_ kind: KindKey, _ event: InformerEvent) {
         var heal = false
         var drifts: [(DriftRecord, Double?)] = []
         var changed = true
+        var released = false
         state.withLock { state in
             /// Stores what the watch says; nil when the object is not one or is already known at this resourceVersion
             /// (the echo of Flotilla's own apply, whose response it has already seen).
@@ -521,6 +392,10 @@ public final class ClusterAgent: @unchecked Sendable {
                     state.live[key] = Self.kept(object, key, applied: state.desired[key])
                     state.foreign.remove(key)
                 } else {
+                    // Flotilla's until now (someone removed the label): released at the next pass, not taken back.
+                    if state.live[key] != nil, state.desired[key] != nil || state.inventory?.contains(key) == true {
+                        released = true
+                    }
                     state.live[key] = nil
                     state.foreign.insert(key)
                 }
@@ -536,6 +411,7 @@ public final class ClusterAgent: @unchecked Sendable {
                 var received: [ObjectKey: JSONValue] = [:]
                 for item in items { if let key = put(item) { received[key] = item } }
                 state.syncedKinds.insert(kind)
+                state.kindErrors[kind] = nil
                 if wasSynced {
                     for key in state.desired.keys where key.kindKey == kind {
                         if let drift = checkDrift(key, &state, event: received[key]) { drifts.append(drift); heal = true }
@@ -569,16 +445,22 @@ public final class ClusterAgent: @unchecked Sendable {
                 if let drift = checkDrift(key, &state) { drifts.append(drift); heal = true }
             case .failed(let error):
                 logger.debug("watch failed", metadata: ["kind": "\(kind.kind)", "error": "\(error)"])
-                changed = false
+                if !state.syncedKinds.contains(kind) {
+                    changed = state.kindErrors[kind] == nil
+                    state.kindErrors[kind] = "\(error)"
+                } else {
+                    changed = false
+                }
             }
         }
         report(drifts)
         if heal && settings.selfHeal { scheduleHeal() }
+        if released { requestSync() }
         if changed { onChange(name, false) }
     }
 
     /// Logs drift found and hands it to the engine.
-    private func report(_ drifts: [(DriftRecord, Double?)]) {
+    func report(_ drifts: [(DriftRecord, Double?)]) {
         for (record, delay) in drifts {
             logger.notice("drift", metadata: ["object": "\(record.object)", "change": "\(record.change)",
                                               "fields": "\(record.fields.map(\.path).joined(separator: ","))",
@@ -590,7 +472,13 @@ public final class ClusterAgent: @unchecked Sendable {
     /// Compares what was applied for `key` with what the cluster holds. Opens a drift record (returned, with the
     /// delay since the change when the server recorded its time) or closes the open one.
     /// `event` is the object as the watch delivered it, with its managedFields (the stored copy has none).
-    private func checkDrift(_ key: ObjectKey, _ state: inout AgentState, event: JSONValue? = nil) -> (DriftRecord, Double?)? {
+    func checkDrift(_ key: ObjectKey, _ state: inout AgentState, event: JSONValue? = nil) -> (DriftRecord, Double?)? {
+        if state.foreign.contains(key) {
+            // Not Flotilla's (any more): never drift, never healed; the next pass reports it.
+            state.openDrift[key] = nil
+            state.pendingHeals.remove(key)
+            return nil
+        }
         guard state.currentKnown, let work = state.desired[key], state.current.contains(key) else { return nil }
         let now = Date()
         if let live = state.live[key] {
@@ -638,7 +526,7 @@ public final class ClusterAgent: @unchecked Sendable {
         return (best?.0, best?.1)
     }
 
-    private func scheduleHeal() {
+    func scheduleHeal() {
         let start = state.withLock { state -> Bool in
             if state.healScheduled { return false }
             state.healScheduled = true
@@ -649,7 +537,7 @@ public final class ClusterAgent: @unchecked Sendable {
     }
 
     /// Re-applies what drifted (the namespace first when it went too).
-    private func heal() {
+    func heal() {
         let (keys, desired, revision, version) = state.withLock { state in
             state.healScheduled = false
             let keys = state.pendingHeals.sorted()
@@ -659,7 +547,17 @@ public final class ClusterAgent: @unchecked Sendable {
         guard let client = clients.first, !keys.isEmpty else { return }
         var retry: [ObjectKey] = []
         for key in keys {
-            guard let work = desired[key] else { continue }
+            guard let work = desired[key], !state.withLock({ $0.foreign.contains(key) }) else { continue }
+            if state.withLock({ $0.live[key] == nil }) {
+                // Re-creating what was deleted: unless someone has made an object of that name since (which is then
+                // theirs, a collision at the next pass, never taken over).
+                if let existing = try? client.get(apiVersion: key.apiVersion, kind: key.kind, namespace: key.namespace,
+                                                  name: key.name), !Self.isOwned(existing) {
+                    state.withLock { $0.foreign.insert(key) }
+                    requestSync()
+                    continue
+                }
+            }
             if let namespace = key.namespace {
                 do throws(KubeError) { try ensureNamespace(namespace, client: client) } catch {
                     retry.append(key)
@@ -682,7 +580,7 @@ public final class ClusterAgent: @unchecked Sendable {
 
     // MARK: Probing
 
-    private func probeLoop(_ connection: ClusterConnection) {
+    func probeLoop(_ connection: ClusterConnection) {
         guard let transport = try? CurlTransport(connection: connection) else { return }
         let client = KubeClient(transport: transport)
         while !stopped.load(ordering: .acquiring) {
@@ -800,7 +698,7 @@ public final class ClusterAgent: @unchecked Sendable {
                 let work = state.desired[key]!
                 let live = state.live[key]
                 var sync: SyncStatus = .outOfSync
-                if state.errors[key] != nil {
+                if state.errors[key] != nil || work.failure != nil {
                     sync = .failed
                 } else if state.currentKnown ? state.current.contains(key) : state.applied[key] == work.comparable,
                           live != nil, state.openDrift[key] == nil {
@@ -813,7 +711,8 @@ public final class ClusterAgent: @unchecked Sendable {
                                   health: state.ready || live == nil ? health.status : .unknown,
                                   message: state.held ?? health.message, desiredReplicas: health.desiredReplicas,
                                   readyReplicas: health.readyReplicas,
-                                  appliedRevision: state.appliedRevision[key], lastError: state.errors[key])
+                                  appliedRevision: state.appliedRevision[key],
+                                  lastError: state.errors[key] ?? work.failure)
             }
         }
     }
@@ -831,6 +730,10 @@ public final class ClusterAgent: @unchecked Sendable {
             return ClusterStatus(name: name, ready: state.ready, reason: reason, kubernetesVersion: state.version,
                                  nodes: state.nodes.count, allocatable: allocatable, lastTransition: state.lastTransition,
                                  lastProbe: state.lastProbe, lastError: state.syncError, held: state.held,
+                                 kept: state.keeps.isEmpty ? nil
+                                     : state.keeps.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" },
+                                 capacity: state.syncedKinds.contains(Self.nodeKind) ? nil
+                                     : state.kindErrors[Self.nodeKind].map { "unknown: nodes cannot be listed (\($0))" },
                                  works: works.count, synced: works.filter { $0.sync == .synced }.count,
                                  healthy: works.filter { $0.health == .healthy }.count)
         }
@@ -848,6 +751,7 @@ public final class ClusterAgent: @unchecked Sendable {
             guard state.ready, state.currentKnown else { return false }
             for key in state.desired.keys {
                 guard state.errors[key] == nil, state.openDrift[key] == nil, state.current.contains(key),
+                      state.desired[key]?.failure == nil,
                       let live = state.live[key] else { return false }
                 // Health is judged once per resourceVersion of the object (this runs on every batch of events).
                 let version = live.value(at: ["metadata", "resourceVersion"])?.stringValue ?? ""
@@ -882,4 +786,12 @@ final class CountingTransport: KubeTransport {
             throw error
         }
     }
+}
+
+/// Lets the first of several callers through, once.
+final class ResumeOnce: Sendable {
+    private let done = Atomic<Bool>(false)
+
+    /// True for the first caller only.
+    func claim() -> Bool { !done.exchange(true, ordering: .acquiringAndReleasing) }
 }

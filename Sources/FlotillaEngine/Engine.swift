@@ -53,6 +53,8 @@ struct InForce: Sendable {
     var files: [GitFile]
     var manifests: Manifests
     var plan: Plan
+    /// The works handed to each cluster (with the last good works of templates this revision could not render).
+    var works: [String: [ObjectKey: DesiredWork]]
     var appliedAt: Date
 }
 
@@ -84,6 +86,8 @@ public actor Engine {
     var convergedClusters: Set<String> = []
     /// Parsed source files, by path and bytes: a commit re-parses only the files it changed.
     let parseCache = ManifestParseCache()
+    /// Each template's last successful placement (the `previous` of sticky scheduling).
+    var placementsInForce: [ResourceIdentity: [TargetCluster]] = [:]
     /// The clusters the revision in force places works on.
     var targetClusters: [String] = []
     nonisolated let changes = Mutex(PendingChanges())
@@ -100,6 +104,25 @@ public actor Engine {
         self.source = try GitSource(url: configuration.repo, credentials: configuration.credentials,
                                     cacheRoot: configuration.cacheRoot, timeout: .milliseconds(Int(configuration.gitTimeout * 1000)),
                                     logger: gitLogger)
+        self.stateKey = "\(source.remote.url) \(configuration.ref ?? "HEAD") \(configuration.path)"
+        self.restored = PersistedState.load(path: PersistedState.path(cacheRoot: configuration.cacheRoot), source: stateKey)
+        if let restored {
+            logger.info("restored the state of the last run",
+                        metadata: ["revision": "\(restored.revision ?? "none")", "templates": "\(restored.placements.count)"])
+        }
+    }
+
+    /// What the cache folder held at start (the last revision in force, the placements), for the first revision.
+    var restored: PersistedState?
+    let stateKey: String
+
+    /// Records the revision in force and the placements, for the next start.
+    func persist(revision: String) {
+        let state = PersistedState(source: stateKey, revision: revision, placements: Dictionary(
+            uniqueKeysWithValues: placementsInForce.map { ($0.key.description, $0.value) }))
+        do { try state.save(path: PersistedState.path(cacheRoot: configuration.cacheRoot)) } catch {
+            logger.warning("cannot record the state for the next start", metadata: ["error": "\(error)"])
+        }
     }
 
     // MARK: Triggers
@@ -127,7 +150,11 @@ public actor Engine {
             await group.waitForAll()
         }
         for agent in agents.values { agent.stop() }
-        for agent in agents.values { await agent.drain() }
+        // All clusters together get 8 s to finish what they are writing (SIGTERM must end within 10 s).
+        let deadline = ContinuousClock.now + .seconds(8)
+        for agent in agents.values {
+            await agent.drain(timeout: Self.seconds(deadline - ContinuousClock.now))
+        }
         await writeStatus(force: true)
         logger.info("stopped")
     }
@@ -178,22 +205,29 @@ public actor Engine {
         let prefix = configuration.statusPrefix
         let statusOnSourceBranch = configuration.statusBranch == nil
             || configuration.statusBranch == configuration.ref
-        let snapshot: GitSnapshot
+        let fetched: GitSnapshot
+        // The daemon never reconciles its own status files.
+        let include: @Sendable (String) -> Bool = { path in
+            ManifestLoader.isManifestPath(path) && !(statusOnSourceBranch && (path == prefix || path.hasPrefix(prefix + "/")))
+        }
         do {
-            snapshot = try await source.snapshot(ref: configuration.ref, path: configuration.path) { path in
-                // The daemon never reconciles its own status files.
-                ManifestLoader.isManifestPath(path) && !(statusOnSourceBranch && (path == prefix || path.hasPrefix(prefix + "/")))
-            }
+            fetched = try await source.snapshot(ref: configuration.ref, path: configuration.path, include: include)
         } catch {
             sourceErrors = ["fetch failed: \(error)"]
             metrics.reconciled("fetch_error")
             return
         }
+        var snapshot = fetched
         metrics.gitFetchDuration.record(Self.seconds(ContinuousClock.now - started))
         let newCommit = snapshot.commit != lastSeenCommit
         lastSeenCommit = snapshot.commit
         if inForce?.files == snapshot.files, !replanNeeded {
-            if newCommit, inForce?.commit != snapshot.commit {
+            if newCommit, inForce?.commit != snapshot.commit, statusOnSourceBranch,
+               snapshot.message.contains("\nFlotilla-Revision: ") {
+                // Flotilla's own status commit on the source branch: never a revision of its own (it would make
+                // another status commit, and so on, forever).
+                logger.debug("status commit, not a new revision", metadata: ["revision": "\(snapshot.commit)"])
+            } else if newCommit, inForce?.commit != snapshot.commit {
                 // Same manifests under a new commit (a revert, a README change): it is the revision in force now.
                 logger.debug("new commit, same manifests", metadata: ["revision": "\(snapshot.commit)"])
                 inForce?.commit = snapshot.commit
@@ -208,8 +242,8 @@ public actor Engine {
             metrics.reconciled("invalid")
             return
         }
-        let manifests = snapshot.manifests(cache: parseCache)
-        guard manifests.isValid else {
+        var manifests = snapshot.manifests(cache: parseCache)
+        if !manifests.isValid {
             let pathPrefix = configuration.path.isEmpty ? "" : configuration.path + "/"
             sourceErrors = manifests.errors.map { $0.mapFiles { pathPrefix + $0 }.description }
             sourceErrorRevision = snapshot.commit
@@ -217,23 +251,34 @@ public actor Engine {
                          metadata: ["revision": "\(snapshot.commit)", "errors": "\(sourceErrors.count)",
                                     "first": "\(sourceErrors.first ?? "")"])
             metrics.reconciled("invalid")
-            return
+            // Started on a broken head: the revision in force before the restart is in force again.
+            guard inForce == nil, let good = restored?.revision, good != snapshot.commit,
+                  let last = try? await source.snapshot(ref: good, path: configuration.path, include: include) else {
+                return
+            }
+            let lastManifests = last.manifests(cache: parseCache)
+            guard lastManifests.isValid else { return }
+            logger.notice("the last good revision before the restart stays in force", metadata: ["revision": "\(good)"])
+            snapshot = last
+            manifests = lastManifests
+        } else {
+            sourceErrors = []
+            sourceErrorRevision = nil
         }
-        sourceErrors = []
-        sourceErrorRevision = nil
         await ensureAgents(for: manifests.clusters)
         var states: [String: ClusterState] = [:]
         for (name, agent) in agents { states[name] = agent.placementState() }
         plannedReadiness = states.mapValues { $0.ready ?? false }
-        var previous: [ResourceIdentity: [TargetCluster]] = [:]
-        for placement in inForce?.plan.placements ?? [] { previous[placement.identity] = placement.clusters }
+        let previous = inForce == nil && placementsInForce.isEmpty
+            ? restored?.previousPlacements(of: manifests.templates.map(\.identity)) ?? [:] : placementsInForce
         let (plan, rendered) = Self.desiredWorks(manifests: manifests, states: states, previous: previous,
                                                  revision: snapshot.commit, path: configuration.path)
         for placement in plan.placements where placement.error != nil {
-            logger.warning("template not placed", metadata: ["template": "\(placement.identity)",
-                                                             "error": "\(placement.error ?? "")"])
+            logger.warning("template not placed; its last good works stay", metadata: [
+                "template": "\(placement.identity)", "error": "\(placement.error ?? "")"])
         }
-        var works = rendered
+        var works = LastGoodWorks.retain(rendered: rendered, plan: plan, previous: inForce?.works ?? [:])
+        placementsInForce = LastGoodWorks.placements(plan: plan, previous: previous)
         for name in agents.keys where works[name] == nil { works[name] = [:] }
         for (name, agent) in agents.sorted(by: { $0.key < $1.key }) {
             // A cluster that is not ready keeps what it had: a plan made without it must not prune it when it
@@ -245,13 +290,16 @@ public actor Engine {
             pending = (snapshot.commit, seenAt)
         }
         convergedClusters = []
-        targetClusters = Set(plan.placements.flatMap { $0.works.keys }).sorted()
+        targetClusters = works.compactMap { $0.value.isEmpty ? nil : $0.key }.sorted()
         // The previous revision's plan and manifests are freed on another thread: at tens of thousands of works that
         // takes tens of milliseconds, which a commit's convergence need not wait for.
         let retired = inForce
-        inForce = InForce(commit: snapshot.commit, files: snapshot.files, manifests: manifests, plan: plan, appliedAt: Date())
+        inForce = InForce(commit: snapshot.commit, files: snapshot.files, manifests: manifests, plan: plan, works: works,
+                          appliedAt: Date())
         DispatchQueue.global(qos: .utility).async { withExtendedLifetime(retired) {} }
         replanNeeded = false
+        persist(revision: snapshot.commit)
+        restored = nil
         metrics.revision(snapshot.commit)
         metrics.reconcileDuration.record(Self.seconds(ContinuousClock.now - started))
         metrics.reconciled("applied")

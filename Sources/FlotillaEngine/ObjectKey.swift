@@ -1,6 +1,8 @@
 import FlotillaModel
 
 /// An object in a member cluster, with the apiVersion needed to reach it. Sorted by apply order, then identity.
+/// Its identity is group, kind, namespace and name: the version only says how to reach it, so a template moving
+/// from `v1alpha1` to `v1` is the same object, updated in place (never pruned and re-created).
 public struct ObjectKey: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
     public var apiVersion: String
     public var kind: String
@@ -22,6 +24,21 @@ public struct ObjectKey: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     public var group: String { ResourceIdentity.group(ofAPIVersion: apiVersion) }
+    public var isNamespace: Bool { kind == "Namespace" && apiVersion == "v1" }
+    public var isCustomResourceDefinition: Bool {
+        kind == "CustomResourceDefinition" && group == "apiextensions.k8s.io"
+    }
+
+    public static func == (lhs: ObjectKey, rhs: ObjectKey) -> Bool {
+        lhs.name == rhs.name && lhs.kind == rhs.kind && lhs.namespace == rhs.namespace
+            && (lhs.apiVersion == rhs.apiVersion || lhs.group == rhs.group)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(kind)
+        hasher.combine(namespace)  // (the group is left out of the hash: equal keys agree on it anyway)
+    }
     public var identity: ResourceIdentity { ResourceIdentity(group: group, kind: kind, namespace: namespace, name: name) }
     /// The informer that sees it.
     public var kindKey: KindKey { KindKey(apiVersion: apiVersion, kind: kind) }

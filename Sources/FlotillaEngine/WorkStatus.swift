@@ -13,8 +13,12 @@ public struct DesiredWork: Sendable {
     public var template: ResourceIdentity
     /// Fields owned by someone else (an autoscaler): never applied over, never drift.
     public var delegatedPaths: Set<String>
+    /// Set when this is the last good work of a template the revision in force could not place or render for the
+    /// cluster: it stays applied (never pruned for a failed render) and is reported Failed with this reason.
+    public var failure: String?
 
-    public init(object: JSONValue, template: ResourceIdentity, delegatedPaths: Set<String>) {
+    public init(object: JSONValue, template: ResourceIdentity, delegatedPaths: Set<String>, failure: String? = nil) {
+        self.failure = failure
         self.object = object
         var comparable = object
         if var annotations = comparable.value(at: ["metadata", "annotations"])?.objectValue {
@@ -101,6 +105,10 @@ public struct ClusterStatus: Sendable, Codable, Hashable {
     public var lastError: String?
     /// Set when the mass-deletion guard holds this cluster's revision.
     public var held: String?
+    /// Owned objects kept although no longer desired (`Namespace web: orphaned: ...`), sorted.
+    public var kept: [String]?
+    /// Set when the cluster's capacity is unknown (its Nodes cannot be read): placement treats it as unbounded.
+    public var capacity: String?
     public var works: Int
     public var synced: Int
     public var healthy: Int

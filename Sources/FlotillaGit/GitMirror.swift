@@ -212,6 +212,16 @@ public final class GitMirror {
         return files.sorted { $0.path < $1.path }
     }
 
+    /// The message of a commit (empty when it cannot be read).
+    public func message(commit: String) -> String {
+        guard var oid = git_oid(hex: commit) else { return "" }
+        var commitPointer: OpaquePointer?
+        guard git_commit_lookup(&commitPointer, repository.pointer, &oid) == 0, let commitPointer else { return "" }
+        defer { git_commit_free(commitPointer) }
+        guard let text = git_commit_message(commitPointer) else { return "" }
+        return String(cString: text)
+    }
+
     private func rootTree(commit: String) throws(GitError) -> OpaquePointer {
         guard var oid = git_oid(hex: commit) else { throw GitError.refNotFound(url: remote.url, ref: commit) }
         var commitPointer: OpaquePointer?

@@ -7,6 +7,14 @@ import Synchronization
 public struct GitSnapshot: Sendable {
     public var commit: String
     public var files: [GitFile]
+    /// The commit's message (status commits are recognised by their `Flotilla-Revision:` trailer).
+    public var message: String = ""
+
+    public init(commit: String, files: [GitFile], message: String = "") {
+        self.commit = commit
+        self.files = files
+        self.message = message
+    }
 }
 
 /// The async face of a `GitMirror`: every blocking libgit2 call runs on one serial queue of its own (never on
@@ -75,7 +83,8 @@ public final class GitSource: Sendable {
                 try mirror.fetch()
                 let commit = try mirror.resolve(ref)
                 return GitSnapshot(commit: commit, files: try mirror.readFiles(commit: commit, path: path,
-                                                                                 include: include))
+                                                                                 include: include),
+                                   message: mirror.message(commit: commit))
             }
             logger.debug("fetched", metadata: ["git.revision": "\(snapshot.commit)", "git.ref": "\(ref ?? "HEAD")",
                                                "git.files": "\(snapshot.files.count)",

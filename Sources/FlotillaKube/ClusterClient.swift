@@ -12,7 +12,7 @@ public protocol ClusterReader: Sendable {
 public protocol ClusterWriter: Sendable {
     func apply(_ object: JSONValue, fieldManager: String, force: Bool) throws(KubeError) -> JSONValue
     func delete(apiVersion: String, kind: String, namespace: String?, name: String,
-                propagationPolicy: String) throws(KubeError)
+                propagationPolicy: String, uid: String?) throws(KubeError)
 }
 
 /// A member cluster as the reconciler sees it. `KubeClient` implements it over any `KubeTransport`: libcurl to a

@@ -1,3 +1,4 @@
+import Dispatch
 import FlotillaModel
 import Foundation
 import Synchronization
@@ -23,6 +24,8 @@ public final class Informer: Sendable {
     private let stopped = Atomic<Bool>(false)
     private let syncedOnce = Atomic<Bool>(false)
     private let watchSeconds: Int
+    /// Signalled to cut a backoff short (`retryNow`).
+    private let wakeUp = DispatchSemaphore(value: 0)
 
     /// `client` must stream (a `KubeClient` over a `CurlTransport` of its own: a watch holds its connection).
     public init(client: KubeClient, apiVersion: String, kind: String, watchSeconds: Int = 240,
@@ -45,7 +48,13 @@ public final class Informer: Sendable {
     }
 
     /// Stops after the current call returns (a watch ends at its next event or timeout).
-    public func stop() { stopped.store(true, ordering: .releasing) }
+    public func stop() {
+        stopped.store(true, ordering: .releasing)
+        wakeUp.signal()
+    }
+
+    /// Ends a backoff after a failure at once (a CRD serving the kind has just become Established).
+    public func retryNow() { wakeUp.signal() }
 
     private var isStopped: Bool { stopped.load(ordering: .acquiring) }
 
@@ -88,7 +97,7 @@ public final class Informer: Sendable {
                 handler(.failed(error))
                 failures += 1
                 let delay = min(10.0, 0.25 * pow(2.0, Double(min(failures, 6)))) * Double.random(in: 0.8...1.2)
-                Thread.sleep(forTimeInterval: delay)
+                _ = wakeUp.wait(timeout: .now() + delay)
             }
         }
     }

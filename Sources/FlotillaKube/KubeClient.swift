@@ -92,6 +92,16 @@ public final class KubeClient: Sendable {
         resources.withLock { $0.merge(found) { _, new in new } }
     }
 
+    /// The namespaced kinds of one group/version that can be listed (discovery read afresh).
+    public func namespacedListableKinds(groupVersion: String) throws(KubeError) -> [String] {
+        try refreshDiscovery(groupVersion: groupVersion)
+        let prefix = "\(groupVersion)/"
+        return resources.withLock { known in
+            known.filter { $0.key.hasPrefix(prefix) && $0.value.namespaced && $0.value.verbs.contains("list")
+                && !$0.key.dropFirst(prefix.count).contains("/") }.map(\.value.kind).sorted()
+        }
+    }
+
     /// Every group/version the server serves (`/api` and `/apis`), sorted.
     public func groupVersions() throws(KubeError) -> [String] {
         var result = (try send(KubeRequest(path: "/api"))["versions"]?.arrayValue ?? []).compactMap(\.stringValue)
@@ -158,11 +168,14 @@ public final class KubeClient: Sendable {
     }
 
     /// Deletes an object with a propagation policy (`Background`, `Foreground` or `Orphan`).
+    /// With `uid`, the server deletes only the object of that uid (409 Conflict when the name now holds another).
     public func delete(apiVersion: String, kind: String, namespace: String?, name: String,
-                       propagationPolicy: String = "Background") throws(KubeError) {
+                       propagationPolicy: String = "Background", uid: String? = nil) throws(KubeError) {
         let info = try resource(apiVersion: apiVersion, kind: kind)
-        let options: JSONValue = .object(["kind": .string("DeleteOptions"), "apiVersion": .string("v1"),
-                                          "propagationPolicy": .string(propagationPolicy)])
+        var fields: [String: JSONValue] = ["kind": .string("DeleteOptions"), "apiVersion": .string("v1"),
+                                           "propagationPolicy": .string(propagationPolicy)]
+        if let uid { fields["preconditions"] = .object(["uid": .string(uid)]) }
+        let options: JSONValue = .object(fields)
         _ = try send(KubeRequest(method: "DELETE", path: info.path(namespace: namespace, name: name),
                                  body: Data(options.canonicalJSON().utf8), contentType: "application/json"))
     }

@@ -160,7 +160,7 @@ extension SimCluster {
                     stored["metadata"]?["managedFields"] = SimFieldOwnership.render(managers)
                     state.objects[key] = stored
                     record(previous == nil ? "ADDED" : "MODIFIED", key, stored, state: &state)
-                    if previous == nil && resource.kind == "CustomResourceDefinition" { serveCustomResource(stored, state: &state) }
+                    if resource.kind == "CustomResourceDefinition" { serveCustomResource(stored, state: &state) }
                     return json(previous == nil ? 201 : 200, stored)
                 }
             }
@@ -184,12 +184,25 @@ extension SimCluster {
         }
     }
 
-    func delete(_ resource: SimResource, namespace: String?, name: String) -> SimResponse {
-        state.withLock { state -> SimResponse in
+    func delete(_ resource: SimResource, namespace: String?, name: String, request: SimRequest? = nil) -> SimResponse {
+        let preconditions = request.flatMap(decodeBody)?["preconditions"]
+        return state.withLock { state -> SimResponse in
             let key = key(resource, namespace, name)
-            guard let object = state.objects.removeValue(forKey: key) else {
+            guard let object = state.objects[key] else {
                 return objectNotFound(resource, name)
             }
+            // DeleteOptions.preconditions, as the API server checks them (409 Conflict on a mismatch).
+            for field in ["uid", "resourceVersion"] {
+                guard let expected = preconditions?[field]?.stringValue else { continue }
+                let actual = object.value(at: ["metadata", field])?.stringValue ?? ""
+                if expected != actual {
+                    let label = field == "uid" ? "UID" : "ResourceVersion"
+                    return status(409, reason: "Conflict",
+                                  message: "Operation cannot be fulfilled on \(resource.groupResource) \"\(name)\": "
+                                      + "Precondition failed: \(label) in precondition: \(expected), \(label) in object meta: \(actual)")
+                }
+            }
+            state.objects[key] = nil
             state.managers[key] = nil
             state.revision += 1
             var deleted = object
@@ -317,6 +330,15 @@ extension SimCluster {
         if resource.kind == "Namespace" {
             result["status"] = .object(["phase": .string("Active")])
         }
+        if resource.kind == "CustomResourceDefinition" {
+            // The sim serves a CRD's kinds at once: it is Established as soon as it is stored.
+            let condition: (String) -> JSONValue = { type in
+                .object(["type": .string(type), "status": .string("True"), "reason": .string(type == "Established"
+                    ? "InitialNamesAccepted" : "NoConflicts"), "lastTransitionTime": .string(Self.timestamp())])
+            }
+            result["status"] = .object(["conditions": .array([condition("NamesAccepted"), condition("Established")]),
+                                        "acceptedNames": result.value(at: ["spec", "names"]) ?? .object([:])])
+        }
         if resource.kind == "Secret", resource.group.isEmpty, result["type"] == nil {
             result["type"] = .string("Opaque")  // the server's default
         }
@@ -330,7 +352,9 @@ extension SimCluster {
               let kind = spec.value(at: ["names", "kind"])?.stringValue else { return }
         let namespaced = spec["scope"]?.stringValue != "Cluster"
         for version in spec["versions"]?.arrayValue ?? [] {
-            guard let name = version["name"]?.stringValue, version["served"]?.boolValue ?? true else { continue }
+            guard let name = version["name"]?.stringValue, version["served"]?.boolValue ?? true,
+                  !state.resources.contains(where: { $0.group == group && $0.version == name && $0.kind == kind })
+            else { continue }
             state.resources.append(SimResource(group: group, version: name, resource: plural,
                                                singular: spec.value(at: ["names", "singular"])?.stringValue ?? kind.lowercased(),
                                                kind: kind, namespaced: namespaced,

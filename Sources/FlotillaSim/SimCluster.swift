@@ -186,7 +186,7 @@ public final class SimCluster: Sendable {
         case ("POST", nil): return create(resource, namespace: namespace, request: request)
         case ("PUT", let name?): return update(resource, namespace: namespace, name: name, request: request)
         case ("PATCH", let name?): return patch(resource, namespace: namespace, name: name, request: request)
-        case ("DELETE", let name?): return delete(resource, namespace: namespace, name: name)
+        case ("DELETE", let name?): return delete(resource, namespace: namespace, name: name, request: request)
         default:
             return status(405, reason: "MethodNotAllowed", message: "the server does not allow this method on the requested resource")
         }

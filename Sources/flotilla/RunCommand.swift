@@ -9,7 +9,7 @@ import ServiceLifecycle
 
 /// The daemon's options: `flotilla.yaml`, every key overridable by a flag.
 struct DaemonOptions: ParsableArguments {
-    @Option(help: "Configuration file (YAML): repo, ref, path, kubeconfig, credentials, interval, statusBranch, statusInterval, listen, webhookSecretFile, selfHeal, prune, pruneGuard, gitAuthor, cacheDir, git: {username, passwordFile, tokenFile, sshKey, knownHosts, caFile, timeout}.")
+    @Option(help: "Configuration file (YAML): repo, ref, path, kubeconfig, credentials, interval, statusBranch, statusPrefix, statusInterval, listen, webhookSecretFile, selfHeal, prune, pruneGuard, gitAuthor, cacheDir, git: {username, passwordFile, tokenFile, sshKey, knownHosts, caFile, timeout}.")
     var config: String?
 
     @Option(help: "Git URL of the source.") var repo: String?
@@ -20,6 +20,9 @@ struct DaemonOptions: ParsableArguments {
     var credentialsDirectory: String?
     @Option(help: "Poll interval (2s, 30s, 5m).") var interval: String?
     @Option(name: .customLong("status-branch"), help: "Branch status commits go to ('' disables them).") var statusBranch: String?
+    @Option(name: .customLong("status-prefix"),
+            help: "Folder status files go to on the status branch (default 'status'); never reconciled.")
+    var statusPrefix: String?
     @Option(name: .customLong("status-interval"), help: "At most one status commit per this interval.") var statusInterval: String?
     @Option(help: "HOST:PORT of the HTTP endpoints.") var listen: String?
     @Option(name: .customLong("webhook-secret-file"), help: "File holding the webhook secret (HMAC-SHA256 / GitLab token).")
@@ -52,7 +55,7 @@ struct DaemonOptions: ParsableArguments {
     static let fileKeys: Set<String> = ["repo", "ref", "path", "kubeconfig", "credentials", "interval", "statusBranch",
                                         "statusInterval", "listen", "webhookSecretFile", "selfHeal", "prune", "pruneGuard",
                                         "gitAuthor", "cacheDir", "git", "probeInterval", "failureThreshold",
-                                        "clusterApiQps", "clusterApiBurst", "concurrentApplies"]
+                                        "clusterApiQps", "clusterApiBurst", "concurrentApplies", "statusPrefix"]
     static let gitKeys: Set<String> = ["username", "passwordFile", "tokenFile", "sshKey", "knownHosts", "caFile", "timeout"]
 
     func logger(_ label: String) -> Logger {
@@ -137,6 +140,11 @@ struct DaemonOptions: ParsableArguments {
                                                        "concurrent-applies", Double(configuration.agent.workers)))
         let branch = try statusBranch ?? string("statusBranch") ?? "flotilla/status"
         configuration.statusBranch = branch.isEmpty ? nil : branch
+        let prefix = (try statusPrefix ?? string("statusPrefix") ?? "status").split(separator: "/").joined(separator: "/")
+        guard !prefix.isEmpty, !prefix.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) else {
+            throw ValidationError("statusPrefix: a folder inside the repository is needed, not '\(prefix)'")
+        }
+        configuration.statusPrefix = prefix
         configuration.listen = try listen ?? string("listen") ?? "127.0.0.1:8080"
         if let secretFile = try webhookSecretFile ?? string("webhookSecretFile") {
             configuration.webhookSecret = try GitCredentials.readSecret(file: secretFile)

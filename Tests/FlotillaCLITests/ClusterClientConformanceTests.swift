@@ -48,7 +48,22 @@ import Testing
         #expect(team.items.compactMap { $0.value(at: ["metadata", "name"])?.stringValue } == ["a"])
         let all = try client.list(apiVersion: "v1", kind: "ConfigMap", namespace: "default", labelSelector: nil, pageSize: 1)
         #expect(all.items.count == 2)
-        try client.delete(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "a", propagationPolicy: "Background")
+        try client.delete(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "a", propagationPolicy: "Background",
+                          uid: nil)
+        // A uid precondition: the wrong uid is a conflict and deletes nothing; the right one deletes.
+        let b = try client.get(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "b")
+        do {
+            try client.delete(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "b",
+                              propagationPolicy: "Background", uid: "not-the-uid")
+            Issue.record("a delete with the wrong uid precondition succeeded")
+        } catch {
+            guard case .conflict(let message, _) = error else { Issue.record("\(error)"); return }
+            #expect(message.contains("Precondition failed: UID in precondition: not-the-uid"))
+        }
+        #expect((try? client.get(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "b")) != nil)
+        try client.delete(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "b", propagationPolicy: "Background",
+                          uid: b.value(at: ["metadata", "uid"])?.stringValue)
+        #expect((try? client.get(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "b")) == nil)
         #expect(throws: KubeError.notFound(message: "configmaps \"a\" not found")) {
             try client.get(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "a")
         }
