@@ -104,8 +104,9 @@ public actor Engine {
         self.source = try GitSource(url: configuration.repo, credentials: configuration.credentials,
                                     cacheRoot: configuration.cacheRoot, timeout: .milliseconds(Int(configuration.gitTimeout * 1000)),
                                     logger: gitLogger)
-        self.stateKey = "\(source.remote.url) \(configuration.ref ?? "HEAD") \(configuration.path)"
-        self.restored = PersistedState.load(path: PersistedState.path(cacheRoot: configuration.cacheRoot), source: stateKey)
+        self.stateKey = "\(configuration.agent.instance) \(source.remote.url) \(configuration.ref ?? "HEAD") "
+            + configuration.path
+        self.restored = PersistedState.load(path: PersistedState.path(cacheRoot: configuration.cacheRoot, instance: configuration.agent.instance), source: stateKey)
         if let restored {
             logger.info("restored the state of the last run",
                         metadata: ["revision": "\(restored.revision ?? "none")", "templates": "\(restored.placements.count)"])
@@ -120,7 +121,7 @@ public actor Engine {
     func persist(revision: String) {
         let state = PersistedState(source: stateKey, revision: revision, placements: Dictionary(
             uniqueKeysWithValues: placementsInForce.map { ($0.key.description, $0.value) }))
-        do { try state.save(path: PersistedState.path(cacheRoot: configuration.cacheRoot)) } catch {
+        do { try state.save(path: PersistedState.path(cacheRoot: configuration.cacheRoot, instance: configuration.agent.instance)) } catch {
             logger.warning("cannot record the state for the next start", metadata: ["error": "\(error)"])
         }
     }
@@ -272,7 +273,8 @@ public actor Engine {
         let previous = inForce == nil && placementsInForce.isEmpty
             ? restored?.previousPlacements(of: manifests.templates.map(\.identity)) ?? [:] : placementsInForce
         let (plan, rendered) = Self.desiredWorks(manifests: manifests, states: states, previous: previous,
-                                                 revision: snapshot.commit, path: configuration.path)
+                                                 revision: snapshot.commit, path: configuration.path,
+                                                 instance: configuration.agent.instance)
         for placement in plan.placements where placement.error != nil {
             logger.warning("template not placed; its last good works stay", metadata: [
                 "template": "\(placement.identity)", "error": "\(placement.error ?? "")"])
@@ -329,10 +331,10 @@ public actor Engine {
     /// The plan of a revision and the works it gives each cluster.
     public static func desiredWorks(manifests: Manifests, states: [String: ClusterState],
                                     previous: [ResourceIdentity: [TargetCluster]], revision: String,
-                                    path: String) -> (Plan, [String: [ObjectKey: DesiredWork]]) {
+                                    path: String, instance: String = "flotilla") -> (Plan, [String: [ObjectKey: DesiredWork]]) {
         let label = path.isEmpty ? "." : path
         let plan = Scheduler(manifests: manifests, states: states, previous: previous,
-                             source: "\(label)@\(revision.prefix(12))").plan(revision: revision)
+                             source: "\(label)@\(revision.prefix(12))", managedBy: instance).plan(revision: revision)
         let delegated = delegatedTemplates(manifests)
         var works: [String: [ObjectKey: DesiredWork]] = [:]
         for placement in plan.placements {

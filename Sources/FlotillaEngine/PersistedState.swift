@@ -20,9 +20,9 @@ public struct PersistedState: Codable, Sendable, Equatable {
         self.placements = placements
     }
 
-    /// The file for a source in a cache folder.
-    public static func path(cacheRoot: String) -> String {
-        URL(fileURLWithPath: cacheRoot).appendingPathComponent("flotilla-state.json").path
+    /// The file of an instance in a cache folder.
+    public static func path(cacheRoot: String, instance: String) -> String {
+        URL(fileURLWithPath: cacheRoot).appendingPathComponent("\(instance)-state.json").path
     }
 
     /// Reads the state for `source`; nil when there is none, it is unreadable, or it belongs to another source.

@@ -68,6 +68,8 @@ public struct TemplatePlacement: Sendable {
     public var overrides: [String: [AppliedOverride]]
     /// Why the template could not be placed (nothing is then applied for it).
     public var error: String?
+    /// The overrides that failed, per cluster (their works are then missing; `error` says so too).
+    public var overrideErrors: [OverrideError] = []
 
     public let identity: ResourceIdentity
 

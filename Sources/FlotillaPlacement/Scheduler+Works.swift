@@ -13,6 +13,7 @@ extension Scheduler {
     func renderWorks(_ placement: inout TemplatePlacement, strategy: ReplicaStrategy, context: Context) {
         placement.works = [:]
         placement.overrides = [:]
+        placement.overrideErrors = []
         guard rendersWorks else { return }
         let clustersByName = context.clustersByName
         var errors: [String] = []
@@ -22,6 +23,7 @@ extension Scheduler {
         let base = Self.strippingServerFields(placement.template.content)
         let policyName = placement.policy.map { JSONValue.string($0.description) }
         let sourceName = JSONValue.string(source)
+        let managedByValue = JSONValue.string(managedBy)
         for target in placement.clusters {
             guard let cluster = clustersByName[target.name] else { continue }
             var object = base
@@ -33,11 +35,12 @@ extension Scheduler {
                 object = try OverrideApplication.apply(rules, to: object, kind: placement.template.kind, cluster: cluster.name)
             } catch {
                 errors.append(error.description)
+                placement.overrideErrors.append(error)
                 continue
             }
             var metadata = object["metadata"] ?? .object([:])
             var labels = metadata["labels"]?.objectValue ?? [:]
-            labels[Self.managedByLabel] = .string("flotilla")
+            labels[Self.managedByLabel] = managedByValue
             metadata["labels"] = .object(labels)
             var annotations = metadata["annotations"]?.objectValue ?? [:]
             if !source.isEmpty { annotations[Self.sourceAnnotation] = sourceName }

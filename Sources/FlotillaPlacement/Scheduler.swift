@@ -13,14 +13,18 @@ public struct Scheduler: Sendable {
     /// Whether to render the work of each cluster (template + replicas + overrides + ownership). Without it the plan
     /// holds placements only: clusters, replicas and reasons.
     public var rendersWorks: Bool
+    /// The value of the managed-by label on every work: the daemon's instance name (`--instance`).
+    public var managedBy: String
 
     public init(manifests: Manifests, states: [String: ClusterState] = [:],
-                previous: [ResourceIdentity: [TargetCluster]] = [:], source: String = "", rendersWorks: Bool = true) {
+                previous: [ResourceIdentity: [TargetCluster]] = [:], source: String = "", rendersWorks: Bool = true,
+                managedBy: String = "flotilla") {
         self.manifests = manifests
         self.states = states
         self.previous = previous
         self.source = source
         self.rendersWorks = rendersWorks
+        self.managedBy = managedBy
     }
 
     /// Namespaces Flotilla never propagates on its own.

@@ -61,6 +61,7 @@ extension SimCluster {
             return invalid(resource, "", "metadata.name: Required value: name or generateName is required")
         }
         if let problem = namespaceProblem(resource, namespace) { return problem }
+        if let problem = sizeProblem(object, resource) { return invalid(resource, name, problem) }
         return state.withLock { state -> SimResponse in
             let key = key(resource, namespace, name)
             if state.objects[key] != nil {
@@ -93,6 +94,7 @@ extension SimCluster {
                                 + "modified; please apply your changes to the latest version and try again",
                               details: details(resource, name))
             }
+            if let problem = sizeProblem(object, resource) { return invalid(resource, name, problem) }
             var updated = stamp(object, resource: resource, namespace: namespace, previous: previous, state: &state)
             updated = own(updated, before: previous, key: key, resource: resource, request: request, state: &state)
             state.objects[key] = updated
@@ -155,6 +157,7 @@ extension SimCluster {
                             return json(200, previous)  // identical: not written, same resourceVersion
                         }
                     }
+                    if let problem = sizeProblem(object, resource) { return invalid(resource, name, problem) }
                     var stored = stamp(object, resource: resource, namespace: namespace, previous: previous, state: &state)
                     state.managers[key] = managers
                     stored["metadata"]?["managedFields"] = SimFieldOwnership.render(managers)
@@ -176,6 +179,7 @@ extension SimCluster {
             } else {
                 merged = SimMerge.merge(previous!, patch, nullDeletes: true)
             }
+            if let problem = sizeProblem(merged, resource) { return invalid(resource, name, problem) }
             var updated = stamp(merged, resource: resource, namespace: namespace, previous: previous, state: &state)
             updated = own(updated, before: previous, key: key, resource: resource, request: request, state: &state)
             state.objects[key] = updated
@@ -279,6 +283,19 @@ extension SimCluster {
         let exists = state.withLock { $0.objects[Key(resource: "/namespaces", namespace: "", name: namespace)] != nil }
         return exists ? nil : status(404, reason: "NotFound", message: "namespaces \"\(namespace)\" not found",
                                      details: .object(["name": .string(namespace), "kind": .string("namespaces")]))
+    }
+
+    /// A ConfigMap or Secret holding more than 1 MiB of data is refused, as the API server's validation does
+    /// (`[]: Too long: may not be more than 1048576 bytes`).
+    func sizeProblem(_ object: JSONValue, _ resource: SimResource) -> String? {
+        guard resource.group.isEmpty, resource.kind == "ConfigMap" || resource.kind == "Secret" else { return nil }
+        var total = 0
+        for field in ["data", "binaryData", "stringData"] {
+            for (key, value) in object[field]?.objectValue ?? [:] {
+                total += key.utf8.count + (value.stringValue?.utf8.count ?? 0)
+            }
+        }
+        return total > 1_048_576 ? "[]: Too long: may not be more than 1048576 bytes" : nil
     }
 
     /// 404 for one object, worded as the real server words it (`deployments.apps "web" not found`).

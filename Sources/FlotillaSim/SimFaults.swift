@@ -11,6 +11,9 @@ public struct SimFaults: Sendable, Equatable {
     public var latencyMilliseconds = 0
     /// Every n-th request fails with 500 (0: never).
     public var errorEvery = 0
+    /// Resources (plural names, `nodes`) every request for which is answered 403 Forbidden, as to a service account
+    /// without that grant.
+    public var forbidden: Set<String> = []
 
     public init(down: Bool = false, hang: Bool = false, latencyMilliseconds: Int = 0, errorEvery: Int = 0) {
         self.down = down
@@ -19,7 +22,8 @@ public struct SimFaults: Sendable, Equatable {
         self.errorEvery = errorEvery
     }
 
-    /// Parses `down`, `up`, `hang`, `slow=MS`, `errors=N` (every N-th request fails), comma-separated.
+    /// Parses `down`, `up`, `hang`, `slow=MS`, `errors=N` (every N-th request fails), `forbid=R1+R2` (requests for
+    /// these resources answer 403), comma-separated.
     public init(parsing text: String) throws {
         self.init()
         for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !part.isEmpty {
@@ -30,6 +34,8 @@ public struct SimFaults: Sendable, Equatable {
             case ("hang", nil): hang = true
             case ("slow", let ms?): latencyMilliseconds = ms
             case ("errors", let every?): errorEvery = every
+            case ("forbid", nil) where pieces.count > 1:
+                forbidden.formUnion(pieces[1].split(separator: "+").map(String.init))
             default: throw SimFaultError(text: part)
             }
         }
@@ -39,7 +45,7 @@ public struct SimFaults: Sendable, Equatable {
 /// A fault description that does not parse.
 public struct SimFaultError: Error, CustomStringConvertible {
     public var text: String
-    public var description: String { "unknown fault \"\(text)\": use down, up, hang, slow=MS or errors=N" }
+    public var description: String { "unknown fault \"\(text)\": use down, up, hang, slow=MS, errors=N or forbid=RESOURCE[+RESOURCE]" }
 }
 
 /// The faults of a cluster, changeable while it runs.

@@ -74,6 +74,17 @@ public enum SimServer {
                         return Response(status: .internalServerError, headers: headers,
                                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
                     }
+                    if !faults.forbidden.isEmpty, let resource = Self.resourceSegment(request.uri.path),
+                       faults.forbidden.contains(resource) {
+                        let verb = request.method == .get ? "list" : request.method.rawValue.lowercased()
+                        let answer = cluster.status(403, reason: "Forbidden", message: "\(resource) is forbidden: User "
+                            + "\"system:serviceaccount:flotilla-system:flotilla\" cannot \(verb) resource \"\(resource)\" "
+                            + "at the cluster scope")
+                        var headers = HTTPFields()
+                        headers[.contentType] = answer.contentType
+                        return Response(status: .forbidden, headers: headers,
+                                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+                    }
                     let body = try await request.collectBody(upTo: 32 * 1024 * 1024)
                     var query: [String: String] = [:]
                     for (key, value) in request.uri.queryParameters {
@@ -170,6 +181,19 @@ public enum SimServer {
 
     /// A watch as a chunked stream of JSON lines: the first events, then changes as they happen, bookmarks when
     /// asked for, until `timeoutSeconds` or the client goes away.
+    /// The resource a request path names (`/api/v1/nodes/a` → `nodes`; `/apis/apps/v1/namespaces/x/deployments`
+    /// → `deployments`; a namespace's own path → `namespaces`), or nil for discovery and other paths.
+    static func resourceSegment(_ path: String) -> String? {
+        var parts = path.split(separator: "/").map(String.init)
+        guard let root = parts.first, root == "api" || root == "apis" else { return nil }
+        let prefix = root == "api" ? 2 : 3
+        guard parts.count > prefix else { return nil }
+        parts.removeFirst(prefix)
+        guard !parts.isEmpty else { return nil }
+        if parts[0] == "namespaces", parts.count >= 3 { return parts[2] }
+        return parts[0]
+    }
+
     static func watchResponse(_ cluster: SimCluster, path: String, query: [String: String]) -> Response {
         let started: (SimWatch, [Data])
         switch cluster.startWatch(path: path, query: query) {

@@ -9,7 +9,7 @@ import ServiceLifecycle
 
 /// The daemon's options: `flotilla.yaml`, every key overridable by a flag.
 struct DaemonOptions: ParsableArguments {
-    @Option(help: "Configuration file (YAML): repo, ref, path, kubeconfig, credentials, interval, statusBranch, statusPrefix, statusInterval, listen, webhookSecretFile, selfHeal, prune, pruneGuard, gitAuthor, cacheDir, git: {username, passwordFile, tokenFile, sshKey, knownHosts, caFile, timeout}.")
+    @Option(help: "Configuration file (YAML): repo, ref, path, kubeconfig, credentials, interval, instance, statusBranch, statusPrefix, statusInterval, listen, webhookSecretFile, selfHeal, prune, pruneGuard, gitAuthor, cacheDir, git: {username, passwordFile, tokenFile, sshKey, knownHosts, caFile, timeout}.")
     var config: String?
 
     @Option(help: "Git URL of the source.") var repo: String?
@@ -28,6 +28,9 @@ struct DaemonOptions: ParsableArguments {
     @Option(name: .customLong("webhook-secret-file"), help: "File holding the webhook secret (HMAC-SHA256 / GitLab token).")
     var webhookSecretFile: String?
     @Flag(name: .customLong("no-self-heal"), help: "Record drift but do not correct it.") var noSelfHeal = false
+    @Option(name: .customLong("instance"),
+            help: "This daemon's name (default flotilla): its managed-by label value, field manager and inventory.")
+    var instance: String?
     @Flag(name: .customLong("no-prune"), help: "Never delete objects that left the source.") var noPrune = false
     @Option(name: .customLong("prune-guard"), help: "Hold a revision that would delete more than this percent of a cluster's owned objects.")
     var pruneGuard: Double?
@@ -55,7 +58,7 @@ struct DaemonOptions: ParsableArguments {
     static let fileKeys: Set<String> = ["repo", "ref", "path", "kubeconfig", "credentials", "interval", "statusBranch",
                                         "statusInterval", "listen", "webhookSecretFile", "selfHeal", "prune", "pruneGuard",
                                         "gitAuthor", "cacheDir", "git", "probeInterval", "failureThreshold",
-                                        "clusterApiQps", "clusterApiBurst", "concurrentApplies", "statusPrefix"]
+                                        "clusterApiQps", "clusterApiBurst", "concurrentApplies", "statusPrefix", "instance"]
     static let gitKeys: Set<String> = ["username", "passwordFile", "tokenFile", "sshKey", "knownHosts", "caFile", "timeout"]
 
     func logger(_ label: String) -> Logger {
@@ -150,6 +153,12 @@ struct DaemonOptions: ParsableArguments {
             configuration.webhookSecret = try GitCredentials.readSecret(file: secretFile)
         }
         configuration.agent.selfHeal = noSelfHeal ? false : (try bool("selfHeal") ?? true)
+        let name = try instance ?? string("instance") ?? "flotilla"
+        guard ResourceNames.dns1123LabelProblem(name, maxLength: 53) == nil else {
+            throw ValidationError("instance: \"\(name)\" must be a DNS label of at most 53 characters "
+                + "(lowercase letters, digits and '-'); it names the inventory ConfigMap '<instance>-inventory'")
+        }
+        configuration.agent.instance = name
         configuration.agent.prune = noPrune ? false : (try bool("prune") ?? true)
         if let guardValue = pruneGuard ?? file["pruneGuard"].flatMap({ $0.intValue.map(Double.init) ?? $0.stringValue.flatMap(Double.init) }) {
             guard (0...100).contains(guardValue) else { throw CommandError("prune guard must be between 0 and 100 (percent)") }

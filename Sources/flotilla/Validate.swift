@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlotillaModel
+import FlotillaPlacement
 import Foundation
 
 /// `flotilla validate`: parse and validate a source; every error with file:line.
@@ -26,7 +27,42 @@ struct Validate: AsyncParsableCommand {
             FileHandle.standardError.write(Data("\(count) error\(count == 1 ? "" : "s") in \(loaded.label)\n".utf8))
             throw ExitCode(1)
         }
+        // Overrides are checked against the templates they select, on every cluster (as the daemon would render
+        // them): one that cannot apply would leave its template's works at their last good state.
+        let problems = Self.overrideProblems(manifests, filePrefix: loaded.render)
+        guard problems.isEmpty else {
+            for problem in problems { FileHandle.standardError.write(Data((problem + "\n").utf8)) }
+            let count = problems.count
+            FileHandle.standardError.write(Data("\(count) error\(count == 1 ? "" : "s") in \(loaded.label)\n".utf8))
+            throw ExitCode(1)
+        }
         print(ValidationSummary(label: loaded.label, manifests: manifests).text, terminator: "")
+    }
+
+    /// `file:line: message` for every override that fails on a template it selects, sorted.
+    static func overrideProblems(_ manifests: Manifests, filePrefix render: (ManifestError) -> String) -> [String] {
+        let plan = Scheduler(manifests: manifests, states: [:], previous: [:], source: "").plan(revision: nil)
+        var locations: [String: SourceLocation] = [:]
+        for policy in manifests.overridePolicies {
+            locations["OverridePolicy \(policy.metadata.namespace ?? "default")/\(policy.metadata.name)"] = policy.location
+            locations["OverridePolicy \(policy.metadata.name)"] = locations["OverridePolicy \(policy.metadata.name)"]
+                ?? policy.location
+        }
+        for policy in manifests.clusterOverridePolicies {
+            locations["ClusterOverridePolicy \(policy.metadata.name)"] = policy.location
+        }
+        var problems: Set<String> = []
+        for placement in plan.placements {
+            for error in placement.overrideErrors {
+                let location = locations["\(error.policyKind) \(placement.template.namespace ?? "default")/\(error.policyName)"]
+                    ?? locations["\(error.policyKind) \(error.policyName)"] ?? placement.template.location
+                let message = "\(error.policyName) on cluster \(error.cluster): \(error.reason) "
+                    + "(template \(placement.identity))"
+                problems.insert(render(.invalidValue(location, kind: error.policyKind,
+                                                     field: "spec.overrideRules[\(error.ruleIndex)]", message: message)))
+            }
+        }
+        return problems.sorted()
     }
 }
 

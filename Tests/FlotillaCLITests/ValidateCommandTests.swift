@@ -57,6 +57,40 @@ func runFlotilla(_ arguments: [String], in directory: URL = projectRoot) throws 
         #expect(real.output.isEmpty)
     }
 
+    @Test func anOverrideThatCannotApplyToATemplateItSelectsIsAnErrorAtThePolicysLine() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-cli-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let sample = projectRoot.appendingPathComponent("sample-repo").path
+        for entry in try FileManager.default.contentsOfDirectory(atPath: sample) {
+            try FileManager.default.copyItem(atPath: "\(sample)/\(entry)", toPath: folder.appendingPathComponent(entry).path)
+        }
+        let policy = """
+            # a comment line
+            apiVersion: policy.karmada.io/v1alpha1
+            kind: OverridePolicy
+            metadata: {name: broken, namespace: shop}
+            spec:
+              resourceSelectors:
+                - {apiVersion: apps/v1, kind: Deployment, name: orders-api}
+              overrideRules:
+                - targetCluster: {clusterNames: [hw-shanghai]}
+                  overriders:
+                    plaintext:
+                      - {path: /spec/template/spec/nothere/0/image, operator: replace, value: "x:1"}
+
+            """
+        try policy.write(to: folder.appendingPathComponent("policies/broken.yaml"), atomically: true, encoding: .utf8)
+        let result = try runFlotilla(["validate", folder.path])
+        #expect(result.status == 1)
+        let lines = result.errors.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2, "\(result.errors)")
+        #expect(lines.first?.hasPrefix("\(folder.path)/policies/broken.yaml:2: OverridePolicy: invalid value at "
+            + "\"spec.overrideRules[0]\": broken on cluster hw-shanghai: /spec/template/spec/nothere/0/image") == true,
+                "\(result.errors)")
+        #expect(lines.first?.hasSuffix("(template Deployment.apps shop/orders-api)") == true)
+    }
+
     @Test func aGitURLWithRefAndPath() throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-cli-git-\(UUID())")
         defer { try? FileManager.default.removeItem(at: scratch) }

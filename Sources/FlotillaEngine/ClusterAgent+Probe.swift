@@ -1,0 +1,73 @@
+import Dispatch
+import FlotillaDiff
+import FlotillaKube
+import FlotillaModel
+import FlotillaPlacement
+import Foundation
+import Logging
+import Synchronization
+
+extension ClusterAgent {
+    func probeLoop(_ connection: ClusterConnection) {
+        guard let transport = try? CurlTransport(connection: connection) else { return }
+        let client = KubeClient(transport: transport)
+        while !stopped.load(ordering: .acquiring) {
+            let now = Date()
+            var healthy = false
+            var problem: String?
+            let response = try? transport.perform(KubeRequest(path: "/readyz", timeout: 2))
+            if let response, response.status == 200 {
+                healthy = true
+            } else if let response, response.status == 404,
+                      let fallback = try? transport.perform(KubeRequest(path: "/healthz", timeout: 2)), fallback.status == 200 {
+                healthy = true
+            } else {
+                problem = response.map { "/readyz answered \($0.status)" } ?? "unreachable"
+            }
+            var version = state.withLock { $0.version }
+            if healthy, version == nil {
+                do throws(KubeError) { version = try client.version() } catch { healthy = false; problem = "\(error)" }
+            }
+            let refused = version.flatMap(Self.refusal(forVersion:))
+            let transition = state.withLock { state -> Bool in
+                state.lastProbe = now
+                state.version = version
+                state.refused = refused
+                state.probeError = problem
+                let wasReady = state.ready
+                let firstProbe = !state.everProbed
+                state.everProbed = true
+                if healthy && refused == nil {
+                    state.failingSince = nil
+                    state.ready = true
+                } else {
+                    if state.failingSince == nil { state.failingSince = now }
+                    if firstProbe || now.timeIntervalSince(state.failingSince!) >= settings.failureThreshold {
+                        state.ready = false
+                    }
+                }
+                if wasReady != state.ready || firstProbe { state.lastTransition = now }
+                return wasReady != state.ready || firstProbe
+            }
+            if transition {
+                let ready = state.withLock { $0.ready }
+                logger.notice(ready ? "cluster ready" : "cluster not ready",
+                              metadata: ["reason": "\(refused ?? problem ?? "")"])
+                // The engine decides what happens next: a re-plan, or a sync of what this cluster already has.
+                onChange(name, true)
+            }
+            Thread.sleep(forTimeInterval: settings.probeInterval)
+        }
+    }
+
+    /// Why a cluster of this version is refused (older than Kubernetes 1.11), or nil.
+    static func refusal(forVersion version: String) -> String? {
+        let digits = version.drop { $0 == "v" }.split(separator: ".").prefix(2)
+            .map { Int($0.prefix { $0.isNumber }) ?? 0 }
+        guard digits.count == 2 else { return nil }
+        if digits[0] < 1 || (digits[0] == 1 && digits[1] < 11) {
+            return "Kubernetes \(version) is older than 1.11, which Flotilla needs"
+        }
+        return nil
+    }
+}

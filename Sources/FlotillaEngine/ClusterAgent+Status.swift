@@ -1,0 +1,128 @@
+import Dispatch
+import FlotillaDiff
+import FlotillaKube
+import FlotillaModel
+import FlotillaPlacement
+import Foundation
+import Logging
+import Synchronization
+
+extension ClusterAgent {
+    public var isReady: Bool { state.withLock { $0.ready } }
+    public var hasProbed: Bool { state.withLock { $0.everProbed } }
+
+    /// The cluster as placement sees it: readiness and capacity (allocatable from nodes, allocated from what
+    /// Flotilla runs there).
+    public func placementState() -> ClusterState {
+        state.withLock { state in
+            let total = Self.allocatableMilli(state.nodes)
+            var allocated: [String: Int64] = [:]
+            for (key, object) in state.live where key.group == "apps" {
+                let replicas = object.value(at: ["spec", "replicas"])?.intValue ?? 1
+                let containers = object.value(at: ["spec", "template", "spec", "containers"])?.arrayValue ?? []
+                allocated["pods", default: 0] += replicas * 1000
+                for container in containers {
+                    for (resource, value) in container.value(at: ["resources", "requests"])?.objectValue ?? [:] {
+                        guard let text = value.stringValue, let milli = Quantity(text).milliValue else { continue }
+                        allocated[resource, default: 0] += milli * replicas
+                    }
+                }
+            }
+            guard state.everProbed || !state.nodes.isEmpty else { return ClusterState(ready: state.ready) }
+            let toQuantities: ([String: Int64]) -> [String: Quantity] = { values in
+                values.reduce(into: [:]) { result, entry in
+                    result[entry.key] = Quantity("\(entry.value)m")
+                }
+            }
+            return ClusterState(ready: state.ready,
+                                allocatable: state.nodes.isEmpty ? nil : toQuantities(total),
+                                allocated: state.nodes.isEmpty ? nil : toQuantities(allocated))
+        }
+    }
+
+    /// The nodes' allocatable resources, summed, in thousandths (millicores for CPU).
+    static func allocatableMilli(_ nodes: [String: JSONValue]) -> [String: Int64] {
+        var totals: [String: Int64] = [:]
+        for node in nodes.values {
+            for (resource, value) in node.value(at: ["status", "allocatable"])?.objectValue ?? [:] {
+                guard let text = value.stringValue ?? value.intValue.map(String.init),
+                      let milli = Quantity(text).milliValue else { continue }
+                totals[resource, default: 0] += milli
+            }
+        }
+        return totals
+    }
+
+    /// The state of every work, sorted.
+    public func workStatuses() -> [WorkStatus] {
+        state.withLock { state in
+            if state.sortedDesired == nil { state.sortedDesired = state.desired.keys.sorted() }
+            return (state.sortedDesired ?? []).map { key in
+                let work = state.desired[key]!
+                let live = state.live[key]
+                var sync: SyncStatus = .outOfSync
+                if state.errors[key] != nil || work.failure != nil {
+                    sync = .failed
+                } else if state.currentKnown ? state.current.contains(key) : state.applied[key] == work.comparable,
+                          live != nil, state.openDrift[key] == nil {
+                    sync = .synced
+                }
+                let health = state.foreign.contains(key) ? HealthAssessment(status: .unknown, message: "not owned")
+                    : HealthCheck.assess(live)
+                return WorkStatus(cluster: name, apiVersion: key.apiVersion, kind: key.kind, namespace: key.namespace,
+                                  name: key.name, template: work.template.description, sync: sync,
+                                  health: state.ready || live == nil ? health.status : .unknown,
+                                  message: state.held ?? health.message, desiredReplicas: health.desiredReplicas,
+                                  readyReplicas: health.readyReplicas,
+                                  appliedRevision: state.appliedRevision[key],
+                                  lastError: state.errors[key] ?? work.failure)
+            }
+        }
+    }
+
+    /// The cluster's status; `works` are its work statuses when the caller has them already.
+    public func clusterStatus(works known: [WorkStatus]? = nil) -> ClusterStatus {
+        let works = known ?? workStatuses()
+        return state.withLock { state in
+            var allocatable: [String: String] = [:]
+            let totals = Self.allocatableMilli(state.nodes)
+            for (resource, milli) in totals {
+                allocatable[resource] = milli % 1000 == 0 ? "\(milli / 1000)" : "\(milli)m"
+            }
+            let reason = state.refused ?? (state.ready ? nil : (connectionError ?? state.probeError ?? "not probed yet"))
+            return ClusterStatus(name: name, ready: state.ready, reason: reason, kubernetesVersion: state.version,
+                                 nodes: state.nodes.count, allocatable: allocatable, lastTransition: state.lastTransition,
+                                 lastProbe: state.lastProbe, lastError: state.syncError, held: state.held,
+                                 kept: state.keeps.isEmpty ? nil
+                                     : state.keeps.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" },
+                                 capacity: state.syncedKinds.contains(Self.nodeKind) ? nil
+                                     : state.kindErrors[Self.nodeKind].map { "unknown: nodes cannot be listed (\($0))" },
+                                 works: works.count, synced: works.filter { $0.sync == .synced }.count,
+                                 healthy: works.filter { $0.health == .healthy }.count)
+        }
+    }
+
+    public func drift() -> (open: [DriftRecord], healed: [DriftRecord]) {
+        state.withLock { state in
+            (state.openDrift.values.sorted { ($0.detectedAt, $0.object) > ($1.detectedAt, $1.object) }, state.healedDrift)
+        }
+    }
+
+    /// True when every desired work is applied, unchanged since, and healthy.
+    public func isConverged(revision: String?) -> Bool {
+        state.withLock { state in
+            guard state.ready, state.currentKnown else { return false }
+            for key in state.desired.keys {
+                guard state.errors[key] == nil, state.openDrift[key] == nil, state.current.contains(key),
+                      state.desired[key]?.failure == nil,
+                      let live = state.live[key] else { return false }
+                // Health is judged once per resourceVersion of the object (this runs on every batch of events).
+                let version = live.value(at: ["metadata", "resourceVersion"])?.stringValue ?? ""
+                if state.healthyAt[key] == version, !version.isEmpty { continue }
+                guard HealthCheck.assess(live).status == .healthy else { return false }
+                state.healthyAt[key] = version
+            }
+            return true
+        }
+    }
+}
