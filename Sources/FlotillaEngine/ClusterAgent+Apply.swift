@@ -78,28 +78,4 @@ extension ClusterAgent {
         let live = try client.apply(object, fieldManager: settings.fieldManager, force: false)
         state.withLock { $0.live[key] = Self.kept(live, key, applied: nil) }
     }
-
-    func readInventory(_ client: KubeClient) throws(KubeError) -> Set<ObjectKey> {
-        do {
-            let object = try client.get(apiVersion: "v1", kind: "ConfigMap", namespace: Self.inventoryNamespace,
-                                        name: settings.inventoryName)
-            let text = object.value(at: ["data", "objects"])?.stringValue ?? ""
-            return Set(text.split(separator: "\n").compactMap(ObjectKey.init(inventoryLine:)))
-        } catch {
-            if case .notFound = error { return [] }
-            throw error
-        }
-    }
-
-    func writeInventory(_ keys: Set<ObjectKey>, client: KubeClient) throws(KubeError) {
-        let text = keys.map(\.inventoryLine).sorted().joined(separator: "\n")
-        let object: JSONValue = .object([
-            "apiVersion": .string("v1"), "kind": .string("ConfigMap"),
-            "metadata": .object(["name": .string(settings.inventoryName), "namespace": .string(Self.inventoryNamespace),
-                                 "labels": .object(["flotilla.dev/inventory": .string("true")])]),
-            "data": .object(["objects": .string(text)]),
-        ])
-        _ = try client.apply(object, fieldManager: settings.fieldManager, force: true)
-        state.withLock { $0.inventory = keys }
-    }
 }

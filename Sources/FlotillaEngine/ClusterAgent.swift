@@ -51,6 +51,8 @@ public final class ClusterAgent: @unchecked Sendable {
         var live: [ObjectKey: JSONValue] = [:]
         var foreign: Set<ObjectKey> = []
         var inventory: Set<ObjectKey>?
+        /// Each inventory shard's text as last read or written (only changed shards are written).
+        var inventoryTexts: [String] = []
         var informers: [KindKey: Informer] = [:]
         var syncedKinds: Set<KindKey> = []
         /// Why a kind's informer last failed (cleared when it lists).

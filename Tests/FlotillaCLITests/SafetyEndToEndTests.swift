@@ -295,4 +295,82 @@ import Testing
         #expect(Date().timeIntervalSince(stopping) <= 10)
         try fleet.admin("dc1", "up")
     }
+
+    @Test func twoInstancesShareClustersAndEachTouchesOnlyItsOwn() throws {
+        let fleet = try Fleet()
+        try fleet.startDaemon()
+        fleet.eventually("instance flotilla converged") { try fleet.converged() }
+        // Team B: a repository of its own, the same clusters, its own instance name.
+        let source = fleet.folder.appendingPathComponent("b.git").path
+        let work = fleet.folder.appendingPathComponent("b-work").path
+        try Fleet.git(["init", "-q", "--bare", "-b", "main", source], in: fleet.folder.path)
+        try Fleet.git(["clone", "-q", source, work], in: fleet.folder.path)
+        try Fleet.git(["config", "user.email", "b@example.com"], in: work)
+        try Fleet.git(["config", "user.name", "B"], in: work)
+        let files = [
+            "clusters/aws-east.yaml": Fleet.clusterFile("aws-east", cloud: "aws", env: "prod"),
+            "apps/b.yaml": """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: b-config, namespace: web}
+                data: {team: b}
+                ---
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: web, namespace: web}
+                spec:
+                  replicas: 1
+                  selector: {matchLabels: {app: b}}
+                  template:
+                    metadata: {labels: {app: b}}
+                    spec: {containers: [{name: b, image: "team-b:1"}]}
+                ---
+                apiVersion: policy.karmada.io/v1alpha1
+                kind: PropagationPolicy
+                metadata: {name: b, namespace: web}
+                spec:
+                  resourceSelectors:
+                    - {apiVersion: v1, kind: ConfigMap, name: b-config}
+                    - {apiVersion: apps/v1, kind: Deployment, name: web}
+                  placement:
+                    clusterAffinity: {clusterNames: [aws-east]}
+
+                """,
+        ]
+        for (path, content) in files {
+            let url = URL(fileURLWithPath: work).appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try content.write(to: url, atomically: true, encoding: .utf8)
+        }
+        try Fleet.git(["add", "-A"], in: work)
+        try Fleet.git(["commit", "-q", "-m", "team b"], in: work)
+        try Fleet.git(["push", "-q", "origin", "HEAD:main"], in: work)
+        let port = freePort()
+        let teamB = try ServerProcess([flotillaBinary.path, "run", "--repo", source, "--ref", "main",
+                                       "--kubeconfig", fleet.kubeconfig, "--listen", "127.0.0.1:\(port)",
+                                       "--status-branch", "", "--instance", "team-b", "--probe-interval", "0.3s",
+                                       "--cache-dir", fleet.folder.appendingPathComponent("cache-b").path],
+                                      port: port, logFile: fleet.folder.appendingPathComponent("b.log").path)
+        defer { kill(teamB.process.processIdentifier, SIGTERM) }
+        fleet.eventually("team b's ConfigMap is there, labelled as team b's") {
+            fleet.field("aws-east", "configmap/b-config", "web", ".metadata.labels.app\\.kubernetes\\.io/managed-by")
+                == "team-b"
+        }
+        fleet.eventually("team b reports the Deployment of instance flotilla as a collision") {
+            let result = try runProcess(flotillaBinary, ["status", "--server", "http://127.0.0.1:\(port)", "-o", "json"])
+            let report = try StatusReport.decoder().decode(StatusReport.self, from: Data(result.output.utf8))
+            return (Self.work(report, "aws-east", "Deployment", "web")?.lastError ?? "").contains("collision")
+        }
+        #expect(fleet.field("aws-east", "deployment/web", "web", ".spec.template.spec.containers[0].image") == "nginx:1.0")
+        let inventoryB = fleet.field("aws-east", "configmap/team-b-inventory", "flotilla-system", ".data.objects") ?? ""
+        #expect(inventoryB.contains("v1 ConfigMap web b-config") && !inventoryB.contains("Deployment"))
+        // Instance flotilla prunes what it no longer wants, and nothing of team b's.
+        try fleet.commit(["apps/api.yaml": nil, "policies/api.yaml": nil], message: "drop api")
+        try fleet.hook()
+        fleet.eventually("api pruned") { fleet.field("aws-east", "deployment/api", "api", ".spec.replicas") == nil }
+        #expect(fleet.field("aws-east", "configmap/b-config", "web", ".data.team") == "b")
+        #expect(!(fleet.field("aws-east", "configmap/flotilla-inventory", "flotilla-system", ".data.objects") ?? "")
+            .contains("b-config"))
+        #expect(fleet.stopDaemon() == 0)
+    }
 }
