@@ -45,10 +45,37 @@ public enum LiveComparison {
         case (.null, nil):
             return
         default:
-            if !same(desired, live) {
+            if !same(desired, live), !sameQuantity(desired, live, path: path) {
                 result.append(FieldDrift(path: path.isEmpty ? "(object)" : path, desired: desired, live: live))
             }
         }
+    }
+
+    /// Whether two values of a quantity field (resource requests and limits, quota, capacity) are the same quantity
+    /// as written differently: the API server stores `1000m` as `1`, `cpu: 1` as `"1"`, `0.5` as `500m`.
+    static func sameQuantity(_ desired: JSONValue, _ live: JSONValue?, path: String) -> Bool {
+        guard let live, isQuantityPath(path) else { return false }
+        func text(_ value: JSONValue) -> String? {
+            switch value {
+            case .string(let text): return text
+            case .int(let number): return String(number)
+            case .double(let number): return String(number)
+            default: return nil
+            }
+        }
+        guard let left = text(desired).flatMap({ Quantity($0).decimalValue }),
+              let right = text(live).flatMap({ Quantity($0).decimalValue }) else { return false }
+        return left == right
+    }
+
+    /// Paths whose values are quantities: `…resources.requests.cpu`, `…resources.limits.memory`, a ResourceQuota's
+    /// `spec.hard.*`, a PVC's `…resources.requests.storage`, a LimitRange's `default`/`min`/`max` values.
+    static func isQuantityPath(_ path: String) -> Bool {
+        let parts = path.split(separator: ".")
+        guard parts.count >= 2 else { return false }
+        let parent = parts[parts.count - 2]
+        return ["requests", "limits", "hard", "capacity", "default", "defaultRequest", "min", "max",
+                "maxLimitRequestRatio", "overhead"].contains(String(parent))
     }
 
     private static func same(_ left: JSONValue, _ right: JSONValue?) -> Bool {

@@ -26,6 +26,13 @@ public struct DesiredWork: Sendable {
             comparable["metadata"]?["annotations"] = annotations.isEmpty ? nil : .object(annotations)
         }
         for path in delegatedPaths { comparable = Self.removing(path, from: comparable) }
+        if template.kind == "Secret", template.group.isEmpty, let plain = comparable["stringData"]?.objectValue {
+            // The server keeps `stringData` only as base64 in `data`: compare what it will hold.
+            var data = comparable["data"]?.objectValue ?? [:]
+            for (key, value) in plain { data[key] = .string(Data((value.stringValue ?? "").utf8).base64EncodedString()) }
+            comparable["data"] = .object(data)
+            comparable["stringData"] = nil
+        }
         self.comparable = comparable
         self.template = template
         self.delegatedPaths = delegatedPaths

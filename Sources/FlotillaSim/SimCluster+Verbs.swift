@@ -285,6 +285,36 @@ extension SimCluster {
                                      details: .object(["name": .string(namespace), "kind": .string("namespaces")]))
     }
 
+    /// Quantities in the fields that hold them (`resources.requests`, `resources.limits`, a quota's `hard` …) in
+    /// the form the API server stores: `cpu: 1000m` reads back as `"1"`, `cpu: 1` as `"1"`.
+    static func canonicalQuantities(_ value: JSONValue, path: [String]) -> JSONValue {
+        switch value {
+        case .object(var members):
+            let parent = path.last ?? ""
+            let holdsQuantities = ["requests", "limits", "hard", "capacity", "allocatable", "overhead"].contains(parent)
+                && path.count >= 2
+            for (key, member) in members {
+                if holdsQuantities {
+                    let text: String?
+                    switch member {
+                    case .string(let string): text = string
+                    case .int(let number): text = String(number)
+                    case .double(let number): text = String(number)
+                    default: text = nil
+                    }
+                    if let text, let canonical = Quantity(text).canonical { members[key] = .string(canonical) }
+                } else if case .object = member {
+                    members[key] = canonicalQuantities(member, path: path + [key])
+                } else if case .array(let items) = member {
+                    members[key] = .array(items.map { canonicalQuantities($0, path: path + [key]) })
+                }
+            }
+            return .object(members)
+        default:
+            return value
+        }
+    }
+
     /// A ConfigMap or Secret holding more than 1 MiB of data is refused, as the API server's validation does
     /// (`[]: Too long: may not be more than 1048576 bytes`).
     func sizeProblem(_ object: JSONValue, _ resource: SimResource) -> String? {
@@ -358,6 +388,14 @@ extension SimCluster {
         }
         if resource.kind == "Secret", resource.group.isEmpty, result["type"] == nil {
             result["type"] = .string("Opaque")  // the server's default
+        }
+        result = Self.canonicalQuantities(result, path: [])
+        if resource.kind == "Secret", resource.group.isEmpty, let plain = result["stringData"]?.objectValue {
+            // Write-only, as on a real server: merged into `data` (base64), never stored or returned.
+            var data = result["data"]?.objectValue ?? [:]
+            for (key, value) in plain { data[key] = .string(Data((value.stringValue ?? "").utf8).base64EncodedString()) }
+            result["data"] = .object(data)
+            result["stringData"] = nil
         }
         return result
     }

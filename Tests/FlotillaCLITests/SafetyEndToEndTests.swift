@@ -373,4 +373,69 @@ import Testing
             .contains("b-config"))
         #expect(fleet.stopDaemon() == 0)
     }
+
+    @Test func whatTheServerNormalisesIsNotDrift() throws {
+        let app = """
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: creds, namespace: web}
+            stringData: {password: hunter2}
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: sized, namespace: web}
+            spec:
+              replicas: 1
+              selector: {matchLabels: {app: sized}}
+              template:
+                metadata: {labels: {app: sized}}
+                spec:
+                  containers:
+                    - name: app
+                      image: "app:1"
+                      resources:
+                        requests: {cpu: 1000m, memory: 1024Mi}
+                        limits: {cpu: 2, memory: 2Gi}
+            ---
+            apiVersion: policy.karmada.io/v1alpha1
+            kind: PropagationPolicy
+            metadata: {name: sized, namespace: web}
+            spec:
+              resourceSelectors:
+                - {apiVersion: v1, kind: Secret, name: creds}
+                - {apiVersion: apps/v1, kind: Deployment, name: sized}
+              placement:
+                clusterAffinity: {clusterNames: [aws-east]}
+
+            """
+        var files = Fleet.baseFiles
+        files["apps/sized.yaml"] = app
+        let fleet = try Fleet(files: files)
+        try fleet.startDaemon()
+        fleet.eventually("converged") { try fleet.converged() }
+        // The server holds them in its own form ...
+        let containers = ".spec.template.spec.containers[0].resources"
+        #expect(fleet.field("aws-east", "deployment/sized", "web", "\(containers).requests.cpu") == "1")
+        #expect(fleet.field("aws-east", "deployment/sized", "web", "\(containers).requests.memory") == "1Gi")
+        #expect(fleet.field("aws-east", "deployment/sized", "web", "\(containers).limits.cpu") == "2")
+        #expect(fleet.field("aws-east", "secret/creds", "web", ".data.password") == "aHVudGVyMg==")
+        #expect(fleet.field("aws-east", "secret/creds", "web", ".stringData") == "")
+        // ... which is no drift, now or after a while.
+        Thread.sleep(forTimeInterval: 1.5)
+        let report = try fleet.status()
+        #expect(report.openDrift.isEmpty, "\(report.openDrift)")
+        #expect(report.healedDrift.isEmpty, "\(report.healedDrift)")
+        #expect(try fleet.converged())
+        // A real change to the Secret still is drift, healed, its values never shown.
+        #expect(try fleet.kubectl("aws-east", ["-n", "web", "patch", "secret/creds", "-p", #"{"data":{"password":"eA=="}}"#])
+            .status == 0)
+        fleet.eventually("healed") { fleet.field("aws-east", "secret/creds", "web", ".data.password") == "aHVudGVyMg==" }
+        fleet.eventually("recorded, redacted") {
+            let healed = try fleet.status().healedDrift
+            return healed.contains { $0.name == "creds" && $0.fields.allSatisfy { $0.live == .string("(redacted)") } }
+        }
+        let body = try fleet.http("GET", "/api/v1/status").1
+        #expect(!body.contains("hunter2") && !body.contains("aHVudGVyMg=="))
+        #expect(fleet.stopDaemon() == 0)
+    }
 }

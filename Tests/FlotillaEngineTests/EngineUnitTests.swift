@@ -25,6 +25,37 @@ private func json(_ text: String) -> JSONValue {
         #expect(found[0].live == nil)
     }
 
+    @Test(arguments: [
+        ("1000m", "1", true), ("1", "1", true), ("0.5", "500m", true), ("1024Mi", "1Gi", true), ("1Gi", "1Gi", true),
+        ("1500Mi", "1500Mi", true), ("128974848", "128974848", true), ("1G", "1G", true), ("100m", "200m", false),
+    ])
+    func quantitiesAsTheServerStoresThemAreNotDrift(_ desired: String, _ stored: String, _ same: Bool) {
+        #expect(Quantity(desired).canonical == (same ? stored : Quantity(desired).canonical))
+        let wanted = json(#"{"spec":{"containers":[{"resources":{"requests":{"cpu":"\#(desired)"}}}]}}"#)
+        let live = json(#"{"spec":{"containers":[{"resources":{"requests":{"cpu":"\#(stored)"}}}]}}"#)
+        #expect(LiveComparison.differences(desired: wanted, live: live).isEmpty == same)
+        // Outside quantity fields, strings compare as strings.
+        #expect(LiveComparison.differences(desired: json(#"{"data":{"cpu":"1000m"}}"#),
+                                           live: json(#"{"data":{"cpu":"1"}}"#)).count == 1)
+    }
+
+    @Test func aNumberInAQuantityFieldEqualsItsStoredString() {
+        let wanted = json(#"{"spec":{"hard":{"pods":10,"cpu":2}}}"#)
+        let live = json(#"{"spec":{"hard":{"pods":"10","cpu":"2"}}}"#)
+        #expect(LiveComparison.differences(desired: wanted, live: live).isEmpty)
+    }
+
+    @Test func aSecretsStringDataComparesAsTheDataTheServerKeeps() {
+        let secret = json(#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s"},"stringData":{"k":"v"}}"#)
+        let work = DesiredWork(object: secret, template: ResourceIdentity(group: "", kind: "Secret", namespace: nil,
+                                                                          name: "s"), delegatedPaths: [])
+        let live = { (data: String) in
+            json(#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s","uid":"u"},"type":"Opaque","data":{"k":"\#(data)"}}"#)
+        }
+        #expect(work.differences(from: live("dg==")).isEmpty)
+        #expect(work.differences(from: live("eA==")).map(\.path) == ["data.k"])
+    }
+
     @Test func ignoredPathsAreSkipped() {
         let desired = json(#"{"spec":{"replicas":2,"paused":false}}"#)
         let live = json(#"{"spec":{"replicas":9,"paused":true}}"#)
