@@ -8,11 +8,11 @@ import Logging
 import Synchronization
 
 extension ClusterAgent {
-    func probeLoop(_ connection: ClusterConnection) {
-        guard let transport = try? CurlTransport(connection: connection) else { return }
+    func probeLoop(_ dial: ClusterDial) {
+        guard let transport = try? dial.open() else { return }
         let client = KubeClient(transport: transport)
         while !stopped.load(ordering: .acquiring) {
-            let now = Date()
+            let now = clock.now()
             var healthy = false
             var problem: String?
             let response = try? transport.perform(KubeRequest(path: "/readyz", timeout: 2))
@@ -56,7 +56,7 @@ extension ClusterAgent {
                 // The engine decides what happens next: a re-plan, or a sync of what this cluster already has.
                 onChange(name, true)
             }
-            Thread.sleep(forTimeInterval: settings.probeInterval)
+            clock.sleep(settings.probeInterval)
         }
     }
 

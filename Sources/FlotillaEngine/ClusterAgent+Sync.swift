@@ -13,7 +13,7 @@ extension ClusterAgent {
     /// with a uid precondition, the inventory shrunk. When custom resources wait for CRDs applied in this pass, a
     /// second pass applies them once the CRDs are Established. Returns false when it should be retried.
     func sync(pass: Int = 0) -> Bool {
-        guard connection != nil, let client = clients.first else {
+        guard dial != nil, let client = clients.first else {
             state.withLock { $0.syncError = connectionError ?? "no connection to the cluster" }
             return false
         }

@@ -11,13 +11,13 @@ extension ClusterAgent {
     /// Starts an informer per kind not watched yet and waits (at most `wait` seconds) until every kind has listed
     /// or failed. Returns the kinds that have not listed, with why: each fails only its own works.
     func ensureInformers(_ kinds: Set<KindKey>, wait: Double = 10) -> [KindKey: String] {
-        guard let connection else {
+        guard let dial else {
             return Dictionary(uniqueKeysWithValues: kinds.map { ($0, connectionError ?? "no connection") })
         }
         var started: [Informer] = []
         state.withLock { state in
             for kind in kinds.sorted() where state.informers[kind] == nil {
-                guard let transport = try? CurlTransport(connection: connection) else { continue }
+                guard let transport = try? dial.open() else { continue }
                 let informer = Informer(client: KubeClient(transport: transport), apiVersion: kind.apiVersion,
                                         kind: kind.kind) { [weak self] event in self?.handle(kind, event) }
                 state.informers[kind] = informer

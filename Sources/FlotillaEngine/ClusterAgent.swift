@@ -15,9 +15,12 @@ public final class ClusterAgent: @unchecked Sendable {
     static let managedBy = Scheduler.managedByLabel
 
     public let name: String
-    let connection: ClusterConnection?
+    /// Opens a connection to the cluster; nil when it cannot be reached (`connectionError` says why).
+    let dial: ClusterDial?
     let connectionError: String?
     let settings: AgentSettings
+    /// The probe interval, the failure threshold and the retry backoff run on this clock.
+    let clock: any EngineClock
     let logger: Logger
     /// Called (off any lock) when something reportable changed.
     let onChange: @Sendable (_ cluster: String, _ readinessChanged: Bool) -> Void
@@ -77,15 +80,19 @@ public final class ClusterAgent: @unchecked Sendable {
         var syncing = false
         var syncAgain = false
         var failures = 0
+        /// A retry after a failed sync is scheduled.
+        var retryPending = false
     }
 
-    public init(name: String, connection: ClusterConnection?, connectionError: String? = nil, settings: AgentSettings,
+    public init(name: String, dial: ClusterDial?, connectionError: String? = nil, settings: AgentSettings,
+                clock: any EngineClock = WallClock(),
                 logger: Logger,
                 onChange: @escaping @Sendable (String, Bool) -> Void,
                 onRequest: @escaping @Sendable (String, String, String) -> Void,
                 onDrift: @escaping @Sendable (DriftRecord, Double?) -> Void) {
         self.name = name
         self.settings = settings
+        self.clock = clock
         var logger = logger
         logger[metadataKey: "cluster"] = "\(name)"
         self.logger = logger
@@ -95,12 +102,12 @@ public final class ClusterAgent: @unchecked Sendable {
         self.syncQueue = DispatchQueue(label: "flotilla.cluster.\(name)")
         var connectionError = connectionError
         var clients: [KubeClient] = []
-        if let connection {
+        if let dial {
             do throws(KubeError) {
                 // One rate limit for the cluster, however many connections share it.
                 let limiter = RateLimiter(qps: settings.qps, burst: settings.burst, now: Date().timeIntervalSinceReferenceDate)
                 for _ in 0..<max(1, settings.workers) {
-                    let counting = CountingTransport(base: ResilientTransport(try CurlTransport(connection: connection),
+                    let counting = CountingTransport(base: ResilientTransport(try dial.open(),
                                                                               retry: RetryPolicy(maxAttempts: 4),
                                                                               limiter: limiter),
                                                      cluster: name, onRequest: onRequest)
@@ -110,7 +117,7 @@ public final class ClusterAgent: @unchecked Sendable {
                 connectionError = "\(error)"
             }
         }
-        self.connection = connectionError == nil ? connection : nil
+        self.dial = connectionError == nil ? dial : nil
         self.connectionError = connectionError
         self.clients = clients
         self.workerQueues = clients.indices.map { DispatchQueue(label: "flotilla.cluster.\(name).worker\($0)") }
@@ -120,11 +127,11 @@ public final class ClusterAgent: @unchecked Sendable {
 
     /// Starts probing and watching nodes.
     public func start() {
-        guard let connection else {
+        guard let dial else {
             state.withLock { $0.probeError = connectionError ?? "no connection" }
             return
         }
-        let thread = Thread { [self] in probeLoop(connection) }
+        let thread = Thread { [self] in probeLoop(dial) }
         thread.name = "probe \(name)"
         thread.start()
         // Started, not waited for: an unreachable cluster must not hold whoever starts it (the engine).
@@ -189,12 +196,21 @@ public final class ClusterAgent: @unchecked Sendable {
             onChange(name, false)
             if again { continue }
             if !ok, !stopped.load(ordering: .acquiring) {
-                // A retry with backoff that does not hold the queue: a new revision meanwhile syncs at once.
-                let failures = state.withLock { state -> Int in state.failures += 1; return state.failures }
-                let delay = min(30, 0.5 * pow(2, Double(min(failures, 6)))) * Double.random(in: 0.8...1.2)
-                DispatchQueue.global().asyncAfter(deadline: .now() + delay) { [weak self] in
-                    guard let self, !self.stopped.load(ordering: .acquiring) else { return }
-                    self.requestSync()
+                // A retry with backoff that does not hold the queue: a new revision meanwhile syncs at once. One
+                // retry is pending at most (a sync asked for meanwhile that fails too does not start a second chain).
+                let failures = state.withLock { state -> Int? in
+                    state.failures += 1
+                    if state.retryPending { return nil }
+                    state.retryPending = true
+                    return state.failures
+                }
+                if let failures {
+                    let delay = min(30, 0.5 * pow(2, Double(min(failures, 6)))) * Double.random(in: 0.8...1.2)
+                    clock.schedule(after: delay) { [weak self] in
+                        guard let self else { return }
+                        self.state.withLock { $0.retryPending = false }
+                        if !self.stopped.load(ordering: .acquiring) { self.requestSync() }
+                    }
                 }
             } else if ok {
                 state.withLock { $0.failures = 0 }

@@ -65,8 +65,10 @@ public actor Engine {
     let source: GitSource
     let logger: Logger
     var agents: [String: ClusterAgent] = [:]
-    var kubeconfig: Kubeconfig?
-    var kubeconfigError: String?
+    /// How clusters are reached (chosen by the command line).
+    let connector: any ClusterConnector
+    /// The agents' clock (probes, failure threshold, backoff).
+    let clock: any EngineClock
     var inForce: InForce?
     var lastSeenCommit: String?
     var sourceErrors: [String] = []
@@ -95,16 +97,27 @@ public actor Engine {
     nonisolated let changeCount = Atomic<Int>(0)
     var statusComputedAt: (changes: Int, revision: String?, seen: String?, errors: Int)?
 
-    public init(configuration: EngineConfiguration, logger: Logger) throws {
+    /// The engine over the Git source and the cluster connector the command line chose. Without a connector,
+    /// clusters are reached over libcurl through the configuration's kubeconfig and credentials folder.
+    public init(configuration: EngineConfiguration, logger: Logger, source: GitSource? = nil,
+                connector: (any ClusterConnector)? = nil, clock: any EngineClock = WallClock()) throws {
+        self.clock = clock
         self.configuration = configuration
         self.logger = logger
         self.metrics = EngineMetrics()
         var gitLogger = logger
         gitLogger[metadataKey: "component"] = "git"
-        self.source = try GitSource(url: configuration.repo, credentials: configuration.credentials,
-                                    cacheRoot: configuration.cacheRoot, timeout: .milliseconds(Int(configuration.gitTimeout * 1000)),
-                                    logger: gitLogger)
-        self.stateKey = "\(configuration.agent.instance) \(source.remote.url) \(configuration.ref ?? "HEAD") "
+        self.source = try source ?? GitSource(url: configuration.repo, credentials: configuration.credentials,
+                                              cacheRoot: configuration.cacheRoot,
+                                              timeout: .milliseconds(Int(configuration.gitTimeout * 1000)),
+                                              logger: gitLogger)
+        let kubeconfigConnector = KubeconfigConnector(kubeconfigPath: configuration.kubeconfig,
+                                                      credentialsDirectory: configuration.credentialsDirectory)
+        self.connector = connector ?? kubeconfigConnector
+        if let problem = (self.connector as? KubeconfigConnector)?.kubeconfigError {
+            logger.error("cannot read the kubeconfig", metadata: ["error": "\(problem)"])
+        }
+        self.stateKey = "\(configuration.agent.instance) \(self.source.remote.url) \(configuration.ref ?? "HEAD") "
             + configuration.path
         self.restored = PersistedState.load(path: PersistedState.path(cacheRoot: configuration.cacheRoot, instance: configuration.agent.instance), source: stateKey)
         if let restored {
@@ -144,7 +157,6 @@ public actor Engine {
     /// Runs until cancelled: the reconcile loop and the status writer. On cancellation, in-flight cluster writes
     /// finish before it returns.
     public func run() async {
-        loadKubeconfig()
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.reconcileLoop() }
             group.addTask { await self.statusLoop() }
@@ -185,16 +197,6 @@ public actor Engine {
             try? await Task.sleep(for: .milliseconds(Int(max(0.5, configuration.statusInterval) * 1000)))
             if Task.isCancelled { break }
             await writeStatus(force: false)
-        }
-    }
-
-    private func loadKubeconfig() {
-        guard let path = configuration.kubeconfig else { return }
-        do throws(KubeconfigError) {
-            kubeconfig = try Kubeconfig.load(path: path)
-        } catch {
-            kubeconfigError = "\(error)"
-            logger.error("cannot read the kubeconfig", metadata: ["error": "\(error)"])
         }
     }
 
@@ -351,10 +353,15 @@ public actor Engine {
     private func ensureAgents(for clusters: [Cluster]) async {
         var added: [ClusterAgent] = []
         for cluster in clusters where agents[cluster.name] == nil {
-            let (connection, error) = connection(for: cluster)
+            let dial: ClusterDial?
+            let error: String?
+            switch connector.dialer(for: cluster) {
+            case .success(let found): (dial, error) = (found, nil)
+            case .failure(let failure): (dial, error) = (nil, failure.description)
+            }
             let name = cluster.name
             let agent = ClusterAgent(
-                name: name, connection: connection, connectionError: error, settings: configuration.agent,
+                name: name, dial: dial, connectionError: error, settings: configuration.agent, clock: clock,
                 logger: logger,
                 onChange: { [weak self] cluster, readiness in
                     guard let self else { return }
@@ -386,11 +393,6 @@ public actor Engine {
         while ContinuousClock.now < deadline, added.contains(where: { !$0.hasProbed }) {
             try? await Task.sleep(for: .milliseconds(20))
         }
-    }
-
-    func connection(for cluster: Cluster) -> (ClusterConnection?, String?) {
-        Self.connection(for: cluster, kubeconfig: kubeconfig, kubeconfigError: kubeconfigError,
-                        credentialsDirectory: configuration.credentialsDirectory)
     }
 
     /// The connection of a cluster: the kubeconfig context of its name, else a kubeconfig file of its name (or its

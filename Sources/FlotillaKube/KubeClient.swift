@@ -7,7 +7,13 @@ public protocol KubeTransport: Sendable {
     func perform(_ request: KubeRequest) throws(KubeError) -> KubeResponse
 }
 
-extension CurlTransport: KubeTransport {}
+/// A transport that can also stream a response (a watch): once the server answers 200, each chunk of the body goes
+/// to `onData` until it returns false, the stream ends, or the request's timeout passes.
+public protocol StreamingKubeTransport: KubeTransport {
+    func stream(_ request: KubeRequest, onData: @escaping (Data) -> Bool) throws(KubeError) -> KubeResponse
+}
+
+extension CurlTransport: StreamingKubeTransport {}
 
 /// A resource a cluster serves, from discovery.
 public struct APIResourceInfo: Sendable, Hashable {
@@ -186,7 +192,7 @@ public final class KubeClient: Sendable {
     public func watch(apiVersion: String, kind: String, namespace: String? = nil, resourceVersion: String? = nil,
                       timeoutSeconds: Int = 300, bookmarks: Bool = true,
                       handler: @escaping (WatchEvent) -> Bool) throws(KubeError) -> String? {
-        guard let streaming = transport as? CurlTransport else {
+        guard let streaming = transport as? any StreamingKubeTransport else {
             throw KubeError.unexpected(code: 0, message: "watching needs a streaming transport")
         }
         let info = try resource(apiVersion: apiVersion, kind: kind)

@@ -15,7 +15,9 @@ public struct SimFaults: Sendable, Equatable {
     /// without that grant.
     public var forbidden: Set<String> = []
 
-    public init(down: Bool = false, hang: Bool = false, latencyMilliseconds: Int = 0, errorEvery: Int = 0) {
+    public init(down: Bool = false, hang: Bool = false, latencyMilliseconds: Int = 0, errorEvery: Int = 0,
+                forbidden: Set<String> = []) {
+        self.forbidden = forbidden
         self.down = down
         self.hang = hang
         self.latencyMilliseconds = latencyMilliseconds

@@ -247,7 +247,15 @@ struct RunCommand: AsyncParsableCommand {
                           extraServices: [any Service] = [], started: (@Sendable (Engine) async -> Void)? = nil) async throws {
         let engine: Engine
         do {
-            engine = try Engine(configuration: configuration, logger: logger)
+            // The composition root: the Git source and how clusters are reached are chosen here.
+            var gitLogger = logger
+            gitLogger[metadataKey: "component"] = "git"
+            let source = try GitSource(url: configuration.repo, credentials: configuration.credentials,
+                                       cacheRoot: configuration.cacheRoot,
+                                       timeout: .milliseconds(Int(configuration.gitTimeout * 1000)), logger: gitLogger)
+            let connector = KubeconfigConnector(kubeconfigPath: configuration.kubeconfig,
+                                                credentialsDirectory: configuration.credentialsDirectory)
+            engine = try Engine(configuration: configuration, logger: logger, source: source, connector: connector)
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)

@@ -18,7 +18,7 @@ import Testing
     static func agent(instance: String = "flotilla") -> ClusterAgent {
         var settings = AgentSettings()
         settings.instance = instance
-        return ClusterAgent(name: "member", connection: nil, settings: settings, logger: Logger(label: "test"),
+        return ClusterAgent(name: "member", dial: nil, settings: settings, logger: Logger(label: "test"),
                             onChange: { _, _ in }, onRequest: { _, _, _ in }, onDrift: { _, _ in })
     }
 

@@ -1,0 +1,315 @@
+@testable import FlotillaEngine
+import FlotillaKube
+import FlotillaModel
+import FlotillaSim
+import FlotillaTestSupport
+import Foundation
+import Logging
+import Testing
+
+/// In-process simulated clusters, reached without HTTP: the engine's connector for tests.
+struct SimConnector: ClusterConnector {
+    struct Dialer: ClusterDialer {
+        let cluster: SimCluster
+        let faults: SimFaultSwitch
+
+        func open() throws(KubeError) -> any StreamingKubeTransport { InProcessTransport(cluster: cluster, faults: faults) }
+    }
+
+    let clusters: [String: (SimCluster, SimFaultSwitch)]
+
+    init(_ names: [String]) {
+        var clusters: [String: (SimCluster, SimFaultSwitch)] = [:]
+        for name in names {
+            clusters[name] = (SimCluster(name: name, topology: .init(readyDelay: 0)), SimFaultSwitch())
+        }
+        self.clusters = clusters
+    }
+
+    func dialer(for cluster: Cluster) -> Result<ClusterDial, ConnectionFailure> {
+        guard let (sim, faults) = clusters[cluster.name] else { return .failure(ConnectionFailure("no such sim")) }
+        return .success(Dialer(cluster: sim, faults: faults))
+    }
+
+    /// The clusters' controllers (workloads becoming ready), as `flotilla sim` runs them; cancel to stop.
+    func runControllers() -> Task<Void, Never> {
+        let clusters = self.clusters.values.map(\.0)
+        return Task.detached {
+            while !Task.isCancelled {
+                for cluster in clusters { cluster.runControllers() }
+                try? await Task.sleep(for: .milliseconds(25))
+            }
+        }
+    }
+
+    func client(_ name: String) -> KubeClient { KubeClient(transport: InProcessTransport(cluster: clusters[name]!.0)) }
+
+    func replicas(_ cluster: String, _ namespace: String, _ name: String) -> Int64? {
+        (try? client(cluster).get(apiVersion: "apps/v1", kind: "Deployment", namespace: namespace, name: name))?
+            .value(at: ["spec", "replicas"])?.intValue
+    }
+}
+
+/// A bare Git repository and a working clone, through the `git` command.
+final class TestRepository {
+    let folder: URL
+    let bare: String
+    let work: String
+
+    init(_ files: [String: String]) throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-engine-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        bare = folder.appendingPathComponent("source.git").path
+        work = folder.appendingPathComponent("work").path
+        try git(["init", "-q", "--bare", "-b", "main", bare], in: folder.path)
+        try git(["clone", "-q", bare, work], in: folder.path)
+        try git(["config", "user.email", "dev@example.com"], in: work)
+        try git(["config", "user.name", "Dev"], in: work)
+        try commit(files.mapValues { Optional($0) }, message: "initial")
+    }
+
+    deinit { try? FileManager.default.removeItem(at: folder) }
+
+    func git(_ arguments: [String], in directory: String) throws {
+        let result = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["git"] + arguments,
+                                    in: URL(fileURLWithPath: directory))
+        guard result.status == 0 else { throw ServerStartFailed(description: "git \(arguments): \(result.errors)") }
+    }
+
+    func commit(_ files: [String: String?], message: String) throws {
+        for (path, content) in files {
+            let url = URL(fileURLWithPath: work).appendingPathComponent(path)
+            if let content {
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try content.write(to: url, atomically: true, encoding: .utf8)
+            } else {
+                try? FileManager.default.removeItem(at: url)
+            }
+        }
+        try git(["add", "-A"], in: work)
+        try git(["commit", "-q", "-m", message], in: work)
+        try git(["push", "-q", "origin", "HEAD:main"], in: work)
+    }
+}
+
+/// The whole engine in memory: a local Git repository, in-process simulated clusters (watch streams included), no
+/// HTTP and no child process. Thresholds are short, so the tests wait fractions of a second, not the defaults.
+@Suite(.serialized) struct InMemoryEngineTests {
+    static func cluster(_ name: String) -> String {
+        "apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: \(name)}\nspec: {syncMode: Push}\n"
+    }
+
+    static func app(replicas: Int = 4, configMaps: Int = 0) -> String {
+        var text = """
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: shop}
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: cart, namespace: shop}
+            spec:
+              replicas: \(replicas)
+              selector: {matchLabels: {app: cart}}
+              template:
+                metadata: {labels: {app: cart}}
+                spec: {containers: [{name: cart, image: "cart:1", resources: {requests: {cpu: 100m}}}]}
+            ---
+            apiVersion: policy.karmada.io/v1alpha1
+            kind: PropagationPolicy
+            metadata: {name: shop, namespace: shop}
+            spec:
+              resourceSelectors:
+                - {apiVersion: apps/v1, kind: Deployment}
+                - {apiVersion: v1, kind: ConfigMap}
+              placement:
+                replicaScheduling:
+                  replicaSchedulingType: Divided
+                  replicaDivisionPreference: Weighted
+                  weightPreference:
+                    staticWeightList:
+                      - {targetCluster: {clusterNames: [a]}, weight: 1}
+                      - {targetCluster: {clusterNames: [b]}, weight: 1}
+
+            """
+        for index in 0..<configMaps {
+            text += "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c\(index), namespace: shop}\ndata: {i: \"\(index)\"}\n"
+        }
+        return text
+    }
+
+    static let files = ["clusters/a.yaml": cluster("a"), "clusters/b.yaml": cluster("b"), "apps/shop.yaml": app()]
+
+    static func engine(_ repository: TestRepository, _ connector: SimConnector, cache: String? = nil,
+                       clock: ManualClock? = nil) throws -> Engine {
+        var configuration = EngineConfiguration(repo: repository.bare,
+                                                cacheRoot: cache ?? repository.folder.appendingPathComponent("cache").path)
+        configuration.ref = "main"
+        configuration.statusBranch = nil
+        configuration.interval = 0.2
+        configuration.agent.probeInterval = 0.05
+        configuration.agent.failureThreshold = 0.4
+        var logger = Logger(label: "engine-test")
+        logger.logLevel = .critical
+        if let clock {
+            // The defaults: probes every 2 s, NotReady after 10 s of failures, on the test's clock.
+            configuration.agent.probeInterval = 2
+            configuration.agent.failureThreshold = 10
+            return try Engine(configuration: configuration, logger: logger, connector: connector, clock: clock)
+        }
+        return try Engine(configuration: configuration, logger: logger, connector: connector)
+    }
+
+    /// Polls `condition` (an engine query) until it holds or `timeout` seconds pass.
+    static func eventually(_ timeout: Double = 10, _ condition: () async throws -> Bool) async rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return try await condition()
+    }
+
+    static func converged(_ engine: Engine) async -> Bool {
+        let report = await engine.report()
+        return !report.works.isEmpty && report.works.allSatisfy { $0.sync == .synced && $0.health == .healthy }
+    }
+
+    @Test func failoverMovesReplicasAfterTheThresholdAndTheClusterKeepsWhatItHad() async throws {
+        let repository = try TestRepository(Self.files)
+        let sims = SimConnector(["a", "b"])
+        let controllers = sims.runControllers()
+        defer { controllers.cancel() }
+        let engine = try Self.engine(repository, sims)
+        let running = Task { await engine.run() }
+        defer { running.cancel() }
+        #expect(await Self.eventually { await Self.converged(engine) })
+        #expect(sims.replicas("a", "shop", "cart") == 2 && sims.replicas("b", "shop", "cart") == 2)
+
+        sims.clusters["b"]!.1.set(SimFaults(down: true))
+        #expect(await Self.eventually { await engine.report().clusters.first { $0.name == "b" }?.ready == false })
+        #expect(await Self.eventually { sims.replicas("a", "shop", "cart") == 4 })
+        // The NotReady cluster keeps what it had: nothing there is pruned.
+        #expect(sims.replicas("b", "shop", "cart") == 2)
+
+        sims.clusters["b"]!.1.set(SimFaults())
+        #expect(await Self.eventually { await engine.report().clusters.allSatisfy(\.ready) })
+        #expect(await Self.eventually { sims.replicas("a", "shop", "cart") == 2 && sims.replicas("b", "shop", "cart") == 2 })
+        running.cancel()
+        await running.value
+    }
+
+    @Test func theGuardHoldsAMassDeletionAndNothingLeavesTheCluster() async throws {
+        let repository = try TestRepository(["clusters/a.yaml": Self.cluster("a"), "clusters/b.yaml": Self.cluster("b"),
+                                             "apps/shop.yaml": Self.app(configMaps: 6)])
+        let sims = SimConnector(["a", "b"])
+        let controllers = sims.runControllers()
+        defer { controllers.cancel() }
+        let engine = try Self.engine(repository, sims)
+        let running = Task { await engine.run() }
+        defer { running.cancel() }
+        #expect(await Self.eventually { await Self.converged(engine) })
+        try repository.commit(["apps/shop.yaml": Self.app(configMaps: 0)], message: "drop the config")
+        engine.trigger()
+        #expect(await Self.eventually {
+            await engine.report().clusters.first { $0.name == "a" }?.held?.contains("guard") == true
+        })
+        let configMaps = try sims.client("a").list(apiVersion: "v1", kind: "ConfigMap", namespace: "shop",
+                                                   labelSelector: nil, pageSize: 100).items
+        #expect(configMaps.count == 6)
+        running.cancel()
+        await running.value
+    }
+
+    @Test func aRestartOnABrokenHeadKeepsTheLastGoodRevisionAndItsPlacement() async throws {
+        let repository = try TestRepository(Self.files)
+        let sims = SimConnector(["a", "b"])
+        let controllers = sims.runControllers()
+        defer { controllers.cancel() }
+        let cache = repository.folder.appendingPathComponent("cache").path
+        let first = try Self.engine(repository, sims, cache: cache)
+        let firstRun = Task { await first.run() }
+        #expect(await Self.eventually { await Self.converged(first) })
+        let good = await first.report().revision
+        firstRun.cancel()
+        await firstRun.value
+
+        try repository.commit(["apps/broken.yaml": "kind: [\n"], message: "broken")
+        let engine = try Self.engine(repository, sims, cache: cache)
+        let running = Task { await engine.run() }
+        defer { running.cancel() }
+        #expect(await Self.eventually {
+            let report = await engine.report()
+            return report.revision == good && !report.sourceErrors.isEmpty
+        })
+        #expect(await engine.isReady)
+        // Still healing: a change made meanwhile is put back.
+        var live = try sims.client("a").get(apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: "cart")
+        live["spec"]?["replicas"] = .int(9)
+        live["metadata"]?["managedFields"] = nil
+        _ = try sims.client("a").update(live, fieldManager: "someone")
+        #expect(await Self.eventually { sims.replicas("a", "shop", "cart") == 2 })
+        running.cancel()
+        await running.value
+    }
+
+    /// Waits (briefly, in real time) until `count` probe threads sleep on the clock: their probe at this time is done.
+    static func settle(_ clock: ManualClock, sleepers count: Int) async -> Bool {
+        await eventually(5) { clock.sleepers >= count }
+    }
+
+    @Test func notReadyOnlyAfterTheThresholdOnTheInjectedClock() async throws {
+        let repository = try TestRepository(Self.files)
+        let sims = SimConnector(["a", "b"])
+        let controllers = sims.runControllers()
+        defer { controllers.cancel() }
+        let clock = ManualClock()
+        defer { clock.advance(by: 3600) }
+        let engine = try Self.engine(repository, sims, clock: clock)
+        let running = Task { await engine.run() }
+        defer { running.cancel() }
+        #expect(await Self.eventually { await Self.converged(engine) })
+        #expect(await Self.settle(clock, sleepers: 2))
+        sims.clusters["b"]!.1.set(SimFaults(down: true))
+        // Failing since the next probe (t = 2 s); 8 s of failures later it is still Ready and keeps its replicas.
+        for _ in 0..<5 {
+            clock.advance(by: 2)
+            #expect(await Self.settle(clock, sleepers: 2))
+        }
+        #expect(await engine.report().clusters.first { $0.name == "b" }?.ready == true)
+        #expect(sims.replicas("a", "shop", "cart") == 2)
+        // At 10 s of failures it is NotReady, and its replicas go to the other cluster.
+        clock.advance(by: 2)
+        #expect(await Self.eventually { await engine.report().clusters.first { $0.name == "b" }?.ready == false })
+        #expect(await Self.eventually { sims.replicas("a", "shop", "cart") == 4 })
+        running.cancel()
+        await running.value
+    }
+
+    @Test func aFailingSyncRetriesWithBackoffOnTheInjectedClock() async throws {
+        let repository = try TestRepository(Self.files)
+        let sims = SimConnector(["a", "b"])
+        let controllers = sims.runControllers()
+        defer { controllers.cancel() }
+        let clock = ManualClock()
+        defer { clock.advance(by: 3600) }
+        // The inventory cannot be read on b: its sync fails and is retried with growing, jittered delays.
+        sims.clusters["b"]!.1.set(SimFaults(forbidden: ["configmaps"]))
+        let engine = try Self.engine(repository, sims, clock: clock)
+        let running = Task { await engine.run() }
+        defer { running.cancel() }
+        #expect(await Self.eventually { clock.scheduled.count == 1 })
+        #expect((0.8...1.2).contains(clock.scheduled.first ?? 0), "\(clock.scheduled)")
+        clock.advance(by: 1.2)
+        #expect(await Self.eventually { clock.scheduled.count == 1 && (clock.scheduled.first ?? 0) > 1.2 }, "\(clock.scheduled)")
+        #expect((1.6...2.4).contains(clock.scheduled.first ?? 0), "\(clock.scheduled)")
+        #expect(sims.replicas("b", "shop", "cart") == nil)
+        // Once it can, the next retry converges it.
+        sims.clusters["b"]!.1.set(SimFaults())
+        clock.advance(by: 2.4)
+        #expect(await Self.eventually { sims.replicas("b", "shop", "cart") == 2 })
+        #expect(await Self.eventually { await Self.converged(engine) })
+        running.cancel()
+        await running.value
+    }
+}
