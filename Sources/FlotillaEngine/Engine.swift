@@ -55,6 +55,8 @@ struct InForce: Sendable {
     var plan: Plan
     /// The works handed to each cluster (with the last good works of templates this revision could not render).
     var works: [String: [ObjectKey: DesiredWork]]
+    /// What the plan was computed from (the next revision reuses the placements whose inputs did not change).
+    var inputs: ReusablePlacements.Inputs
     var appliedAt: Date
 }
 
@@ -274,9 +276,12 @@ public actor Engine {
         plannedReadiness = states.mapValues { $0.ready ?? false }
         let previous = inForce == nil && placementsInForce.isEmpty
             ? restored?.previousPlacements(of: manifests.templates.map(\.identity)) ?? [:] : placementsInForce
+        let inputs = ReusablePlacements.Inputs(manifests: manifests, states: states, previous: previous)
+        let reusable = inForce.map { ReusablePlacements.find(plan: $0.plan, old: $0.inputs, new: inputs) } ?? [:]
         let (plan, rendered) = Self.desiredWorks(manifests: manifests, states: states, previous: previous,
                                                  revision: snapshot.commit, path: configuration.path,
-                                                 instance: configuration.agent.instance)
+                                                 instance: configuration.agent.instance, reusable: reusable,
+                                                 previousWorks: inForce?.works ?? [:])
         for placement in plan.placements where placement.error != nil {
             logger.warning("template not placed; its last good works stay", metadata: [
                 "template": "\(placement.identity)", "error": "\(placement.error ?? "")"])
@@ -299,7 +304,7 @@ public actor Engine {
         // takes tens of milliseconds, which a commit's convergence need not wait for.
         let retired = inForce
         inForce = InForce(commit: snapshot.commit, files: snapshot.files, manifests: manifests, plan: plan, works: works,
-                          appliedAt: Date())
+                          inputs: inputs, appliedAt: Date())
         DispatchQueue.global(qos: .utility).async { withExtendedLifetime(retired) {} }
         replanNeeded = false
         persist(revision: snapshot.commit)
@@ -333,16 +338,28 @@ public actor Engine {
     /// The plan of a revision and the works it gives each cluster.
     public static func desiredWorks(manifests: Manifests, states: [String: ClusterState],
                                     previous: [ResourceIdentity: [TargetCluster]], revision: String,
-                                    path: String, instance: String = "flotilla") -> (Plan, [String: [ObjectKey: DesiredWork]]) {
+                                    path: String, instance: String = "flotilla",
+                                    reusable: [ResourceIdentity: TemplatePlacement] = [:],
+                                    previousWorks: [String: [ObjectKey: DesiredWork]] = [:])
+        -> (Plan, [String: [ObjectKey: DesiredWork]]) {
         let label = path.isEmpty ? "." : path
-        let plan = Scheduler(manifests: manifests, states: states, previous: previous,
-                             source: "\(label)@\(revision.prefix(12))", managedBy: instance).plan(revision: revision)
+        var scheduler = Scheduler(manifests: manifests, states: states, previous: previous,
+                                  source: "\(label)@\(revision.prefix(12))", managedBy: instance)
+        scheduler.reusable = reusable
+        let plan = scheduler.plan(revision: revision)
         let delegated = delegatedTemplates(manifests)
         var works: [String: [ObjectKey: DesiredWork]] = [:]
         for placement in plan.placements {
             let paths: Set<String> = delegated.contains(placement.identity) ? ["spec.replicas"] : []
             for (cluster, object) in placement.works {
                 guard let key = ObjectKey(object) else { continue }
+                // A reused placement's works are the ones in force (their source annotation names the revision that
+                // last changed them).
+                if placement.reused, let kept = previousWorks[cluster]?[key], kept.template == placement.identity,
+                   kept.failure == nil {
+                    works[cluster, default: [:]][key] = kept
+                    continue
+                }
                 works[cluster, default: [:]][key] = DesiredWork(object: object, template: placement.identity,
                                                                 delegatedPaths: paths)
             }

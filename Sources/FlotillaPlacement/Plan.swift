@@ -70,6 +70,8 @@ public struct TemplatePlacement: Sendable {
     public var error: String?
     /// The overrides that failed, per cluster (their works are then missing; `error` says so too).
     public var overrideErrors: [OverrideError] = []
+    /// True when the plan took this placement over from a previous plan unchanged (`Scheduler.reusable`).
+    public var reused = false
 
     public let identity: ResourceIdentity
 

@@ -15,6 +15,10 @@ public struct Scheduler: Sendable {
     public var rendersWorks: Bool
     /// The value of the managed-by label on every work: the daemon's instance name (`--instance`).
     public var managedBy: String
+    /// Placements of a previous plan whose inputs are unchanged (the template, every policy, the clusters and their
+    /// state, the template's previous placement): reused as they are, works included, instead of placed and rendered
+    /// again. Templates another workload references (propagateDeps) are always placed afresh.
+    public var reusable: [ResourceIdentity: TemplatePlacement] = [:]
 
     public init(manifests: Manifests, states: [String: ClusterState] = [:],
                 previous: [ResourceIdentity: [TargetCluster]] = [:], source: String = "", rendersWorks: Bool = true,
@@ -86,8 +90,13 @@ public struct Scheduler: Sendable {
         var unplaced: [ResourceIdentity] = []
         let policies = PolicySelection.Index(propagationPolicies: manifests.propagationPolicies,
                                              clusterPropagationPolicies: manifests.clusterPropagationPolicies)
+        let dependencies: Set<ResourceIdentity> = reusable.isEmpty ? []
+            : Set(manifests.templates.flatMap { WorkloadInterpreter.dependencies(of: $0) })
         for template in manifests.templates {
-            if let choice = PolicySelection.choose(for: template, in: policies) {
+            if var reused = reusable[template.identity], !dependencies.contains(template.identity) {
+                reused.reused = true
+                placements[template.identity] = reused
+            } else if let choice = PolicySelection.choose(for: template, in: policies) {
                 placements[template.identity] = place(template, spec: choice.spec, context: context,
                                                       policy: PolicyReference(kind: choice.kind.rawValue,
                                                                               namespace: choice.namespace, name: choice.name))
