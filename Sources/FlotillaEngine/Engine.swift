@@ -57,6 +57,10 @@ struct InForce: Sendable {
     var works: [String: [ObjectKey: DesiredWork]]
     /// What the plan was computed from (the next revision reuses the placements whose inputs did not change).
     var inputs: ReusablePlacements.Inputs
+    /// The works as the plan rendered them (without last good works kept for failed templates), and where each
+    /// template's are.
+    var rendered: [String: [ObjectKey: DesiredWork]]
+    var index: Engine.WorkIndex
     var appliedAt: Date
 }
 
@@ -132,12 +136,27 @@ public actor Engine {
     var restored: PersistedState?
     let stateKey: String
 
-    /// Records the revision in force and the placements, for the next start.
+    /// Records the revision in force and the placements, for the next start: encoded and written on a queue of its
+    /// own (at thousands of templates that takes longer than a whole reconcile), in order, the newest last.
     func persist(revision: String) {
-        let state = PersistedState(source: stateKey, revision: revision, placements: Dictionary(
-            uniqueKeysWithValues: placementsInForce.map { ($0.key.description, $0.value) }))
-        do { try state.save(path: PersistedState.path(cacheRoot: configuration.cacheRoot, instance: configuration.agent.instance)) } catch {
-            logger.warning("cannot record the state for the next start", metadata: ["error": "\(error)"])
+        let placements = placementsInForce
+        let (source, path, logger) = (stateKey, PersistedState.path(cacheRoot: configuration.cacheRoot,
+                                                                    instance: configuration.agent.instance), logger)
+        Self.persistQueue.async {
+            let state = PersistedState(source: source, revision: revision, placements: Dictionary(
+                uniqueKeysWithValues: placements.map { ($0.key.description, $0.value) }))
+            do { try state.save(path: path) } catch {
+                logger.warning("cannot record the state for the next start", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    static let persistQueue = DispatchQueue(label: "flotilla.persist", qos: .utility)
+
+    /// Waits until the state is on disk (at shutdown).
+    func flushPersisted() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Self.persistQueue.async { continuation.resume() }
         }
     }
 
@@ -171,6 +190,7 @@ public actor Engine {
             await agent.drain(timeout: Self.seconds(deadline - ContinuousClock.now))
         }
         await writeStatus(force: true)
+        await flushPersisted()
         logger.info("stopped")
     }
 
@@ -205,6 +225,13 @@ public actor Engine {
     /// One reconcile. Idle (nothing new) it touches no cluster.
     func reconcile() async {
         let started = ContinuousClock.now
+        var lastPhase = started
+        var phases: [String] = []
+        func phase(_ name: String) {
+            let now = ContinuousClock.now
+            phases.append("\(name)=\(Int(Self.seconds(now - lastPhase) * 1000))")
+            lastPhase = now
+        }
         let seenAt = triggeredAt ?? started
         triggeredAt = nil
         let prefix = configuration.statusPrefix
@@ -248,6 +275,7 @@ public actor Engine {
             return
         }
         var manifests = snapshot.manifests(cache: parseCache)
+        phase("load")
         if !manifests.isValid {
             let pathPrefix = configuration.path.isEmpty ? "" : configuration.path + "/"
             sourceErrors = manifests.errors.map { $0.mapFiles { pathPrefix + $0 }.description }
@@ -277,17 +305,24 @@ public actor Engine {
         let previous = inForce == nil && placementsInForce.isEmpty
             ? restored?.previousPlacements(of: manifests.templates.map(\.identity)) ?? [:] : placementsInForce
         let inputs = ReusablePlacements.Inputs(manifests: manifests, states: states, previous: previous)
-        let reusable = inForce.map { ReusablePlacements.find(plan: $0.plan, old: $0.inputs, new: inputs) } ?? [:]
-        let (plan, rendered) = Self.desiredWorks(manifests: manifests, states: states, previous: previous,
-                                                 revision: snapshot.commit, path: configuration.path,
-                                                 instance: configuration.agent.instance, reusable: reusable,
-                                                 previousWorks: inForce?.works ?? [:])
+        let reusable: [ResourceIdentity: TemplatePlacement] = inForce.map { old in
+            let changed = ReusablePlacements.changedFiles(old.files.map { ($0.path, $0.contents) },
+                                                          snapshot.files.map { ($0.path, $0.contents) })
+            return ReusablePlacements.find(plan: old.plan, old: old.inputs, new: inputs, changedFiles: changed)
+        } ?? [:]
+        phase("reusable")
+        let (plan, rendered, index) = Self.desiredWorks(
+            manifests: manifests, states: states, previous: previous, revision: snapshot.commit,
+            path: configuration.path, instance: configuration.agent.instance, reusable: reusable,
+            inForce: inForce.map { ($0.rendered, $0.index) })
+        phase("plan")
         for placement in plan.placements where placement.error != nil {
             logger.warning("template not placed; its last good works stay", metadata: [
                 "template": "\(placement.identity)", "error": "\(placement.error ?? "")"])
         }
         var works = LastGoodWorks.retain(rendered: rendered, plan: plan, previous: inForce?.works ?? [:])
         placementsInForce = LastGoodWorks.placements(plan: plan, previous: previous)
+        phase("retain")
         for name in agents.keys where works[name] == nil { works[name] = [:] }
         for (name, agent) in agents.sorted(by: { $0.key < $1.key }) {
             // A cluster that is not ready keeps what it had: a plan made without it must not prune it when it
@@ -304,11 +339,14 @@ public actor Engine {
         // takes tens of milliseconds, which a commit's convergence need not wait for.
         let retired = inForce
         inForce = InForce(commit: snapshot.commit, files: snapshot.files, manifests: manifests, plan: plan, works: works,
-                          inputs: inputs, appliedAt: Date())
+                          inputs: inputs, rendered: rendered, index: index, appliedAt: Date())
         DispatchQueue.global(qos: .utility).async { withExtendedLifetime(retired) {} }
         replanNeeded = false
+        phase("handout")
         persist(revision: snapshot.commit)
         restored = nil
+        phase("persist")
+        logger.debug("reconcile phases (ms)", metadata: ["phases": "\(phases.joined(separator: " ")) reused=\(reusable.count)"])
         metrics.revision(snapshot.commit)
         metrics.reconcileDuration.record(Self.seconds(ContinuousClock.now - started))
         metrics.reconciled("applied")
@@ -335,13 +373,26 @@ public actor Engine {
         return result
     }
 
+    /// Where a template's works are: the cluster and key of each.
+    public typealias WorkIndex = [ResourceIdentity: [(cluster: String, key: ObjectKey)]]
+
     /// The plan of a revision and the works it gives each cluster.
     public static func desiredWorks(manifests: Manifests, states: [String: ClusterState],
                                     previous: [ResourceIdentity: [TargetCluster]], revision: String,
-                                    path: String, instance: String = "flotilla",
-                                    reusable: [ResourceIdentity: TemplatePlacement] = [:],
-                                    previousWorks: [String: [ObjectKey: DesiredWork]] = [:])
-        -> (Plan, [String: [ObjectKey: DesiredWork]]) {
+                                    path: String, instance: String = "flotilla") -> (Plan, [String: [ObjectKey: DesiredWork]]) {
+        let (plan, works, _) = desiredWorks(manifests: manifests, states: states, previous: previous, revision: revision,
+                                            path: path, instance: instance, reusable: [:], inForce: nil)
+        return (plan, works)
+    }
+
+    /// The plan of a revision, the works it gives each cluster and where each template's works are. With placements
+    /// to reuse, the works in force are taken over and only those of the other templates are removed and rendered
+    /// (a commit touching one template costs one template, not the whole source).
+    static func desiredWorks(manifests: Manifests, states: [String: ClusterState],
+                             previous: [ResourceIdentity: [TargetCluster]], revision: String, path: String,
+                             instance: String, reusable: [ResourceIdentity: TemplatePlacement],
+                             inForce: (works: [String: [ObjectKey: DesiredWork]], index: WorkIndex)?)
+        -> (Plan, [String: [ObjectKey: DesiredWork]], WorkIndex) {
         let label = path.isEmpty ? "." : path
         var scheduler = Scheduler(manifests: manifests, states: states, previous: previous,
                                   source: "\(label)@\(revision.prefix(12))", managedBy: instance)
@@ -349,22 +400,31 @@ public actor Engine {
         let plan = scheduler.plan(revision: revision)
         let delegated = delegatedTemplates(manifests)
         var works: [String: [ObjectKey: DesiredWork]] = [:]
-        for placement in plan.placements {
-            let paths: Set<String> = delegated.contains(placement.identity) ? ["spec.replicas"] : []
-            for (cluster, object) in placement.works {
-                guard let key = ObjectKey(object) else { continue }
-                // A reused placement's works are the ones in force (their source annotation names the revision that
-                // last changed them).
-                if placement.reused, let kept = previousWorks[cluster]?[key], kept.template == placement.identity,
-                   kept.failure == nil {
-                    works[cluster, default: [:]][key] = kept
-                    continue
+        var index: WorkIndex = [:]
+        var reused: Set<ResourceIdentity> = []
+        if let inForce, !reusable.isEmpty {
+            works = inForce.works
+            reused = Set(plan.placements.lazy.filter(\.reused).map(\.identity))
+            for (template, refs) in inForce.index {
+                if reused.contains(template) {
+                    index[template] = refs
+                } else {
+                    for ref in refs { works[ref.cluster]?[ref.key] = nil }
                 }
-                works[cluster, default: [:]][key] = DesiredWork(object: object, template: placement.identity,
-                                                                delegatedPaths: paths)
             }
         }
-        return (plan, works)
+        for placement in plan.placements where !reused.contains(placement.identity) {
+            let paths: Set<String> = delegated.contains(placement.identity) ? ["spec.replicas"] : []
+            var refs: [(cluster: String, key: ObjectKey)] = []
+            for (cluster, object) in placement.works {
+                guard let key = ObjectKey(object) else { continue }
+                works[cluster, default: [:]][key] = DesiredWork(object: object, template: placement.identity,
+                                                                delegatedPaths: paths)
+                refs.append((cluster, key))
+            }
+            index[placement.identity] = refs
+        }
+        return (plan, works, index)
     }
 
     private func ensureAgents(for clusters: [Cluster]) async {

@@ -6,7 +6,7 @@ import Foundation
 /// placement (sticky scheduling). Held deletions need no record of their own: the guard decides them again from
 /// each cluster's inventory, which lives in the cluster. Written atomically; a missing or unreadable file is an
 /// empty state (a cold start), never an error.
-public struct PersistedState: Codable, Sendable, Equatable {
+public struct PersistedState: Sendable, Equatable {
     /// The source the state belongs to (another repository, ref or path starts cold).
     public var source: String
     /// The last revision that validated and was handed to the clusters.
@@ -22,26 +22,58 @@ public struct PersistedState: Codable, Sendable, Equatable {
 
     /// The file of an instance in a cache folder.
     public static func path(cacheRoot: String, instance: String) -> String {
-        URL(fileURLWithPath: cacheRoot).appendingPathComponent("\(instance)-state.json").path
+        URL(fileURLWithPath: cacheRoot).appendingPathComponent("\(instance)-state.txt").path
     }
 
     /// Reads the state for `source`; nil when there is none, it is unreadable, or it belongs to another source.
     public static func load(path: String, source: String) -> PersistedState? {
-        guard let data = FileManager.default.contents(atPath: path),
-              let state = try? JSONDecoder().decode(PersistedState.self, from: data), state.source == source
-        else { return nil }
+        guard let data = FileManager.default.contents(atPath: path), let state = decode(String(decoding: data, as: UTF8.self)),
+              state.source == source else { return nil }
         return state
     }
 
-    /// Writes the state (sorted keys: the same state gives the same bytes).
+    /// Writes the state atomically.
     public func save(path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        let data = try encoder.encode(self)
         try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(),
                                                 withIntermediateDirectories: true)
-        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        try Data(encoded().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
+
+    /// A line-based text (thousands of templates encode in milliseconds, and the same state gives the same bytes):
+    /// a header, `source`, `revision`, then one line per template, `<template>\t<cluster>=<replicas>,...`, sorted.
+    public func encoded() -> String {
+        var lines = [Self.header, "source\t\(source)", "revision\t\(revision ?? "")"]
+        for (template, clusters) in placements.sorted(by: { $0.key < $1.key }) {
+            lines.append("\(template)\t" + clusters.map { "\($0.name)=\($0.replicas)" }.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The state of an `encoded()` text; nil when it is not one.
+    public static func decode(_ text: String) -> PersistedState? {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)[...]
+        guard lines.popFirst() == Substring(header) else { return nil }
+        func field(_ name: String) -> String? {
+            guard let line = lines.popFirst(), line.hasPrefix(name + "\t") else { return nil }
+            return String(line.dropFirst(name.count + 1))
+        }
+        guard let source = field("source"), let revision = field("revision") else { return nil }
+        var placements: [String: [TargetCluster]] = [:]
+        for line in lines where !line.isEmpty {
+            let parts = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else { return nil }
+            var clusters: [TargetCluster] = []
+            for entry in parts[1].split(separator: ",") {
+                let pair = entry.split(separator: "=")
+                guard pair.count == 2, let replicas = Int32(pair[1]) else { return nil }
+                clusters.append(TargetCluster(name: String(pair[0]), replicas: replicas))
+            }
+            placements[String(parts[0])] = clusters
+        }
+        return PersistedState(source: source, revision: revision.isEmpty ? nil : revision, placements: placements)
+    }
+
+    static let header = "# flotilla state v1"
 
     /// The placements keyed by identity, for the scheduler's `previous`.
     public func previousPlacements(of templates: [ResourceIdentity]) -> [ResourceIdentity: [TargetCluster]] {

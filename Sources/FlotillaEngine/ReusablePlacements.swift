@@ -1,5 +1,6 @@
 import FlotillaModel
 import FlotillaPlacement
+import Foundation
 
 /// Which placements of the revision in force a new revision can take over unchanged, so a commit re-plans and
 /// re-renders only what it touched. A placement is reused when every input of it is what it was: the template, every
@@ -19,13 +20,18 @@ public enum ReusablePlacements {
         }
     }
 
-    /// The placements of `plan` (computed from `old`) that a plan from `new` may reuse.
-    public static func find(plan: Plan, old: Inputs, new: Inputs) -> [ResourceIdentity: TemplatePlacement] {
-        guard old.states == new.states, sameEverythingButTemplates(old.manifests, new.manifests) else { return [:] }
-        var before: [ResourceIdentity: JSONValue] = [:]
-        for template in old.manifests.templates { before[template.identity] = template.content }
+    /// The placements of `plan` (computed from `old`) that a plan from `new` may reuse. `changedFiles` are the source
+    /// files whose bytes differ between the two revisions (added and removed ones included): a template read from
+    /// an unchanged file at the same place is unchanged, without comparing its content.
+    public static func find(plan: Plan, old: Inputs, new: Inputs, changedFiles: Set<String>)
+        -> [ResourceIdentity: TemplatePlacement] {
+        guard old.states == new.states,
+              sameEverythingButTemplates(old.manifests, new.manifests, changedFiles: changedFiles) else { return [:] }
+        var before: [ResourceIdentity: SourceLocation] = [:]
+        for template in old.manifests.templates { before[template.identity] = template.location }
         var unchanged: Set<ResourceIdentity> = []
-        for template in new.manifests.templates where before[template.identity] == template.content {
+        for template in new.manifests.templates
+        where !changedFiles.contains(template.location.file) && before[template.identity] == template.location {
             unchanged.insert(template.identity)
         }
         var result: [ResourceIdentity: TemplatePlacement] = [:]
@@ -36,12 +42,35 @@ public enum ReusablePlacements {
         return result
     }
 
-    /// Clusters, policies, overrides and autoscalers equal (their source locations included: conservative).
-    static func sameEverythingButTemplates(_ left: Manifests, _ right: Manifests) -> Bool {
-        left.clusters == right.clusters && left.propagationPolicies == right.propagationPolicies
-            && left.clusterPropagationPolicies == right.clusterPropagationPolicies
-            && left.overridePolicies == right.overridePolicies
-            && left.clusterOverridePolicies == right.clusterOverridePolicies
-            && left.federatedHPAs == right.federatedHPAs
+    /// The paths whose content differs between two sorted file lists (present in only one of them included).
+    public static func changedFiles(_ old: [(path: String, contents: Data)], _ new: [(path: String, contents: Data)])
+        -> Set<String> {
+        var before: [String: Data] = [:]
+        for file in old { before[file.path] = file.contents }
+        var changed: Set<String> = []
+        for file in new {
+            if before.removeValue(forKey: file.path) != file.contents { changed.insert(file.path) }
+        }
+        changed.formUnion(before.keys)
+        return changed
+    }
+
+    /// Clusters, policies, overrides and autoscalers the same: none of them read from a changed file, and as many of
+    /// each (a file that is unchanged holds the same objects at the same places).
+    static func sameEverythingButTemplates(_ left: Manifests, _ right: Manifests, changedFiles: Set<String>) -> Bool {
+        guard left.clusters.count == right.clusters.count,
+              left.propagationPolicies.count == right.propagationPolicies.count,
+              left.clusterPropagationPolicies.count == right.clusterPropagationPolicies.count,
+              left.overridePolicies.count == right.overridePolicies.count,
+              left.clusterOverridePolicies.count == right.clusterOverridePolicies.count,
+              left.federatedHPAs.count == right.federatedHPAs.count else { return false }
+        if changedFiles.isEmpty { return true }
+        for manifests in [left, right] {
+            let files = manifests.clusters.map(\.location.file) + manifests.propagationPolicies.map(\.location.file)
+                + manifests.clusterPropagationPolicies.map(\.location.file) + manifests.overridePolicies.map(\.location.file)
+                + manifests.clusterOverridePolicies.map(\.location.file) + manifests.federatedHPAs.map(\.location.file)
+            if files.contains(where: changedFiles.contains) { return false }
+        }
+        return true
     }
 }

@@ -80,7 +80,7 @@ import Testing
         files["two.yaml"] = Self.deployment("two", image: "x:2")
         let next = Self.manifests(files)
         let nextInputs = ReusablePlacements.Inputs(manifests: next, states: [:], previous: sticky(second))
-        let reusable = ReusablePlacements.find(plan: second, old: secondInputs, new: nextInputs)
+        let reusable = ReusablePlacements.find(plan: second, old: secondInputs, new: nextInputs, changedFiles: ["two.yaml"])
         #expect(reusable.keys.map(\.name).sorted() == ["one"])
         var scheduler = Scheduler(manifests: next, previous: sticky(second))
         scheduler.reusable = reusable
@@ -91,7 +91,14 @@ import Testing
         #expect(incremental.placements.filter(\.reused).map(\.identity.name) == ["one"])
         // The first plan had no previous placement, the second had: nothing of the first is reused for the second
         // (sticky scheduling could place it differently).
-        #expect(ReusablePlacements.find(plan: first, old: firstInputs, new: secondInputs).isEmpty)
+        #expect(ReusablePlacements.find(plan: first, old: firstInputs, new: secondInputs, changedFiles: []).isEmpty)
+    }
+
+    @Test func changedFilesAreThoseWhoseBytesDifferOrThatCameOrWent() {
+        let old = [("a.yaml", Data("1".utf8)), ("b.yaml", Data("2".utf8)), ("c.yaml", Data("3".utf8))]
+        let new = [("a.yaml", Data("1".utf8)), ("b.yaml", Data("22".utf8)), ("d.yaml", Data("4".utf8))]
+        #expect(ReusablePlacements.changedFiles(old.map { (path: $0.0, contents: $0.1) },
+                                                new.map { (path: $0.0, contents: $0.1) }) == ["b.yaml", "c.yaml", "d.yaml"])
     }
 
     @Test func aPolicyOrClusterStateChangeReusesNothing() {
@@ -99,13 +106,43 @@ import Testing
         var files = Self.base
         files["policy.yaml"] = Self.policy(weightB: 3)
         let changedPolicy = ReusablePlacements.Inputs(manifests: Self.manifests(files), states: [:], previous: [:])
-        #expect(ReusablePlacements.find(plan: plan, old: inputs, new: changedPolicy).isEmpty)
+        #expect(ReusablePlacements.find(plan: plan, old: inputs, new: changedPolicy, changedFiles: ["policy.yaml"]).isEmpty)
         let notReady = ReusablePlacements.Inputs(manifests: Self.manifests(Self.base),
                                                  states: ["b": ClusterState(ready: false)], previous: [:])
-        #expect(ReusablePlacements.find(plan: plan, old: inputs, new: notReady).isEmpty)
+        #expect(ReusablePlacements.find(plan: plan, old: inputs, new: notReady, changedFiles: []).isEmpty)
         let otherPrevious = ReusablePlacements.Inputs(
             manifests: Self.manifests(Self.base), states: [:],
             previous: [plan.placements[0].identity: [TargetCluster(name: "a", replicas: 4)]])
-        #expect(ReusablePlacements.find(plan: plan, old: inputs, new: otherPrevious).count == plan.placements.count - 1)
+        #expect(ReusablePlacements.find(plan: plan, old: inputs, new: otherPrevious, changedFiles: []).count == plan.placements.count - 1)
+    }
+
+    @Test func theEnginesIncrementalWorksEqualAFullRender() {
+        var files = Self.base
+        files["three.yaml"] = Self.deployment("three")
+        let first = Self.manifests(files)
+        let (plan1, works1, index1) = Engine.desiredWorks(manifests: first, states: [:], previous: [:], revision: "r1",
+                                                          path: "", instance: "flotilla", reusable: [:], inForce: nil)
+        let sticky1 = sticky(plan1)
+        let (plan2, works2, index2) = Engine.desiredWorks(manifests: first, states: [:], previous: sticky1, revision: "r2",
+                                                          path: "", instance: "flotilla", reusable: [:], inForce: (works1, index1))
+        // The next commit changes two, removes three.
+        files["two.yaml"] = Self.deployment("two", image: "x:2")
+        files["three.yaml"] = nil
+        let next = Self.manifests(files)
+        let reusable = ReusablePlacements.find(
+            plan: plan2, old: .init(manifests: first, states: [:], previous: sticky1),
+            new: .init(manifests: next, states: [:], previous: sticky(plan2)), changedFiles: ["two.yaml", "three.yaml"])
+        #expect(reusable.keys.map(\.name) == ["one"])
+        let (_, incremental, incrementalIndex) = Engine.desiredWorks(
+            manifests: next, states: [:], previous: sticky(plan2), revision: "r3", path: "", instance: "flotilla",
+            reusable: reusable, inForce: (works2, index2))
+        let (_, full, fullIndex) = Engine.desiredWorks(manifests: next, states: [:], previous: sticky(plan2), revision: "r3",
+                                                       path: "", instance: "flotilla", reusable: [:], inForce: nil)
+        #expect(incremental.mapValues { Set($0.keys) } == full.mapValues { Set($0.keys) })
+        for (cluster, works) in full {
+            for (key, work) in works { #expect(incremental[cluster]?[key]?.comparable == work.comparable, "\(key)") }
+        }
+        #expect(Set(incrementalIndex.keys) == Set(fullIndex.keys))
+        #expect(!incremental.values.contains { $0.keys.contains { $0.name == "three" } })
     }
 }

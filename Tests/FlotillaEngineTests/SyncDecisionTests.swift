@@ -206,10 +206,14 @@ private func owned(_ keys: [ObjectKey]) -> [ObjectKey: String] {
         let path = "/tmp/flotilla-state-test-\(UInt64.random(in: 0...UInt64.max)).json"
         defer { try? FileManager.default.removeItem(atPath: path) }
         let state = PersistedState(source: "repo main", revision: "abc",
-                                   placements: ["Deployment.apps web/web": [.init(name: "a", replicas: 2)]])
+                                   placements: ["Deployment.apps web/web": [.init(name: "a", replicas: 2), .init(name: "b", replicas: 1)],
+                                                "Namespace web": [.init(name: "a", replicas: 0)]])
         try state.save(path: path)
         #expect(PersistedState.load(path: path, source: "repo main") == state)
         #expect(PersistedState.load(path: path, source: "other main") == nil)
         #expect(PersistedState.load(path: path + ".missing", source: "repo main") == nil)
+        #expect(PersistedState.decode("not a state\n") == nil)
+        #expect(PersistedState.decode(state.encoded()) == state)
+        #expect(state.encoded() == PersistedState.decode(state.encoded())?.encoded())
     }
 }
