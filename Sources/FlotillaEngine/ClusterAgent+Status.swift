@@ -96,7 +96,9 @@ extension ClusterAgent {
                                  kept: state.keeps.isEmpty ? nil
                                      : state.keeps.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" },
                                  capacity: state.syncedKinds.contains(Self.nodeKind) ? nil
-                                     : state.kindErrors[Self.nodeKind].map { "unknown: nodes cannot be listed (\($0))" },
+                                     : state.kindErrors[Self.nodeKind].map {
+                                         "unknown: nodes cannot be listed (\($0))"
+                                     },
                                  works: works.count, synced: works.filter { $0.sync == .synced }.count,
                                  healthy: works.filter { $0.health == .healthy }.count)
         }

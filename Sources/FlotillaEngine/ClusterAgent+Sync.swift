@@ -96,7 +96,9 @@ extension ClusterAgent {
         if pass == 0, waitForCustomResourceKinds(decision: decision, desired: desired) {
             return sync(pass: 1) && !failed
         }
-        let waiting = decision.skips.values.contains { if case .kindUnavailable = $0 { return true } else { return false } }
+        let waiting = decision.skips.values.contains {
+            if case .kindUnavailable = $0 { return true } else { return false }
+        }
         return !failed && !waiting
     }
 
@@ -105,7 +107,9 @@ extension ClusterAgent {
                         unavailable: [KindKey: String], version: Int) -> SyncDecision {
         state.withLock { state in
             if !state.currentKnown && state.desiredVersion == version {
-                state.current = Set(desired.compactMap { key, work in state.applied[key] == work.comparable ? key : nil })
+                state.current = Set(desired.compactMap { key, work in
+                    state.applied[key] == work.comparable ? key : nil
+                })
                 state.currentKnown = true
             }
             // (A snapshot older than the desired state in force is compared object by object.)
@@ -171,7 +175,8 @@ extension ClusterAgent {
                     gone.insert(key)
                 case .conflict:
                     // The uid precondition failed: the name holds an object someone else made.
-                    logger.notice("not pruning: the object was re-created by someone else", metadata: ["object": "\(key)"])
+                    logger.notice("not pruning: the object was re-created by someone else",
+                                  metadata: ["object": "\(key)"])
                     gone.insert(key)
                 default:
                     logger.warning("prune failed", metadata: ["object": "\(key)", "error": "\(error)"])

@@ -30,7 +30,9 @@ extension ClusterAgent {
         while true {
             // Done when every kind listed, or failed (a kind that failed before is not waited for again).
             let pending = state.withLock { state in
-                kinds.filter { !state.syncedKinds.contains($0) && (fresh.contains($0) ? state.kindErrors[$0] == nil : false) }
+                kinds.filter {
+                    !state.syncedKinds.contains($0) && fresh.contains($0) && state.kindErrors[$0] == nil
+                }
             }
             if pending.isEmpty || Date() >= deadline || stopped.load(ordering: .acquiring) { break }
             Thread.sleep(forTimeInterval: 0.01)

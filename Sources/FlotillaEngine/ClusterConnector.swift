@@ -54,7 +54,8 @@ public struct KubeconfigConnector: ClusterConnector {
     }
 
     public func dialer(for cluster: Cluster) -> Result<ClusterDial, ConnectionFailure> {
-        let (connection, error) = Engine.connection(for: cluster, kubeconfig: kubeconfig, kubeconfigError: kubeconfigError,
+        let (connection, error) = Engine.connection(for: cluster, kubeconfig: kubeconfig,
+                                                    kubeconfigError: kubeconfigError,
                                                     credentialsDirectory: credentialsDirectory)
         guard let connection else { return .failure(ConnectionFailure(error ?? "no connection")) }
         // Checked once here, so a bad certificate or URL is reported as the cluster's problem, not per request.

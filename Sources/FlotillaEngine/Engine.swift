@@ -125,10 +125,12 @@ public actor Engine {
         }
         self.stateKey = "\(configuration.agent.instance) \(self.source.remote.url) \(configuration.ref ?? "HEAD") "
             + configuration.path
-        self.restored = PersistedState.load(path: PersistedState.path(cacheRoot: configuration.cacheRoot, instance: configuration.agent.instance), source: stateKey)
+        let statePath = PersistedState.path(cacheRoot: configuration.cacheRoot, instance: configuration.agent.instance)
+        self.restored = PersistedState.load(path: statePath, source: stateKey)
         if let restored {
             logger.info("restored the state of the last run",
-                        metadata: ["revision": "\(restored.revision ?? "none")", "templates": "\(restored.placements.count)"])
+                        metadata: ["revision": "\(restored.revision ?? "none")",
+                                   "templates": "\(restored.placements.count)"])
         }
     }
 
