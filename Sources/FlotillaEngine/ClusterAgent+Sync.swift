@@ -134,6 +134,8 @@ extension ClusterAgent {
                 if case .released = reason, state.errors[key] == nil {
                     logger.notice("released: the managed-by label was removed", metadata: ["object": "\(key)"])
                 }
+                // Once released, it stays reported as released (it is no longer inventoried, but was Flotilla's).
+                if case .collision = reason, state.errors[key] == SkipReason.released.description { continue }
                 state.errors[key] = reason.description
                 state.openDrift[key] = nil
             }

@@ -139,6 +139,7 @@ import Testing
         #expect(fleet.field("aws-east", "deployment/web", "web", label) == "")
         #expect(fleet.field("aws-east", "deployment/web", "web", ".spec.template.spec.containers[0].image") == "nginx:1.0")
         let report = try fleet.status()
+        #expect((Self.work(report, "aws-east", "Deployment", "web")?.lastError ?? "").contains("released"))
         #expect(!report.openDrift.contains { $0.cluster == "aws-east" && $0.name == "web" && $0.kind == "Deployment" })
         #expect(!report.healedDrift.contains { $0.cluster == "aws-east" && $0.name == "web" && $0.kind == "Deployment" })
         let inventory = fleet.field("aws-east", "configmap/flotilla-inventory", "flotilla-system", ".data.objects") ?? ""
