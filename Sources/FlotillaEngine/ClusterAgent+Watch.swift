@@ -105,8 +105,9 @@ extension ClusterAgent {
                 var received: [ObjectKey: JSONValue] = [:]
                 for item in items { if let key = put(item) { received[key] = item } }
                 state.syncedKinds.insert(kind)
-                // A kind that could not be listed now can: its works wait no longer.
-                if state.kindErrors.removeValue(forKey: kind) != nil { relisted = true }
+                // A kind listed for the first time, or one that could not be listed and now can: its works wait no
+                // longer (a pass that found it not listed yet may be in its backoff).
+                if state.kindErrors.removeValue(forKey: kind) != nil || !wasSynced { relisted = true }
                 if wasSynced {
                     for key in state.desired.keys where key.kindKey == kind {
                         if let drift = checkDrift(key, &state, event: received[key]) { drifts.append(drift); heal = true }

@@ -161,7 +161,7 @@ final class TestRepository {
     }
 
     /// Polls `condition` (an engine query) until it holds or `timeout` seconds pass.
-    static func eventually(_ timeout: Double = 10, _ condition: () async throws -> Bool) async rethrows -> Bool {
+    static func eventually(_ timeout: Double = 30, _ condition: () async throws -> Bool) async rethrows -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if try await condition() { return true }
