@@ -198,10 +198,11 @@ public final class ClusterAgent: @unchecked Sendable {
             if !ok, !stopped.load(ordering: .acquiring) {
                 // A retry with backoff that does not hold the queue: a new revision meanwhile syncs at once. One
                 // retry is pending at most (a sync asked for meanwhile that fails too does not start a second chain).
+                // (Failures count retries: a pass that fails while a retry is pending does not lengthen the next one.)
                 let failures = state.withLock { state -> Int? in
-                    state.failures += 1
                     if state.retryPending { return nil }
                     state.retryPending = true
+                    state.failures += 1
                     return state.failures
                 }
                 if let failures {
