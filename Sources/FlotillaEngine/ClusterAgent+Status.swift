@@ -10,6 +10,10 @@ import Synchronization
 extension ClusterAgent {
     public var isReady: Bool { state.withLock { $0.ready } }
     public var hasProbed: Bool { state.withLock { $0.everProbed } }
+    /// Whether its capacity is known, or known to be unknown (its Nodes were listed, or listing them failed).
+    public var hasCapacityView: Bool {
+        state.withLock { $0.syncedKinds.contains(Self.nodeKind) || $0.kindErrors[Self.nodeKind] != nil }
+    }
 
     /// The cluster as placement sees it: readiness and capacity (allocatable from nodes, allocated from what
     /// Flotilla runs there).

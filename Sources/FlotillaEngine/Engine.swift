@@ -467,9 +467,12 @@ public actor Engine {
             agent.stop()
             agents[name] = nil
         }
-        // Placement needs to know which new clusters answer: wait briefly for their first probe.
-        let deadline = ContinuousClock.now + .seconds(5)
-        while ContinuousClock.now < deadline, added.contains(where: { !$0.hasProbed }) {
+        // Placement needs to know which new clusters answer: wait (at most 15 s, under load) for their first probe.
+        let deadline = ContinuousClock.now + .seconds(15)
+        // ... and for their capacity (Nodes listed, or not listable): planned without it, a Divided workload would
+        // go wholly to the clusters whose capacity is not known yet. Bounded: a hung cluster holds nothing.
+        while ContinuousClock.now < deadline,
+              added.contains(where: { !$0.hasProbed || ($0.isReady && !$0.hasCapacityView) }) {
             try? await Task.sleep(for: .milliseconds(20))
         }
     }
