@@ -26,12 +26,9 @@ public struct DesiredWork: Sendable {
             comparable["metadata"]?["annotations"] = annotations.isEmpty ? nil : .object(annotations)
         }
         for path in delegatedPaths { comparable = Self.removing(path, from: comparable) }
-        if template.kind == "Secret", template.group.isEmpty, let plain = comparable["stringData"]?.objectValue {
+        if template.kind == "Secret", template.group.isEmpty {
             // The server keeps `stringData` only as base64 in `data`: compare what it will hold.
-            var data = comparable["data"]?.objectValue ?? [:]
-            for (key, value) in plain { data[key] = .string(Data((value.stringValue ?? "").utf8).base64EncodedString()) }
-            comparable["data"] = .object(data)
-            comparable["stringData"] = nil
+            comparable = comparable.foldingSecretStringData()
         }
         self.comparable = comparable
         self.template = template

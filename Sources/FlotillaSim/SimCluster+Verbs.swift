@@ -390,12 +390,9 @@ extension SimCluster {
             result["type"] = .string("Opaque")  // the server's default
         }
         result = Self.canonicalQuantities(result, path: [])
-        if resource.kind == "Secret", resource.group.isEmpty, let plain = result["stringData"]?.objectValue {
+        if resource.kind == "Secret", resource.group.isEmpty {
             // Write-only, as on a real server: merged into `data` (base64), never stored or returned.
-            var data = result["data"]?.objectValue ?? [:]
-            for (key, value) in plain { data[key] = .string(Data((value.stringValue ?? "").utf8).base64EncodedString()) }
-            result["data"] = .object(data)
-            result["stringData"] = nil
+            result = result.foldingSecretStringData()
         }
         return result
     }

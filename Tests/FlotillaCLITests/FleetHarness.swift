@@ -11,6 +11,7 @@ final class Fleet {
     let folder: URL
     let source: String
     let work: String
+    let repository: GitWorkingCopy
     let kubeconfig: String
     let simPorts: [String: Int]
     let adminPort: Int
@@ -23,13 +24,10 @@ final class Fleet {
     init(files: [String: String] = Fleet.baseFiles, readyDelay: String = "0.2") throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-fleet-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        source = folder.appendingPathComponent("source.git").path
-        work = folder.appendingPathComponent("work").path
+        repository = try GitWorkingCopy(in: folder)
+        source = repository.bare
+        work = repository.work
         kubeconfig = folder.appendingPathComponent("kubeconfig").path
-        try Self.git(["init", "-q", "--bare", "-b", "main", source], in: folder.path)
-        try Self.git(["clone", "-q", source, work], in: folder.path)
-        try Self.git(["config", "user.email", "dev@example.com"], in: work)
-        try Self.git(["config", "user.name", "Dev"], in: work)
         var ports: [String: Int] = [:]
         var arguments = [flotillaBinary.path, "sim", "--kubeconfig-out", kubeconfig, "--ready-delay", readyDelay]
         let chosen = freePorts(Self.clusters.count + 1)
@@ -61,35 +59,17 @@ final class Fleet {
 
     @discardableResult
     static func git(_ arguments: [String], in directory: String) throws -> String {
-        let result = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["git"] + arguments,
-                                    in: URL(fileURLWithPath: directory))
-        guard result.status == 0 else {
-            throw ServerStartFailed(description: "git \(arguments.joined(separator: " ")): \(result.errors)")
-        }
-        return result.output
+        try GitWorkingCopy.git(arguments, in: directory)
     }
 
     /// Writes files (nil content: delete), commits and pushes to main.
-    func commit(_ files: [String: String?], message: String) throws {
-        for (path, content) in files {
-            let url = URL(fileURLWithPath: work).appendingPathComponent(path)
-            if let content {
-                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try content.write(to: url, atomically: true, encoding: .utf8)
-            } else {
-                try? FileManager.default.removeItem(at: url)
-            }
-        }
-        try Self.git(["add", "-A"], in: work)
-        try Self.git(["commit", "-q", "-m", message], in: work)
-        try Self.git(["push", "-q", "origin", "HEAD:main"], in: work)
-    }
+    func commit(_ files: [String: String?], message: String) throws { try repository.commit(files, message: message) }
 
     func commit(_ files: [String: String], message: String) throws {
         try commit(files.mapValues { Optional($0) }, message: message)
     }
 
-    var head: String { (try? Self.git(["rev-parse", "HEAD"], in: work))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "" }
+    var head: String { repository.head }
 
     func startDaemon(_ extra: [String] = []) throws {
         daemon = try ServerProcess([flotillaBinary.path, "run", "--repo", source, "--ref", "main", "--kubeconfig", kubeconfig,

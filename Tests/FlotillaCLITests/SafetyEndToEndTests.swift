@@ -302,13 +302,9 @@ import Testing
         try fleet.startDaemon()
         fleet.eventually("instance flotilla converged") { try fleet.converged() }
         // Team B: a repository of its own, the same clusters, its own instance name.
-        let source = fleet.folder.appendingPathComponent("b.git").path
-        let work = fleet.folder.appendingPathComponent("b-work").path
-        try Fleet.git(["init", "-q", "--bare", "-b", "main", source], in: fleet.folder.path)
-        try Fleet.git(["clone", "-q", source, work], in: fleet.folder.path)
-        try Fleet.git(["config", "user.email", "b@example.com"], in: work)
-        try Fleet.git(["config", "user.name", "B"], in: work)
-        let files = [
+        let teamRepository = try GitWorkingCopy(in: fleet.folder, name: "b", author: ("B", "b@example.com"))
+        let source = teamRepository.bare
+        try teamRepository.commit([
             "clusters/aws-east.yaml": Fleet.clusterFile("aws-east", cloud: "aws", env: "prod"),
             "apps/b.yaml": """
                 apiVersion: v1
@@ -337,15 +333,7 @@ import Testing
                     clusterAffinity: {clusterNames: [aws-east]}
 
                 """,
-        ]
-        for (path, content) in files {
-            let url = URL(fileURLWithPath: work).appendingPathComponent(path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try content.write(to: url, atomically: true, encoding: .utf8)
-        }
-        try Fleet.git(["add", "-A"], in: work)
-        try Fleet.git(["commit", "-q", "-m", "team b"], in: work)
-        try Fleet.git(["push", "-q", "origin", "HEAD:main"], in: work)
+        ], message: "team b")
         let port = freePort()
         let teamB = try ServerProcess([flotillaBinary.path, "run", "--repo", source, "--ref", "main",
                                        "--kubeconfig", fleet.kubeconfig, "--listen", "127.0.0.1:\(port)",

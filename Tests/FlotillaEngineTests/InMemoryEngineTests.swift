@@ -50,46 +50,22 @@ struct SimConnector: ClusterConnector {
     }
 }
 
-/// A bare Git repository and a working clone, through the `git` command.
+/// A Git source in a temporary folder, removed with it.
 final class TestRepository {
     let folder: URL
-    let bare: String
-    let work: String
+    let copy: GitWorkingCopy
+    var bare: String { copy.bare }
 
     init(_ files: [String: String]) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-engine-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        bare = folder.appendingPathComponent("source.git").path
-        work = folder.appendingPathComponent("work").path
-        try git(["init", "-q", "--bare", "-b", "main", bare], in: folder.path)
-        try git(["clone", "-q", bare, work], in: folder.path)
-        try git(["config", "user.email", "dev@example.com"], in: work)
-        try git(["config", "user.name", "Dev"], in: work)
+        copy = try GitWorkingCopy(in: folder)
         try commit(files.mapValues { Optional($0) }, message: "initial")
     }
 
     deinit { try? FileManager.default.removeItem(at: folder) }
 
-    func git(_ arguments: [String], in directory: String) throws {
-        let result = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["git"] + arguments,
-                                    in: URL(fileURLWithPath: directory))
-        guard result.status == 0 else { throw ServerStartFailed(description: "git \(arguments): \(result.errors)") }
-    }
-
-    func commit(_ files: [String: String?], message: String) throws {
-        for (path, content) in files {
-            let url = URL(fileURLWithPath: work).appendingPathComponent(path)
-            if let content {
-                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try content.write(to: url, atomically: true, encoding: .utf8)
-            } else {
-                try? FileManager.default.removeItem(at: url)
-            }
-        }
-        try git(["add", "-A"], in: work)
-        try git(["commit", "-q", "-m", message], in: work)
-        try git(["push", "-q", "origin", "HEAD:main"], in: work)
-    }
+    func commit(_ files: [String: String?], message: String) throws { try copy.commit(files, message: message) }
 }
 
 /// The whole engine in memory: a local Git repository, in-process simulated clusters (watch streams included), no
@@ -160,6 +136,18 @@ final class TestRepository {
         return try Engine(configuration: configuration, logger: logger, connector: connector)
     }
 
+    /// Runs the engine while `body` runs, then stops it and waits until it has.
+    static func whileRunning(_ engine: Engine, _ body: () async throws -> Void) async throws {
+        let running = Task { await engine.run() }
+        do { try await body() } catch {
+            running.cancel()
+            await running.value
+            throw error
+        }
+        running.cancel()
+        await running.value
+    }
+
     /// Polls `condition` (an engine query) until it holds or `timeout` seconds pass.
     static func eventually(_ timeout: Double = 30, _ condition: () async throws -> Bool) async rethrows -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
@@ -181,22 +169,20 @@ final class TestRepository {
         let controllers = sims.runControllers()
         defer { controllers.cancel() }
         let engine = try Self.engine(repository, sims)
-        let running = Task { await engine.run() }
-        defer { running.cancel() }
-        #expect(await Self.eventually { await Self.converged(engine) })
-        #expect(sims.replicas("a", "shop", "cart") == 2 && sims.replicas("b", "shop", "cart") == 2)
+        try await Self.whileRunning(engine) {
+            #expect(await Self.eventually { await Self.converged(engine) })
+            #expect(sims.replicas("a", "shop", "cart") == 2 && sims.replicas("b", "shop", "cart") == 2)
 
-        sims.clusters["b"]!.1.set(SimFaults(down: true))
-        #expect(await Self.eventually { await engine.report().clusters.first { $0.name == "b" }?.ready == false })
-        #expect(await Self.eventually { sims.replicas("a", "shop", "cart") == 4 })
-        // The NotReady cluster keeps what it had: nothing there is pruned.
-        #expect(sims.replicas("b", "shop", "cart") == 2)
+            sims.clusters["b"]!.1.set(SimFaults(down: true))
+            #expect(await Self.eventually { await engine.report().clusters.first { $0.name == "b" }?.ready == false })
+            #expect(await Self.eventually { sims.replicas("a", "shop", "cart") == 4 })
+            // The NotReady cluster keeps what it had: nothing there is pruned.
+            #expect(sims.replicas("b", "shop", "cart") == 2)
 
-        sims.clusters["b"]!.1.set(SimFaults())
-        #expect(await Self.eventually { await engine.report().clusters.allSatisfy(\.ready) })
-        #expect(await Self.eventually { sims.replicas("a", "shop", "cart") == 2 && sims.replicas("b", "shop", "cart") == 2 })
-        running.cancel()
-        await running.value
+            sims.clusters["b"]!.1.set(SimFaults())
+            #expect(await Self.eventually { await engine.report().clusters.allSatisfy(\.ready) })
+            #expect(await Self.eventually { sims.replicas("a", "shop", "cart") == 2 && sims.replicas("b", "shop", "cart") == 2 })
+        }
     }
 
     @Test func theGuardHoldsAMassDeletionAndNothingLeavesTheCluster() async throws {
@@ -206,19 +192,17 @@ final class TestRepository {
         let controllers = sims.runControllers()
         defer { controllers.cancel() }
         let engine = try Self.engine(repository, sims)
-        let running = Task { await engine.run() }
-        defer { running.cancel() }
-        #expect(await Self.eventually { await Self.converged(engine) })
-        try repository.commit(["apps/shop.yaml": Self.app(configMaps: 0)], message: "drop the config")
-        engine.trigger()
-        #expect(await Self.eventually {
-            await engine.report().clusters.first { $0.name == "a" }?.held?.contains("guard") == true
-        })
-        let configMaps = try sims.client("a").list(apiVersion: "v1", kind: "ConfigMap", namespace: "shop",
-                                                   labelSelector: nil, pageSize: 100).items
-        #expect(configMaps.count == 6)
-        running.cancel()
-        await running.value
+        try await Self.whileRunning(engine) {
+            #expect(await Self.eventually { await Self.converged(engine) })
+            try repository.commit(["apps/shop.yaml": Self.app(configMaps: 0)], message: "drop the config")
+            engine.trigger()
+            #expect(await Self.eventually {
+                await engine.report().clusters.first { $0.name == "a" }?.held?.contains("guard") == true
+            })
+            let configMaps = try sims.client("a").list(apiVersion: "v1", kind: "ConfigMap", namespace: "shop",
+                                                       labelSelector: nil, pageSize: 100).items
+            #expect(configMaps.count == 6)
+        }
     }
 
     @Test func aRestartOnABrokenHeadKeepsTheLastGoodRevisionAndItsPlacement() async throws {
@@ -236,21 +220,19 @@ final class TestRepository {
 
         try repository.commit(["apps/broken.yaml": "kind: [\n"], message: "broken")
         let engine = try Self.engine(repository, sims, cache: cache)
-        let running = Task { await engine.run() }
-        defer { running.cancel() }
-        #expect(await Self.eventually {
-            let report = await engine.report()
-            return report.revision == good && !report.sourceErrors.isEmpty
-        })
-        #expect(await engine.isReady)
-        // Still healing: a change made meanwhile is put back.
-        var live = try sims.client("a").get(apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: "cart")
-        live["spec"]?["replicas"] = .int(9)
-        live["metadata"]?["managedFields"] = nil
-        _ = try sims.client("a").update(live, fieldManager: "someone")
-        #expect(await Self.eventually { sims.replicas("a", "shop", "cart") == 2 })
-        running.cancel()
-        await running.value
+        try await Self.whileRunning(engine) {
+            #expect(await Self.eventually {
+                let report = await engine.report()
+                return report.revision == good && !report.sourceErrors.isEmpty
+            })
+            #expect(await engine.isReady)
+            // Still healing: a change made meanwhile is put back.
+            var live = try sims.client("a").get(apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: "cart")
+            live["spec"]?["replicas"] = .int(9)
+            live["metadata"]?["managedFields"] = nil
+            _ = try sims.client("a").update(live, fieldManager: "someone")
+            #expect(await Self.eventually { sims.replicas("a", "shop", "cart") == 2 })
+        }
     }
 
     /// Waits (briefly, in real time) until `count` probe threads sleep on the clock: their probe at this time is done.
@@ -266,24 +248,22 @@ final class TestRepository {
         let clock = ManualClock()
         defer { clock.advance(by: 3600) }
         let engine = try Self.engine(repository, sims, clock: clock)
-        let running = Task { await engine.run() }
-        defer { running.cancel() }
-        #expect(await Self.eventually { await Self.converged(engine) })
-        #expect(await Self.settle(clock, sleepers: 2))
-        sims.clusters["b"]!.1.set(SimFaults(down: true))
-        // Failing since the next probe (t = 2 s); 8 s of failures later it is still Ready and keeps its replicas.
-        for _ in 0..<5 {
-            clock.advance(by: 2)
+        try await Self.whileRunning(engine) {
+            #expect(await Self.eventually { await Self.converged(engine) })
             #expect(await Self.settle(clock, sleepers: 2))
+            sims.clusters["b"]!.1.set(SimFaults(down: true))
+            // Failing since the next probe (t = 2 s); 8 s of failures later it is still Ready and keeps its replicas.
+            for _ in 0..<5 {
+                clock.advance(by: 2)
+                #expect(await Self.settle(clock, sleepers: 2))
+            }
+            #expect(await engine.report().clusters.first { $0.name == "b" }?.ready == true)
+            #expect(sims.replicas("a", "shop", "cart") == 2)
+            // At 10 s of failures it is NotReady, and its replicas go to the other cluster.
+            clock.advance(by: 2)
+            #expect(await Self.eventually { await engine.report().clusters.first { $0.name == "b" }?.ready == false })
+            #expect(await Self.eventually { sims.replicas("a", "shop", "cart") == 4 })
         }
-        #expect(await engine.report().clusters.first { $0.name == "b" }?.ready == true)
-        #expect(sims.replicas("a", "shop", "cart") == 2)
-        // At 10 s of failures it is NotReady, and its replicas go to the other cluster.
-        clock.advance(by: 2)
-        #expect(await Self.eventually { await engine.report().clusters.first { $0.name == "b" }?.ready == false })
-        #expect(await Self.eventually { sims.replicas("a", "shop", "cart") == 4 })
-        running.cancel()
-        await running.value
     }
 
     @Test func aFailingSyncRetriesWithBackoffOnTheInjectedClock() async throws {
@@ -296,20 +276,18 @@ final class TestRepository {
         // The inventory cannot be read on b: its sync fails and is retried with growing, jittered delays.
         sims.clusters["b"]!.1.set(SimFaults(forbidden: ["configmaps"]))
         let engine = try Self.engine(repository, sims, clock: clock)
-        let running = Task { await engine.run() }
-        defer { running.cancel() }
-        #expect(await Self.eventually { clock.scheduled.count == 1 })
-        #expect((0.8...1.2).contains(clock.scheduled.first ?? 0), "\(clock.scheduled)")
-        clock.advance(by: 1.2)
-        #expect(await Self.eventually { clock.scheduled.count == 1 && (clock.scheduled.first ?? 0) > 1.2 }, "\(clock.scheduled)")
-        #expect((1.6...2.4).contains(clock.scheduled.first ?? 0), "\(clock.scheduled)")
-        #expect(sims.replicas("b", "shop", "cart") == nil)
-        // Once it can, the next retry converges it.
-        sims.clusters["b"]!.1.set(SimFaults())
-        clock.advance(by: 2.4)
-        #expect(await Self.eventually { sims.replicas("b", "shop", "cart") == 2 })
-        #expect(await Self.eventually { await Self.converged(engine) })
-        running.cancel()
-        await running.value
+        try await Self.whileRunning(engine) {
+            #expect(await Self.eventually { clock.scheduled.count == 1 })
+            #expect((0.8...1.2).contains(clock.scheduled.first ?? 0), "\(clock.scheduled)")
+            clock.advance(by: 1.2)
+            #expect(await Self.eventually { clock.scheduled.count == 1 && (clock.scheduled.first ?? 0) > 1.2 }, "\(clock.scheduled)")
+            #expect((1.6...2.4).contains(clock.scheduled.first ?? 0), "\(clock.scheduled)")
+            #expect(sims.replicas("b", "shop", "cart") == nil)
+            // Once it can, the next retry converges it.
+            sims.clusters["b"]!.1.set(SimFaults())
+            clock.advance(by: 2.4)
+            #expect(await Self.eventually { sims.replicas("b", "shop", "cart") == 2 })
+            #expect(await Self.eventually { await Self.converged(engine) })
+        }
     }
 }
