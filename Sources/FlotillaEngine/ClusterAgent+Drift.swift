@@ -112,7 +112,7 @@ extension ClusterAgent {
         }
         if !retry.isEmpty, !stopped.load(ordering: .acquiring) {
             state.withLock { state in state.pendingHeals.formUnion(retry) }
-            DispatchQueue.global().asyncAfter(deadline: .now() + 1) { [self] in scheduleHeal() }
+            clock.schedule(after: 1, tag: "heal-retry") { [self] in scheduleHeal() }
         }
         onChange(name, false)
     }

@@ -262,8 +262,8 @@ extension ClusterAgent {
         let served = waiting.filter { crds[$0] != nil }
         guard !served.isEmpty else { return false }
         let deadline = Date().addingTimeInterval(settings.requestTimeout)
-        while Date() < deadline, !stopped.load(ordering: .acquiring) {
-            let established = state.withLock { state in
+        waitForView(until: deadline) {
+            state.withLock { state in
                 served.allSatisfy { kind in
                     guard let crd = crds[kind], let live = state.live[crd] else { return false }
                     return (live.value(at: ["status", "conditions"])?.arrayValue ?? []).contains {
@@ -271,8 +271,6 @@ extension ClusterAgent {
                     }
                 }
             }
-            if established { break }
-            Thread.sleep(forTimeInterval: 0.05)
         }
         state.withLock { state in for kind in served { state.informers[kind]?.retryNow() } }
         let stillMissing = ensureInformers(served, wait: settings.requestTimeout)

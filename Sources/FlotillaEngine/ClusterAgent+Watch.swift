@@ -27,15 +27,11 @@ extension ClusterAgent {
         for informer in started { informer.start() }
         let deadline = Date().addingTimeInterval(wait)
         let fresh = Set(started.map { KindKey(apiVersion: $0.apiVersion, kind: $0.kind) })
-        while true {
-            // Done when every kind listed, or failed (a kind that failed before is not waited for again).
-            let pending = state.withLock { state in
-                kinds.filter {
-                    !state.syncedKinds.contains($0) && fresh.contains($0) && state.kindErrors[$0] == nil
-                }
+        // Done when every kind listed, or failed (a kind that failed before is not waited for again).
+        waitForView(until: deadline) {
+            state.withLock { state in
+                !kinds.contains { !state.syncedKinds.contains($0) && fresh.contains($0) && state.kindErrors[$0] == nil }
             }
-            if pending.isEmpty || Date() >= deadline || stopped.load(ordering: .acquiring) { break }
-            Thread.sleep(forTimeInterval: 0.01)
         }
         return state.withLock { state in
             var missing: [KindKey: String] = [:]
@@ -149,6 +145,7 @@ extension ClusterAgent {
                 }
             }
         }
+        signalViewChanged()
         report(drifts)
         if heal && settings.selfHeal { scheduleHeal() }
         if released || relisted { requestSync() }

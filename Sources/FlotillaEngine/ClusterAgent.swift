@@ -32,6 +32,9 @@ public final class ClusterAgent: @unchecked Sendable {
     let clients: [KubeClient]
     let state = Mutex(AgentState())
     let stopped = Atomic<Bool>(false)
+    /// Broadcast whenever the watch-fed view changed (a kind listed or failed, an object arrived): what waits for the
+    /// view (a kind to list, a CRD to be Established) sleeps on it instead of polling.
+    let viewChanged = NSCondition()
 
     struct AgentState {
         var desired: [ObjectKey: DesiredWork] = [:]
@@ -141,6 +144,27 @@ public final class ClusterAgent: @unchecked Sendable {
     public func stop() {
         stopped.store(true, ordering: .releasing)
         state.withLock { state in for informer in state.informers.values { informer.stop() } }
+        signalViewChanged()
+    }
+
+    /// Wakes whatever waits for the view.
+    func signalViewChanged() {
+        viewChanged.lock()
+        viewChanged.broadcast()
+        viewChanged.unlock()
+    }
+
+    /// Blocks the calling (agent) thread until `done` holds, the agent stops, or `deadline` passes; `done` is looked
+    /// at again whenever the view changes. Returns whether it holds.
+    @discardableResult
+    func waitForView(until deadline: Date, _ done: () -> Bool) -> Bool {
+        viewChanged.lock()
+        defer { viewChanged.unlock() }
+        while true {
+            if done() { return true }
+            if stopped.load(ordering: .acquiring) || Date() >= deadline { return false }
+            viewChanged.wait(until: min(deadline, Date().addingTimeInterval(1)))
+        }
     }
 
     /// Waits until the sync under way (if any) has finished its writes, or `timeout` seconds (a hung cluster must
@@ -207,7 +231,7 @@ public final class ClusterAgent: @unchecked Sendable {
                 }
                 if let failures {
                     let delay = min(30, 0.5 * pow(2, Double(min(failures, 6)))) * Double.random(in: 0.8...1.2)
-                    clock.schedule(after: delay) { [weak self] in
+                    clock.schedule(after: delay, tag: "sync-retry") { [weak self] in
                         guard let self else { return }
                         self.state.withLock { $0.retryPending = false }
                         if !self.stopped.load(ordering: .acquiring) { self.requestSync() }

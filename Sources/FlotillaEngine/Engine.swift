@@ -88,8 +88,10 @@ public actor Engine {
     var lastStatusPush: ContinuousClock.Instant?
     var statusCommits = 0
     var lastPushError: String?
-    private let wake = Atomic<Bool>(false)
-    struct PendingChanges { var any = false; var readiness: Set<String> = []; var clusters: Set<String> = [] }
+    /// What wakes the reconcile loop.
+    nonisolated let signals = EngineSignals()
+    /// Bumped by every scheduled poll: only the newest poll timer counts.
+    var pollGeneration = 0
     /// The clusters found converged on the pending revision; only clusters with changes since are looked at again.
     var convergedClusters: Set<String> = []
     /// Parsed source files, by path and bytes: a commit re-parses only the files it changed.
@@ -98,9 +100,6 @@ public actor Engine {
     var placementsInForce: [ResourceIdentity: [TargetCluster]] = [:]
     /// The clusters the revision in force places works on.
     var targetClusters: [String] = []
-    nonisolated let changes = Mutex(PendingChanges())
-    /// Counts every change the agents note; the status is recomputed only when it moved (or the revision did).
-    nonisolated let changeCount = Atomic<Int>(0)
     var statusComputedAt: (changes: Int, revision: String?, seen: String?, errors: Int)?
 
     /// The engine over the Git source and the cluster connector the command line chose. Without a connector,
@@ -166,7 +165,7 @@ public actor Engine {
 
     /// Asks for a fetch now (the webhook). Safe from any context.
     public nonisolated func trigger() {
-        wake.store(true, ordering: .releasing)
+        signals.wake()
     }
 
     /// The ref a push must touch to matter (`refs/heads/<ref>`; nil: any).
@@ -177,8 +176,9 @@ public actor Engine {
 
     // MARK: Running
 
-    /// Runs until cancelled: the reconcile loop and the status writer. On cancellation, in-flight cluster writes
-    /// finish before it returns.
+    /// Runs until cancelled: the reconcile loop and the status writer, woken by events (cluster changes, the webhook)
+    /// and by timers on the engine's clock (the poll interval, the status interval). On cancellation, in-flight
+    /// cluster writes finish before it returns.
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.reconcileLoop() }
@@ -196,32 +196,50 @@ public actor Engine {
         logger.info("stopped")
     }
 
+    /// Sleeps until something happened, then handles it: readiness changes, convergence, and a reconcile when the
+    /// webhook, the poll timer or a pending re-plan asks for one.
     private func reconcileLoop() async {
-        var nextPoll = ContinuousClock.now
-        while !Task.isCancelled {
-            let noted = changes.withLock { pending -> PendingChanges in
-                let copy = pending
-                pending = PendingChanges()
-                return copy
-            }
+        signals.pollDue()
+        for await _ in signals.wakeups {
+            if Task.isCancelled { break }
+            let noted = signals.take()
             for cluster in noted.readiness.sorted() { clusterChanged(cluster, readinessChanged: true) }
             if noted.any { checkConvergence(changed: noted.clusters) }
-            let woken = wake.exchange(false, ordering: .acquiringAndReleasing)
-            if woken || replanNeeded || ContinuousClock.now >= nextPoll {
-                if woken && triggeredAt == nil { triggeredAt = .now }
-                await reconcile()
-                nextPoll = .now + .milliseconds(Int(configuration.interval * 1000))
+            guard noted.woken || noted.pollDue || noted.retryDue || replanNeeded else { continue }
+            if noted.woken && triggeredAt == nil { triggeredAt = .now }
+            await reconcile()
+            schedulePoll()
+            if replanNeeded {
+                // The re-plan could not be made (the source did not answer): try again in a second.
+                clock.schedule(after: 1, tag: "replan") { [signals] in signals.retryDue() }
             }
-            try? await Task.sleep(for: .milliseconds(20))
         }
     }
 
+    /// The next poll, an interval after this reconcile (an earlier poll timer is void).
+    private func schedulePoll() {
+        pollGeneration += 1
+        let generation = pollGeneration
+        clock.schedule(after: configuration.interval, tag: "poll") { [weak self, signals] in
+            guard let self else { return }
+            Task { if await self.pollGeneration == generation { signals.pollDue() } }
+        }
+    }
+
+    /// Writes the status every status interval of the engine's clock, until cancelled.
     private func statusLoop() async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(Int(max(0.5, configuration.statusInterval) * 1000)))
+        let (ticks, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let interval = max(0.5, configuration.statusInterval)
+        @Sendable func arm() {
+            clock.schedule(after: interval, tag: "status") { continuation.yield() }
+        }
+        arm()
+        for await _ in ticks {
             if Task.isCancelled { break }
             await writeStatus(force: false)
+            arm()
         }
+        continuation.finish()
     }
 
     /// One reconcile. Idle (nothing new) it touches no cluster.
@@ -442,15 +460,9 @@ public actor Engine {
             let agent = ClusterAgent(
                 name: name, dial: dial, connectionError: error, settings: configuration.agent, clock: clock,
                 logger: logger,
-                onChange: { [weak self] cluster, readiness in
-                    guard let self else { return }
-                    // Events can come by the thousand: note them; the loop looks at most every tick.
-                    self.changeCount.add(1, ordering: .relaxed)
-                    self.changes.withLock { pending in
-                        pending.any = true
-                        pending.clusters.insert(cluster)
-                        if readiness { pending.readiness.insert(cluster) }
-                    }
+                onChange: { [signals] cluster, readiness in
+                    // Events can come by the thousand: noted and coalesced, the loop wakes once for a burst.
+                    signals.clusterChanged(cluster, readiness: readiness)
                 },
                 onRequest: { [metrics] cluster, verb, code in metrics.request(cluster: cluster, verb: verb, code: code) },
                 onDrift: { [metrics] record, delay in
@@ -471,9 +483,10 @@ public actor Engine {
         let deadline = ContinuousClock.now + .seconds(15)
         // ... and for their capacity (Nodes listed, or not listable): planned without it, a Divided workload would
         // go wholly to the clusters whose capacity is not known yet. Bounded: a hung cluster holds nothing.
-        while ContinuousClock.now < deadline,
-              added.contains(where: { !$0.hasProbed || ($0.isReady && !$0.hasCapacityView) }) {
-            try? await Task.sleep(for: .milliseconds(20))
+        while ContinuousClock.now < deadline {
+            let generation = signals.generation
+            guard added.contains(where: { !$0.hasProbed || ($0.isReady && !$0.hasCapacityView) }) else { break }
+            await signals.changed(after: generation, timeout: Self.seconds(deadline - ContinuousClock.now))
         }
     }
 
@@ -590,7 +603,7 @@ public actor Engine {
     func writeStatus(force: Bool) async {
         // Nothing changed in any cluster since the last time, and that one was written: nothing to do (an idle
         // daemon then does no work for its status at all).
-        let changes = changeCount.load(ordering: .relaxed)
+        let changes = signals.generation
         let key = (changes: changes, revision: inForce?.commit, seen: lastSeenCommit, errors: sourceErrors.count)
         if !force, lastPushError == nil, let last = statusComputedAt, last == key { return }
         statusComputedAt = key

@@ -9,8 +9,15 @@ public protocol EngineClock: Sendable {
     func now() -> Date
     /// Blocks the calling thread for `seconds` of this clock's time.
     func sleep(_ seconds: Double)
+    /// Runs `work` once `seconds` of this clock's time have passed; `tag` names the timer (tests look for it).
+    func schedule(after seconds: Double, tag: String, _ work: @escaping @Sendable () -> Void)
+}
+
+extension EngineClock {
     /// Runs `work` once `seconds` of this clock's time have passed.
-    func schedule(after seconds: Double, _ work: @escaping @Sendable () -> Void)
+    func schedule(after seconds: Double, _ work: @escaping @Sendable () -> Void) {
+        schedule(after: seconds, tag: "", work)
+    }
 }
 
 /// The real clock.
@@ -19,7 +26,7 @@ public struct WallClock: EngineClock {
 
     public func now() -> Date { Date() }
     public func sleep(_ seconds: Double) { Thread.sleep(forTimeInterval: max(0, seconds)) }
-    public func schedule(after seconds: Double, _ work: @escaping @Sendable () -> Void) {
+    public func schedule(after seconds: Double, tag: String, _ work: @escaping @Sendable () -> Void) {
         DispatchQueue.global().asyncAfter(deadline: .now() + max(0, seconds), execute: work)
     }
 }
@@ -30,6 +37,7 @@ public final class ManualClock: EngineClock {
         var deadline: Date
         var semaphore: DispatchSemaphore?
         var work: (@Sendable () -> Void)?
+        var tag = ""
     }
 
     private struct State {
@@ -49,16 +57,18 @@ public final class ManualClock: EngineClock {
         semaphore.wait()
     }
 
-    public func schedule(after seconds: Double, _ work: @escaping @Sendable () -> Void) {
-        state.withLock { $0.waiters.append(Waiter(deadline: $0.now.addingTimeInterval(seconds), work: work)) }
+    public func schedule(after seconds: Double, tag: String, _ work: @escaping @Sendable () -> Void) {
+        state.withLock { $0.waiters.append(Waiter(deadline: $0.now.addingTimeInterval(seconds), work: work, tag: tag)) }
     }
 
     /// Threads blocked in `sleep` now.
     public var sleepers: Int { state.withLock { $0.waiters.filter { $0.semaphore != nil }.count } }
 
-    /// How long until each piece of scheduled work runs, sorted.
-    public var scheduled: [Double] {
-        state.withLock { state in state.waiters.filter { $0.work != nil }.map { $0.deadline.timeIntervalSince(state.now) }.sorted() }
+    /// How long until each piece of scheduled work with this tag runs, sorted.
+    public func scheduled(_ tag: String) -> [Double] {
+        state.withLock { state in
+            state.waiters.filter { $0.work != nil && $0.tag == tag }.map { $0.deadline.timeIntervalSince(state.now) }.sorted()
+        }
     }
 
     /// Moves time forward: wakes the sleepers and runs the work whose time has come.

@@ -277,11 +277,11 @@ final class TestRepository {
         sims.clusters["b"]!.1.set(SimFaults(forbidden: ["configmaps"]))
         let engine = try Self.engine(repository, sims, clock: clock)
         try await Self.whileRunning(engine) {
-            #expect(await Self.eventually { clock.scheduled.count == 1 })
-            #expect((0.8...1.2).contains(clock.scheduled.first ?? 0), "\(clock.scheduled)")
+            #expect(await Self.eventually { clock.scheduled("sync-retry").count == 1 }, "\(clock.scheduled("sync-retry")) \(clock.scheduled("")) \(clock.scheduled("poll"))")
+            #expect((0.8...1.2).contains(clock.scheduled("sync-retry").first ?? 0), "\(clock.scheduled("sync-retry"))")
             clock.advance(by: 1.2)
-            #expect(await Self.eventually { clock.scheduled.count == 1 && (clock.scheduled.first ?? 0) > 1.2 }, "\(clock.scheduled)")
-            #expect((1.6...2.4).contains(clock.scheduled.first ?? 0), "\(clock.scheduled)")
+            #expect(await Self.eventually { clock.scheduled("sync-retry").count == 1 && (clock.scheduled("sync-retry").first ?? 0) > 1.2 }, "\(clock.scheduled("sync-retry"))")
+            #expect((1.6...2.4).contains(clock.scheduled("sync-retry").first ?? 0), "\(clock.scheduled("sync-retry"))")
             #expect(sims.replicas("b", "shop", "cart") == nil)
             // Once it can, the next retry converges it.
             sims.clusters["b"]!.1.set(SimFaults())
