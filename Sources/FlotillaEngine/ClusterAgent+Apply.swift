@@ -60,7 +60,7 @@ extension ClusterAgent {
             return true
         } catch {
             logger.warning("apply failed", metadata: ["object": "\(key)", "error": "\(error)"])
-            state.withLock { $0.errors[key] = "apply failed: \(error)" }
+            state.withLock { $0.errors[key] = self.error(.apply(error), key) }
             return false
         }
     }

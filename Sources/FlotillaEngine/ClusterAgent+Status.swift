@@ -79,7 +79,9 @@ extension ClusterAgent {
                                   message: state.held ?? health.message, desiredReplicas: health.desiredReplicas,
                                   readyReplicas: health.readyReplicas,
                                   appliedRevision: state.appliedRevision[key],
-                                  lastError: state.errors[key] ?? work.failure)
+                                  lastError: state.errors[key]?.description ?? work.failure,
+                                  errorCode: state.errors[key]?.code ?? work.failure.map { _ in "RenderFailed" },
+                                  retryable: state.errors[key]?.isRetryable ?? work.failure.map { _ in false })
             }
         }
     }
@@ -96,7 +98,8 @@ extension ClusterAgent {
             let reason = state.refused ?? (state.ready ? nil : (connectionError ?? state.probeError ?? "not probed yet"))
             return ClusterStatus(name: name, ready: state.ready, reason: reason, kubernetesVersion: state.version,
                                  nodes: state.nodes.count, allocatable: allocatable, lastTransition: state.lastTransition,
-                                 lastProbe: state.lastProbe, lastError: state.syncError, held: state.held,
+                                 lastProbe: state.lastProbe, lastError: state.syncError?.description,
+                                 errorCode: state.syncError?.code, held: state.held,
                                  kept: state.keeps.isEmpty ? nil
                                      : state.keeps.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" },
                                  capacity: state.syncedKinds.contains(Self.nodeKind) ? nil

@@ -14,14 +14,14 @@ extension ClusterAgent {
     /// second pass applies them once the CRDs are Established. Returns false when it should be retried.
     func sync(pass: Int = 0) -> Bool {
         guard dial != nil, let client = clients.first else {
-            state.withLock { $0.syncError = connectionError ?? "no connection to the cluster" }
+            state.withLock { $0.syncError = error(.noConnection(connectionError ?? "no connection to the cluster")) }
             return false
         }
         let (desired, revision, ready, inventoryKnown, version) = state.withLock { state in
             (state.desired, state.revision, state.ready, state.inventory, state.desiredVersion)
         }
         guard ready else {
-            state.withLock { $0.syncError = $0.refused ?? "the cluster is not ready" }
+            state.withLock { $0.syncError = error(.notReady($0.refused ?? "the cluster is not ready")) }
             return false
         }
         var inventory: Set<ObjectKey>
@@ -33,7 +33,7 @@ extension ClusterAgent {
                 state.withLock { $0.inventory = inventory }
             }
         } catch {
-            state.withLock { $0.syncError = "cannot read the inventory: \(error)" }
+            state.withLock { $0.syncError = self.error(.inventory(reading: true, error)) }
             return false
         }
         // Informers for every kind involved; one that cannot be listed fails only its own works.
@@ -53,7 +53,7 @@ extension ClusterAgent {
 
         for namespace in decision.namespaces + [Self.inventoryNamespace] {
             do throws(KubeError) { try ensureNamespace(namespace, client: client) } catch {
-                state.withLock { $0.syncError = "cannot create namespace \(namespace): \(error)" }
+                state.withLock { $0.syncError = self.error(.namespace(namespace, error)) }
                 return false
             }
         }
@@ -63,7 +63,7 @@ extension ClusterAgent {
         var written = inventory
         if !recorded.isIdentical(to: inventory) {
             do throws(KubeError) { try writeInventory(recorded, client: client) } catch {
-                state.withLock { $0.syncError = "cannot write the inventory: \(error)" }
+                state.withLock { $0.syncError = self.error(.inventory(reading: false, error)) }
                 return false
             }
             written = recorded
@@ -84,12 +84,12 @@ extension ClusterAgent {
         recorded.subtract(pruned)
         if !recorded.isIdentical(to: written) {
             do throws(KubeError) { try writeInventory(recorded, client: client) } catch {
-                state.withLock { $0.syncError = "cannot write the inventory: \(error)" }
+                state.withLock { $0.syncError = self.error(.inventory(reading: false, error)) }
                 return false
             }
         }
         let failed = state.withLock { state -> Bool in
-            state.syncError = kept.isEmpty ? nil : "\(kept.count) objects could not be pruned"
+            state.syncError = kept.isEmpty ? nil : error(.pruneIncomplete(count: kept.count))
             return !kept.isEmpty || desired.keys.contains { state.errors[$0] != nil && decision.skips[$0] == nil }
         }
         // Custom resources whose CRD this revision brings: once it is Established, a second pass applies them.
@@ -135,8 +135,8 @@ extension ClusterAgent {
                     logger.notice("released: the managed-by label was removed", metadata: ["object": "\(key)"])
                 }
                 // Once released, it stays reported as released (it is no longer inventoried, but was Flotilla's).
-                if case .collision = reason, state.errors[key] == SkipReason.released.description { continue }
-                state.errors[key] = reason.description
+                if case .collision = reason, state.errors[key]?.cause == .skipped(.released) { continue }
+                state.errors[key] = error(.skipped(reason), key)
                 state.openDrift[key] = nil
             }
             state.keeps = decision.keeps.mapValues(\.description)

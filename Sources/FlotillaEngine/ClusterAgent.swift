@@ -53,7 +53,7 @@ public final class ClusterAgent: @unchecked Sendable {
         /// The resourceVersion at which each object was last found healthy.
         var healthyAt: [ObjectKey: String] = [:]
         var appliedRevision: [ObjectKey: String] = [:]
-        var errors: [ObjectKey: String] = [:]
+        var errors: [ObjectKey: ReconcileError] = [:]
         var live: [ObjectKey: JSONValue] = [:]
         var foreign: Set<ObjectKey> = []
         var inventory: Set<ObjectKey>?
@@ -79,7 +79,7 @@ public final class ClusterAgent: @unchecked Sendable {
         var pendingHeals: Set<ObjectKey> = []
         var healScheduled = false
         var held: String?
-        var syncError: String?
+        var syncError: ReconcileError?
         var syncing = false
         var syncAgain = false
         var failures = 0
@@ -178,6 +178,20 @@ public final class ClusterAgent: @unchecked Sendable {
         }
     }
 
+    /// A `ReconcileError` of this cluster.
+    func error(_ cause: ReconcileError.Cause, _ object: ObjectKey? = nil) -> ReconcileError {
+        ReconcileError(cluster: name, object: object, cause: cause)
+    }
+
+    /// Whether every failure on record is one a retry cannot fix (an invalid object, a collision): the retry then
+    /// waits the longest backoff instead of hammering the cluster.
+    var onlyPermanentFailures: Bool {
+        state.withLock { state in
+            let all = Array(state.errors.values) + (state.syncError.map { [$0] } ?? [])
+            return !all.isEmpty && !all.contains(where: \.isRetryable)
+        }
+    }
+
     // MARK: Desired state
 
     /// Replaces the desired works and asks for a sync.
@@ -223,10 +237,11 @@ public final class ClusterAgent: @unchecked Sendable {
                 // A retry with backoff that does not hold the queue: a new revision meanwhile syncs at once. One
                 // retry is pending at most (a sync asked for meanwhile that fails too does not start a second chain).
                 // (Failures count retries: a pass that fails while a retry is pending does not lengthen the next one.)
+                let permanent = onlyPermanentFailures
                 let failures = state.withLock { state -> Int? in
                     if state.retryPending { return nil }
                     state.retryPending = true
-                    state.failures += 1
+                    state.failures = permanent ? max(state.failures + 1, 6) : state.failures + 1
                     return state.failures
                 }
                 if let failures {

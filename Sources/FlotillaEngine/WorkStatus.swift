@@ -77,6 +77,10 @@ public struct WorkStatus: Sendable, Codable, Hashable {
     public var readyReplicas: Int64?
     public var appliedRevision: String?
     public var lastError: String?
+    /// The `ReconcileError` code of `lastError` (`ApplyFailed`, `Collision`, `RenderFailed`, ...).
+    public var errorCode: String?
+    /// Whether retrying can help without a new revision (nil without an error).
+    public var retryable: Bool?
 }
 
 /// A change someone else made to what Flotilla manages.
@@ -107,6 +111,8 @@ public struct ClusterStatus: Sendable, Codable, Hashable {
     public var lastTransition: Date?
     public var lastProbe: Date?
     public var lastError: String?
+    /// The `ReconcileError` code of `lastError`.
+    public var errorCode: String?
     /// Set when the mass-deletion guard holds this cluster's revision.
     public var held: String?
     /// Owned objects kept although no longer desired (`Namespace web: orphaned: ...`), sorted.

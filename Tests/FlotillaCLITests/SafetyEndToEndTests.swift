@@ -86,6 +86,7 @@ import Testing
                 return false
             }
             return web.sync == .failed && (web.lastError ?? "").contains("last good work")
+                && web.errorCode == "RenderFailed" && web.retryable == false
         }
         #expect(fleet.field("aws-east", "deployment/web", "web", ".metadata.uid") == uid)
         #expect(fleet.field("gcp-west", "deployment/web", "web", ".spec.replicas") == "1")
@@ -140,6 +141,7 @@ import Testing
         #expect(fleet.field("aws-east", "deployment/web", "web", ".spec.template.spec.containers[0].image") == "nginx:1.0")
         let report = try fleet.status()
         #expect((Self.work(report, "aws-east", "Deployment", "web")?.lastError ?? "").contains("released"))
+        #expect(Self.work(report, "aws-east", "Deployment", "web")?.errorCode == "Released")
         #expect(!report.openDrift.contains { $0.cluster == "aws-east" && $0.name == "web" && $0.kind == "Deployment" })
         #expect(!report.healedDrift.contains { $0.cluster == "aws-east" && $0.name == "web" && $0.kind == "Deployment" })
         let inventory = fleet.field("aws-east", "configmap/flotilla-inventory", "flotilla-system", ".data.objects") ?? ""
@@ -348,7 +350,8 @@ import Testing
         fleet.eventually("team b reports the Deployment of instance flotilla as a collision") {
             let result = try runProcess(flotillaBinary, ["status", "--server", "http://127.0.0.1:\(port)", "-o", "json"])
             let report = try StatusReport.decoder().decode(StatusReport.self, from: Data(result.output.utf8))
-            return (Self.work(report, "aws-east", "Deployment", "web")?.lastError ?? "").contains("collision")
+            let web = Self.work(report, "aws-east", "Deployment", "web")
+            return (web?.lastError ?? "").contains("collision") && web?.errorCode == "Collision" && web?.retryable == false
         }
         #expect(fleet.field("aws-east", "deployment/web", "web", ".spec.template.spec.containers[0].image") == "nginx:1.0")
         let inventoryB = fleet.field("aws-east", "configmap/team-b-inventory", "flotilla-system", ".data.objects") ?? ""
