@@ -8,34 +8,6 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// What the daemon reads, where it writes, and how it behaves. Every key of `flotilla.yaml`.
-public struct EngineConfiguration: Sendable {
-    public var repo: String
-    public var ref: String?
-    public var path: String = ""
-    public var credentials = GitCredentials()
-    public var cacheRoot: String
-    public var gitTimeout: Double = 120
-    public var kubeconfig: String?
-    /// A folder of kubeconfig files named after clusters (`<cluster>`, `<cluster>.yaml`, `<cluster>.kubeconfig`).
-    public var credentialsDirectory: String?
-    public var interval: Double = 30
-    public var webhookSecret: String?
-    /// The branch status goes to; nil: no status commits.
-    public var statusBranch: String? = "flotilla/status"
-    /// Folder on the status branch (`status` by default; with the source branch as status branch, keep it out of
-    /// the source path).
-    public var statusPrefix: String = "status"
-    public var statusInterval: Double = 10
-    public var agent = AgentSettings()
-    public var gitAuthor = GitSignature(name: "Flotilla", email: "flotilla@localhost")
-    public var listen: String = "127.0.0.1:8080"
-
-    public init(repo: String, cacheRoot: String) {
-        self.repo = repo
-        self.cacheRoot = cacheRoot
-    }
-}
 
 extension GitSnapshot {
     /// The manifests of the snapshot's files.
@@ -136,30 +108,6 @@ public actor Engine {
     /// What the cache folder held at start (the last revision in force, the placements), for the first revision.
     var restored: PersistedState?
     let stateKey: String
-
-    /// Records the revision in force and the placements, for the next start: encoded and written on a queue of its
-    /// own (at thousands of templates that takes longer than a whole reconcile), in order, the newest last.
-    func persist(revision: String) {
-        let placements = placementsInForce
-        let (source, path, logger) = (stateKey, PersistedState.path(cacheRoot: configuration.cacheRoot,
-                                                                    instance: configuration.agent.instance), logger)
-        Self.persistQueue.async {
-            let state = PersistedState(source: source, revision: revision, placements: Dictionary(
-                uniqueKeysWithValues: placements.map { ($0.key.description, $0.value) }))
-            do { try state.save(path: path) } catch {
-                logger.warning("cannot record the state for the next start", metadata: ["error": "\(error)"])
-            }
-        }
-    }
-
-    static let persistQueue = DispatchQueue(label: "flotilla.persist", qos: .utility)
-
-    /// Waits until the state is on disk (at shutdown).
-    func flushPersisted() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            Self.persistQueue.async { continuation.resume() }
-        }
-    }
 
     // MARK: Triggers
 
@@ -376,148 +324,6 @@ public actor Engine {
         checkConvergence(changed: Set(agents.keys))
     }
 
-    /// Templates whose `spec.replicas` belongs to an autoscaler: targeted by a FederatedHPA, or labelled with
-    /// Karmada's retain-replicas label.
-    static func delegatedTemplates(_ manifests: Manifests) -> Set<ResourceIdentity> {
-        var result: Set<ResourceIdentity> = []
-        for hpa in manifests.federatedHPAs {
-            let target = hpa.spec.scaleTargetRef
-            result.insert(ResourceIdentity(group: ResourceIdentity.group(ofAPIVersion: target.apiVersion ?? ""),
-                                           kind: target.kind, namespace: hpa.metadata.namespace ?? "default",
-                                           name: target.name))
-        }
-        for template in manifests.templates
-        where template.labels["resourcetemplate.karmada.io/retain-replicas"] == "true" {
-            result.insert(template.identity)
-        }
-        return result
-    }
-
-    /// Where a template's works are: the cluster and key of each.
-    public typealias WorkIndex = [ResourceIdentity: [(cluster: String, key: ObjectKey)]]
-
-    /// The plan of a revision and the works it gives each cluster.
-    public static func desiredWorks(manifests: Manifests, states: [String: ClusterState],
-                                    previous: [ResourceIdentity: [TargetCluster]], revision: String,
-                                    path: String, instance: String = "flotilla") -> (Plan, [String: [ObjectKey: DesiredWork]]) {
-        let (plan, works, _) = desiredWorks(manifests: manifests, states: states, previous: previous, revision: revision,
-                                            path: path, instance: instance, reusable: [:], inForce: nil)
-        return (plan, works)
-    }
-
-    /// The plan of a revision, the works it gives each cluster and where each template's works are. With placements
-    /// to reuse, the works in force are taken over and only those of the other templates are removed and rendered
-    /// (a commit touching one template costs one template, not the whole source).
-    static func desiredWorks(manifests: Manifests, states: [String: ClusterState],
-                             previous: [ResourceIdentity: [TargetCluster]], revision: String, path: String,
-                             instance: String, reusable: [ResourceIdentity: TemplatePlacement],
-                             inForce: (works: [String: [ObjectKey: DesiredWork]], index: WorkIndex)?)
-        -> (Plan, [String: [ObjectKey: DesiredWork]], WorkIndex) {
-        let label = path.isEmpty ? "." : path
-        var scheduler = Scheduler(manifests: manifests, states: states, previous: previous,
-                                  source: "\(label)@\(revision.prefix(12))", managedBy: instance)
-        scheduler.reusable = reusable
-        let plan = scheduler.plan(revision: revision)
-        let delegated = delegatedTemplates(manifests)
-        var works: [String: [ObjectKey: DesiredWork]] = [:]
-        var index: WorkIndex = [:]
-        var reused: Set<ResourceIdentity> = []
-        if let inForce, !reusable.isEmpty {
-            works = inForce.works
-            reused = Set(plan.placements.lazy.filter(\.reused).map(\.identity))
-            for (template, refs) in inForce.index {
-                if reused.contains(template) {
-                    index[template] = refs
-                } else {
-                    for ref in refs { works[ref.cluster]?[ref.key] = nil }
-                }
-            }
-        }
-        for placement in plan.placements where !reused.contains(placement.identity) {
-            let paths: Set<String> = delegated.contains(placement.identity) ? ["spec.replicas"] : []
-            var refs: [(cluster: String, key: ObjectKey)] = []
-            for (cluster, object) in placement.works {
-                guard let key = ObjectKey(object) else { continue }
-                works[cluster, default: [:]][key] = DesiredWork(object: object, template: placement.identity,
-                                                                delegatedPaths: paths)
-                refs.append((cluster, key))
-            }
-            index[placement.identity] = refs
-        }
-        return (plan, works, index)
-    }
-
-    private func ensureAgents(for clusters: [Cluster]) async {
-        var added: [ClusterAgent] = []
-        for cluster in clusters where agents[cluster.name] == nil {
-            let dial: ClusterDial?
-            let error: String?
-            switch connector.dialer(for: cluster) {
-            case .success(let found): (dial, error) = (found, nil)
-            case .failure(let failure): (dial, error) = (nil, failure.description)
-            }
-            let name = cluster.name
-            let agent = ClusterAgent(
-                name: name, dial: dial, connectionError: error, settings: configuration.agent, clock: clock,
-                logger: logger,
-                onChange: { [signals] cluster, readiness in
-                    // Events can come by the thousand: noted and coalesced, the loop wakes once for a burst.
-                    signals.clusterChanged(cluster, readiness: readiness)
-                },
-                onRequest: { [metrics] cluster, verb, code in metrics.request(cluster: cluster, verb: verb, code: code) },
-                onDrift: { [metrics] record, delay in
-                    metrics.drift(cluster: record.cluster)
-                    if let delay { metrics.driftDetected.record(delay) }
-                })
-            agents[name] = agent
-            added.append(agent)
-            agent.start()
-        }
-        let names = Set(clusters.map(\.name))
-        for (name, agent) in agents where !names.contains(name) {
-            logger.notice("cluster removed from the source; no longer reconciled", metadata: ["cluster": "\(name)"])
-            agent.stop()
-            agents[name] = nil
-        }
-        // Placement needs to know which new clusters answer: wait (at most 15 s, under load) for their first probe.
-        let deadline = ContinuousClock.now + .seconds(15)
-        // ... and for their capacity (Nodes listed, or not listable): planned without it, a Divided workload would
-        // go wholly to the clusters whose capacity is not known yet. Bounded: a hung cluster holds nothing.
-        while ContinuousClock.now < deadline {
-            let generation = signals.generation
-            guard added.contains(where: { !$0.hasProbed || ($0.isReady && !$0.hasCapacityView) }) else { break }
-            await signals.changed(after: generation, timeout: Self.seconds(deadline - ContinuousClock.now))
-        }
-    }
-
-    /// The connection of a cluster: the kubeconfig context of its name, else a kubeconfig file of its name (or its
-    /// secretRef's) in the credentials folder, else its `apiEndpoint` without credentials; or why there is none.
-    public static func connection(for cluster: Cluster, kubeconfig: Kubeconfig?, kubeconfigError: String? = nil,
-                                  credentialsDirectory: String?) -> (ClusterConnection?, String?) {
-        if let kubeconfig, kubeconfig.contexts[cluster.name] != nil {
-            do throws(KubeconfigError) { return (try kubeconfig.connection(context: cluster.name), nil) } catch {
-                return (nil, "\(error)")
-            }
-        }
-        if let folder = credentialsDirectory {
-            let secretName = cluster.spec.secretRef?.name ?? cluster.name
-            for candidate in [secretName, "\(secretName).yaml", "\(secretName).kubeconfig", "\(secretName)/kubeconfig"] {
-                let path = "\(folder)/\(candidate)"
-                guard FileManager.default.fileExists(atPath: path) else { continue }
-                do throws(KubeconfigError) {
-                    let file = try Kubeconfig.load(path: path)
-                    return (try file.connection(), nil)
-                } catch {
-                    return (nil, "\(error)")
-                }
-            }
-        }
-        if let endpoint = cluster.spec.apiEndpoint, let url = URL(string: endpoint) {
-            return (ClusterConnection(context: cluster.name, server: url), nil)
-        }
-        return (nil, kubeconfigError ?? "no kubeconfig context, credentials file or apiEndpoint for cluster \(cluster.name)")
-    }
-
     func clusterChanged(_ cluster: String, readinessChanged: Bool) {
         if readinessChanged, let agent = agents[cluster] {
             metrics.clusterReady(cluster, agent.isReady)
@@ -531,7 +337,7 @@ public actor Engine {
         }
     }
 
-    private func checkConvergence(changed: Set<String>) {
+    func checkConvergence(changed: Set<String>) {
         guard let pending, let inForce, pending.revision == inForce.commit else { return }
         convergedClusters.subtract(changed)
         for name in targetClusters where !convergedClusters.contains(name) {
@@ -549,94 +355,6 @@ public actor Engine {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
-    // MARK: Status
-
-    public var isReady: Bool { inForce != nil }
-
-    /// The daemon's view, for `/api/v1/status`, the status page and the status branch.
-    public func report() -> StatusReport {
-        var clusters: [ClusterStatus] = []
-        var works: [WorkStatus] = []
-        for name in agents.keys.sorted() {
-            let agentWorks = agents[name]!.workStatuses()
-            clusters.append(agents[name]!.clusterStatus(works: agentWorks))
-            works += agentWorks
-        }
-        var open: [DriftRecord] = []
-        var healed: [DriftRecord] = []
-        for name in agents.keys.sorted() {
-            let drift = agents[name]!.drift()
-            open += drift.open
-            healed += drift.healed
-        }
-        open.sort { ($0.detectedAt, $0.object) > ($1.detectedAt, $1.object) }
-        healed.sort { ($0.healedAt ?? $0.detectedAt, $0.object) > ($1.healedAt ?? $1.detectedAt, $1.object) }
-        let placements = (inForce?.plan.placements ?? []).map { placement in
-            StatusReport.Placement(template: placement.identity.description, apiVersion: placement.template.apiVersion,
-                                   kind: placement.template.kind, namespace: placement.template.namespace,
-                                   name: placement.template.name, policy: placement.policy?.description,
-                                   clusters: placement.clusters.map { .init(name: $0.name,
-                                                                            replicas: placement.hasReplicas ? Int($0.replicas) : nil) },
-                                   error: placement.error)
-        }
-        var autoscalers: [StatusReport.Autoscaler] = []
-        for hpa in inForce?.manifests.federatedHPAs ?? [] {
-            let namespace = hpa.metadata.namespace ?? "default"
-            let target = hpa.spec.scaleTargetRef
-            let replicas = works.filter { $0.kind == target.kind && $0.name == target.name && $0.namespace == namespace }
-                .compactMap(\.desiredReplicas).reduce(0, +)
-            let minimum = Int(hpa.spec.minReplicas ?? 1)
-            let maximum = Int(hpa.spec.maxReplicas)
-            autoscalers.append(.init(name: hpa.metadata.name, namespace: namespace, target: "\(target.kind) \(target.name)",
-                                     minReplicas: minimum, maxReplicas: maximum, replicas: Int(replicas),
-                                     withinBounds: (minimum...max(minimum, maximum)).contains(Int(replicas))))
-        }
-        autoscalers.sort { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
-        return StatusReport(revision: inForce?.commit, latestSeen: lastSeenCommit,
-                            sourcePath: configuration.path, sourceErrors: sourceErrors,
-                            ready: inForce != nil, clusters: clusters, placements: placements, works: works,
-                            openDrift: open, healedDrift: Array(healed.prefix(50)),
-                            statusCommits: statusCommits, lastPushError: lastPushError, autoscalers: autoscalers)
-    }
-
-    /// Writes the status files when they changed (at most once per status interval, unless `force`).
-    func writeStatus(force: Bool) async {
-        // Nothing changed in any cluster since the last time, and that one was written: nothing to do (an idle
-        // daemon then does no work for its status at all).
-        let changes = signals.generation
-        let key = (changes: changes, revision: inForce?.commit, seen: lastSeenCommit, errors: sourceErrors.count)
-        if !force, lastPushError == nil, let last = statusComputedAt, last == key { return }
-        statusComputedAt = key
-        let report = report()
-        for cluster in report.clusters {
-            var counts: [String: Int] = [:]
-            for work in report.works where work.cluster == cluster.name {
-                counts["\(work.sync.rawValue)/\(work.health.rawValue)", default: 0] += 1
-            }
-            metrics.objects(cluster: cluster.name, counts: counts)
-            metrics.clusterReady(cluster.name, cluster.ready)
-        }
-        guard let branch = configuration.statusBranch, report.revision != nil else { return }
-        let files = StatusFiles.render(report, prefix: configuration.statusPrefix)
-        guard files != lastStatusFiles else { return }
-        let synced = report.works.filter { $0.sync == .synced }.count
-        let short = String(report.revision?.prefix(12) ?? "none")
-        let message = "status: \(short) \(synced)/\(report.works.count) synced\n\n"
-            + "Flotilla-Revision: \(report.revision ?? "none")\n"
-            + "Flotilla-Clusters: \(report.clusters.filter(\.ready).count)/\(report.clusters.count) ready\n"
-        let request = GitCommitRequest(branch: branch, files: files, replacing: [configuration.statusPrefix],
-                                       message: message, author: configuration.gitAuthor)
-        do {
-            let result = try await source.commitAndPush(request)
-            if case .pushed = result { statusCommits += 1 }
-            lastStatusFiles = files
-            lastPushError = nil
-        } catch {
-            lastPushError = "\(error)"
-            logger.warning("status push failed", metadata: ["error": "\(error)"])
-        }
-        _ = force
-    }
 }
 
 /// Runs the engine under swift-service-lifecycle: SIGTERM cancels it, and it returns once in-flight writes are done.

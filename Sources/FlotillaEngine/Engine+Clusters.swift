@@ -1,0 +1,80 @@
+import FlotillaDiff
+import FlotillaGit
+import FlotillaKube
+import FlotillaModel
+import FlotillaPlacement
+import Foundation
+import Logging
+
+extension Engine {
+    func ensureAgents(for clusters: [Cluster]) async {
+        var added: [ClusterAgent] = []
+        for cluster in clusters where agents[cluster.name] == nil {
+            let dial: ClusterDial?
+            let error: String?
+            switch connector.dialer(for: cluster) {
+            case .success(let found): (dial, error) = (found, nil)
+            case .failure(let failure): (dial, error) = (nil, failure.description)
+            }
+            let name = cluster.name
+            let agent = ClusterAgent(
+                name: name, dial: dial, connectionError: error, settings: configuration.agent, clock: clock,
+                logger: logger,
+                onChange: { [signals] cluster, readiness in
+                    // Events can come by the thousand: noted and coalesced, the loop wakes once for a burst.
+                    signals.clusterChanged(cluster, readiness: readiness)
+                },
+                onRequest: { [metrics] cluster, verb, code in metrics.request(cluster: cluster, verb: verb, code: code) },
+                onDrift: { [metrics] record, delay in
+                    metrics.drift(cluster: record.cluster)
+                    if let delay { metrics.driftDetected.record(delay) }
+                })
+            agents[name] = agent
+            added.append(agent)
+            agent.start()
+        }
+        let names = Set(clusters.map(\.name))
+        for (name, agent) in agents where !names.contains(name) {
+            logger.notice("cluster removed from the source; no longer reconciled", metadata: ["cluster": "\(name)"])
+            agent.stop()
+            agents[name] = nil
+        }
+        // Placement needs to know which new clusters answer: wait (at most 15 s, under load) for their first probe.
+        let deadline = ContinuousClock.now + .seconds(15)
+        // ... and for their capacity (Nodes listed, or not listable): planned without it, a Divided workload would
+        // go wholly to the clusters whose capacity is not known yet. Bounded: a hung cluster holds nothing.
+        while ContinuousClock.now < deadline {
+            let generation = signals.generation
+            guard added.contains(where: { !$0.hasProbed || ($0.isReady && !$0.hasCapacityView) }) else { break }
+            await signals.changed(after: generation, timeout: Self.seconds(deadline - ContinuousClock.now))
+        }
+    }
+
+    /// The connection of a cluster: the kubeconfig context of its name, else a kubeconfig file of its name (or its
+    /// secretRef's) in the credentials folder, else its `apiEndpoint` without credentials; or why there is none.
+    public static func connection(for cluster: Cluster, kubeconfig: Kubeconfig?, kubeconfigError: String? = nil,
+                                  credentialsDirectory: String?) -> (ClusterConnection?, String?) {
+        if let kubeconfig, kubeconfig.contexts[cluster.name] != nil {
+            do throws(KubeconfigError) { return (try kubeconfig.connection(context: cluster.name), nil) } catch {
+                return (nil, "\(error)")
+            }
+        }
+        if let folder = credentialsDirectory {
+            let secretName = cluster.spec.secretRef?.name ?? cluster.name
+            for candidate in [secretName, "\(secretName).yaml", "\(secretName).kubeconfig", "\(secretName)/kubeconfig"] {
+                let path = "\(folder)/\(candidate)"
+                guard FileManager.default.fileExists(atPath: path) else { continue }
+                do throws(KubeconfigError) {
+                    let file = try Kubeconfig.load(path: path)
+                    return (try file.connection(), nil)
+                } catch {
+                    return (nil, "\(error)")
+                }
+            }
+        }
+        if let endpoint = cluster.spec.apiEndpoint, let url = URL(string: endpoint) {
+            return (ClusterConnection(context: cluster.name, server: url), nil)
+        }
+        return (nil, kubeconfigError ?? "no kubeconfig context, credentials file or apiEndpoint for cluster \(cluster.name)")
+    }
+}

@@ -1,0 +1,98 @@
+import FlotillaDiff
+import FlotillaGit
+import FlotillaKube
+import FlotillaModel
+import FlotillaPlacement
+import Foundation
+import Logging
+
+extension Engine {
+    // MARK: Status
+
+    public var isReady: Bool { inForce != nil }
+
+    /// The daemon's view, for `/api/v1/status`, the status page and the status branch.
+    public func report() -> StatusReport {
+        var clusters: [ClusterStatus] = []
+        var works: [WorkStatus] = []
+        for name in agents.keys.sorted() {
+            let agentWorks = agents[name]!.workStatuses()
+            clusters.append(agents[name]!.clusterStatus(works: agentWorks))
+            works += agentWorks
+        }
+        var open: [DriftRecord] = []
+        var healed: [DriftRecord] = []
+        for name in agents.keys.sorted() {
+            let drift = agents[name]!.drift()
+            open += drift.open
+            healed += drift.healed
+        }
+        open.sort { ($0.detectedAt, $0.object) > ($1.detectedAt, $1.object) }
+        healed.sort { ($0.healedAt ?? $0.detectedAt, $0.object) > ($1.healedAt ?? $1.detectedAt, $1.object) }
+        let placements = (inForce?.plan.placements ?? []).map { placement in
+            StatusReport.Placement(template: placement.identity.description, apiVersion: placement.template.apiVersion,
+                                   kind: placement.template.kind, namespace: placement.template.namespace,
+                                   name: placement.template.name, policy: placement.policy?.description,
+                                   clusters: placement.clusters.map { .init(name: $0.name,
+                                                                            replicas: placement.hasReplicas ? Int($0.replicas) : nil) },
+                                   error: placement.error)
+        }
+        var autoscalers: [StatusReport.Autoscaler] = []
+        for hpa in inForce?.manifests.federatedHPAs ?? [] {
+            let namespace = hpa.metadata.namespace ?? "default"
+            let target = hpa.spec.scaleTargetRef
+            let replicas = works.filter { $0.kind == target.kind && $0.name == target.name && $0.namespace == namespace }
+                .compactMap(\.desiredReplicas).reduce(0, +)
+            let minimum = Int(hpa.spec.minReplicas ?? 1)
+            let maximum = Int(hpa.spec.maxReplicas)
+            autoscalers.append(.init(name: hpa.metadata.name, namespace: namespace, target: "\(target.kind) \(target.name)",
+                                     minReplicas: minimum, maxReplicas: maximum, replicas: Int(replicas),
+                                     withinBounds: (minimum...max(minimum, maximum)).contains(Int(replicas))))
+        }
+        autoscalers.sort { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
+        return StatusReport(revision: inForce?.commit, latestSeen: lastSeenCommit,
+                            sourcePath: configuration.path, sourceErrors: sourceErrors,
+                            ready: inForce != nil, clusters: clusters, placements: placements, works: works,
+                            openDrift: open, healedDrift: Array(healed.prefix(50)),
+                            statusCommits: statusCommits, lastPushError: lastPushError, autoscalers: autoscalers)
+    }
+
+    /// Writes the status files when they changed (at most once per status interval, unless `force`).
+    func writeStatus(force: Bool) async {
+        // Nothing changed in any cluster since the last time, and that one was written: nothing to do (an idle
+        // daemon then does no work for its status at all).
+        let changes = signals.generation
+        let key = (changes: changes, revision: inForce?.commit, seen: lastSeenCommit, errors: sourceErrors.count)
+        if !force, lastPushError == nil, let last = statusComputedAt, last == key { return }
+        statusComputedAt = key
+        let report = report()
+        for cluster in report.clusters {
+            var counts: [String: Int] = [:]
+            for work in report.works where work.cluster == cluster.name {
+                counts["\(work.sync.rawValue)/\(work.health.rawValue)", default: 0] += 1
+            }
+            metrics.objects(cluster: cluster.name, counts: counts)
+            metrics.clusterReady(cluster.name, cluster.ready)
+        }
+        guard let branch = configuration.statusBranch, report.revision != nil else { return }
+        let files = StatusFiles.render(report, prefix: configuration.statusPrefix)
+        guard files != lastStatusFiles else { return }
+        let synced = report.works.filter { $0.sync == .synced }.count
+        let short = String(report.revision?.prefix(12) ?? "none")
+        let message = "status: \(short) \(synced)/\(report.works.count) synced\n\n"
+            + "Flotilla-Revision: \(report.revision ?? "none")\n"
+            + "Flotilla-Clusters: \(report.clusters.filter(\.ready).count)/\(report.clusters.count) ready\n"
+        let request = GitCommitRequest(branch: branch, files: files, replacing: [configuration.statusPrefix],
+                                       message: message, author: configuration.gitAuthor)
+        do {
+            let result = try await source.commitAndPush(request)
+            if case .pushed = result { statusCommits += 1 }
+            lastStatusFiles = files
+            lastPushError = nil
+        } catch {
+            lastPushError = "\(error)"
+            logger.warning("status push failed", metadata: ["error": "\(error)"])
+        }
+        _ = force
+    }
+}

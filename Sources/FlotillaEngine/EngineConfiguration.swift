@@ -1,0 +1,31 @@
+import FlotillaGit
+import Foundation
+
+/// What the daemon reads, where it writes, and how it behaves. Every key of `flotilla.yaml`.
+public struct EngineConfiguration: Sendable {
+    public var repo: String
+    public var ref: String?
+    public var path: String = ""
+    public var credentials = GitCredentials()
+    public var cacheRoot: String
+    public var gitTimeout: Double = 120
+    public var kubeconfig: String?
+    /// A folder of kubeconfig files named after clusters (`<cluster>`, `<cluster>.yaml`, `<cluster>.kubeconfig`).
+    public var credentialsDirectory: String?
+    public var interval: Double = 30
+    public var webhookSecret: String?
+    /// The branch status goes to; nil: no status commits.
+    public var statusBranch: String? = "flotilla/status"
+    /// Folder on the status branch (`status` by default; with the source branch as status branch, keep it out of
+    /// the source path).
+    public var statusPrefix: String = "status"
+    public var statusInterval: Double = 10
+    public var agent = AgentSettings()
+    public var gitAuthor = GitSignature(name: "Flotilla", email: "flotilla@localhost")
+    public var listen: String = "127.0.0.1:8080"
+
+    public init(repo: String, cacheRoot: String) {
+        self.repo = repo
+        self.cacheRoot = cacheRoot
+    }
+}
