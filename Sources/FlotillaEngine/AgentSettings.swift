@@ -32,6 +32,9 @@ public struct AgentSettings: Sendable {
     public var probeInterval = 2.0
     public var failureThreshold = 10.0
     public var requestTimeout = 30.0
+    /// How long the server keeps one watch open (`timeoutSeconds`). The client gives up 5 s after that, so a watch
+    /// that goes silent (a dead proxy, a stalled connection) is noticed, reported and reopened from where it was.
+    public var watchSeconds = 240
 
     public init() {}
 }

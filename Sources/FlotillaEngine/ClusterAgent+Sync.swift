@@ -40,7 +40,12 @@ extension ClusterAgent {
         let undesired = inventory.subtracting(desired.keys)
         let kinds = Set(desired.keys.map(\.kindKey)).union(undesired.map(\.kindKey))
             .union([Self.namespaceKind, Self.configMapKind])
-        let unavailable = ensureInformers(kinds)
+        var unavailable = ensureInformers(kinds)
+        // What the label-selected watch does not show as Flotilla's is looked up before anything is applied to it.
+        let unowned = state.withLock { state in
+            desired.keys.filter { state.live[$0] == nil && unavailable[$0.kindKey] == nil }
+        }
+        unavailable.merge(verifyUnowned(unowned, client: client)) { first, _ in first }
         let decision = decide(desired: desired, inventory: inventory, undesired: undesired, unavailable: unavailable,
                               version: version)
         if let held = decision.held {

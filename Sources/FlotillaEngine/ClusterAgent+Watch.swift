@@ -19,7 +19,11 @@ extension ClusterAgent {
             for kind in kinds.sorted() where state.informers[kind] == nil {
                 guard let transport = try? dial.open() else { continue }
                 let informer = Informer(client: KubeClient(transport: transport), apiVersion: kind.apiVersion,
-                                        kind: kind.kind) { [weak self] event in self?.handle(kind, event) }
+                                        kind: kind.kind,
+                                        labelSelector: Self.watchedWhole(kind) ? nil : ownedSelector,
+                                        watchSeconds: settings.watchSeconds) { [weak self] event in
+                    self?.handle(kind, event)
+                }
                 state.informers[kind] = informer
                 started.append(informer)
             }
@@ -136,11 +140,13 @@ extension ClusterAgent {
                 }
                 if let drift = checkDrift(key, &state) { drifts.append(drift); heal = true }
             case .failed(let error):
-                logger.debug("watch failed", metadata: ["kind": "\(kind.kind)", "error": "\(error)"])
                 if !state.syncedKinds.contains(kind) {
+                    logger.debug("list failed", metadata: ["kind": "\(kind.kind)", "error": "\(error)"])
                     changed = state.kindErrors[kind] == nil
                     state.kindErrors[kind] = "\(error)"
                 } else {
+                    // A watch that failed or went silent: the informer lists again after its backoff.
+                    logger.warning("watch failed; listing again", metadata: ["kind": "\(kind.kind)", "error": "\(error)"])
                     changed = false
                 }
             }

@@ -19,6 +19,9 @@ public enum InformerEvent: Sendable {
 public final class Informer: Sendable {
     public let apiVersion: String
     public let kind: String
+    /// Only objects matching this label selector are listed and watched (nil: all). An object that stops matching is
+    /// reported deleted, as the API server sends it.
+    public let labelSelector: String?
     private let client: KubeClient
     private let handler: @Sendable (InformerEvent) -> Void
     private let stopped = Atomic<Bool>(false)
@@ -28,9 +31,10 @@ public final class Informer: Sendable {
     private let wakeUp = DispatchSemaphore(value: 0)
 
     /// `client` must stream (a `KubeClient` over a `CurlTransport` of its own: a watch holds its connection).
-    public init(client: KubeClient, apiVersion: String, kind: String, watchSeconds: Int = 240,
-                handler: @escaping @Sendable (InformerEvent) -> Void) {
+    public init(client: KubeClient, apiVersion: String, kind: String, labelSelector: String? = nil,
+                watchSeconds: Int = 240, handler: @escaping @Sendable (InformerEvent) -> Void) {
         self.client = client
+        self.labelSelector = labelSelector
         self.apiVersion = apiVersion
         self.kind = kind
         self.watchSeconds = watchSeconds
@@ -64,7 +68,7 @@ public final class Informer: Sendable {
         while !isStopped {
             do throws(KubeError) {
                 if resourceVersion == nil {
-                    let listed = try client.list(apiVersion: apiVersion, kind: kind)
+                    let listed = try client.list(apiVersion: apiVersion, kind: kind, labelSelector: labelSelector)
                     // Items of a list carry no apiVersion and kind: put them back.
                     let items = listed.items.map { item -> JSONValue in
                         var item = item
@@ -77,7 +81,8 @@ public final class Informer: Sendable {
                     resourceVersion = listed.resourceVersion
                 }
                 var expired = false
-                let last = try client.watch(apiVersion: apiVersion, kind: kind, resourceVersion: resourceVersion,
+                let last = try client.watch(apiVersion: apiVersion, kind: kind, labelSelector: labelSelector,
+                                            resourceVersion: resourceVersion,
                                             timeoutSeconds: watchSeconds) { [self] event in
                     switch event {
                     case .added(let object), .modified(let object): handler(.upserted(object))
@@ -95,6 +100,9 @@ public final class Informer: Sendable {
                 if case .gone = error { resourceVersion = nil; continue }
                 if isStopped { return }
                 handler(.failed(error))
+                // As client-go's reflector does: after a failed list or watch (a silent watch that timed out
+                // included), the next round lists again, so what happened meanwhile is seen.
+                resourceVersion = nil
                 failures += 1
                 let delay = min(10.0, 0.25 * pow(2.0, Double(min(failures, 6)))) * Double.random(in: 0.8...1.2)
                 _ = wakeUp.wait(timeout: .now() + delay)

@@ -189,8 +189,8 @@ public final class KubeClient: Sendable {
     /// Watches a kind from `resourceVersion` (nil: current objects first, as ADDED), calling `handler` for each
     /// event until it returns false, the server ends the stream, or `timeoutSeconds` pass. Returns the last
     /// resourceVersion seen, to resume from. A 410 arrives as `.error(_, expired: true)`: relist, then watch again.
-    public func watch(apiVersion: String, kind: String, namespace: String? = nil, resourceVersion: String? = nil,
-                      timeoutSeconds: Int = 300, bookmarks: Bool = true,
+    public func watch(apiVersion: String, kind: String, namespace: String? = nil, labelSelector: String? = nil,
+                      resourceVersion: String? = nil, timeoutSeconds: Int = 300, bookmarks: Bool = true,
                       handler: @escaping (WatchEvent) -> Bool) throws(KubeError) -> String? {
         guard let streaming = transport as? any StreamingKubeTransport else {
             throw KubeError.unexpected(code: 0, message: "watching needs a streaming transport")
@@ -198,12 +198,13 @@ public final class KubeClient: Sendable {
         let info = try resource(apiVersion: apiVersion, kind: kind)
         var query = ["watch=true", "timeoutSeconds=\(timeoutSeconds)"]
         if bookmarks { query.append("allowWatchBookmarks=true") }
+        if let labelSelector { query.append("labelSelector=\(Self.encode(labelSelector))") }
         if let resourceVersion { query.append("resourceVersion=\(Self.encode(resourceVersion))") }
         var decoder = WatchDecoder()
         var last = resourceVersion
         var stop = false
         let response = try streaming.stream(KubeRequest(path: info.path(namespace: namespace) + "?" + query.joined(separator: "&"),
-                                                        timeout: Double(timeoutSeconds) + 5)) { chunk in
+                                                        timeout: Self.watchDeadline(timeoutSeconds))) { chunk in
             for event in decoder.feed(chunk) where !stop {
                 if let version = event.resourceVersion { last = version }
                 if !handler(event) { stop = true }
@@ -222,6 +223,12 @@ public final class KubeClient: Sendable {
         let info = try resource(apiVersion: apiVersion, kind: kind)
         let namespace = info.namespaced ? (object.value(at: ["metadata", "namespace"])?.stringValue ?? "default") : nil
         return (info, namespace, name)
+    }
+
+    /// How long the client waits for a watch the server should end after `timeoutSeconds`: a little longer, and then
+    /// it gives up (a watch that went silent is noticed, not waited on forever).
+    public static func watchDeadline(_ timeoutSeconds: Int) -> Double {
+        Double(timeoutSeconds) + min(5, max(1, Double(timeoutSeconds) / 4))
     }
 
     static func encode(_ value: String) -> String {

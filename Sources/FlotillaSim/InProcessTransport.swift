@@ -39,6 +39,14 @@ public struct InProcessTransport: StreamingKubeTransport {
                 return KubeResponse(status: 200, headers: [:], body: Data())
             }
         }
+        if let faults, faults.current.silentWatches {
+            // Nothing is ever sent and the server never ends it: only the client's own timeout does.
+            let deadline = Date().addingTimeInterval(request.timeout)
+            while Date() < deadline, faults.current.silentWatches, !faults.current.down {
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+            throw KubeError.transport(cluster: cluster.name, reason: "operation timed out (silent watch, in-process fault)")
+        }
         let deadline = Date().addingTimeInterval(min(watch.timeoutSeconds, request.timeout))
         var lastBookmark = Date()
         while Date() < deadline {

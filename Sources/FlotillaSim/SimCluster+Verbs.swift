@@ -265,7 +265,10 @@ extension SimCluster {
         } else if state.changedAt[key] == nil || type == "ADDED" {
             state.changedAt[key] = Date()
         }
-        state.changes.append(Change(revision: state.revision, type: type, key: key, object: object))
+        let previousLabels = state.recordedLabels[key]
+        state.recordedLabels[key] = type == "DELETED" ? nil : Self.labels(of: object)
+        state.changes.append(Change(revision: state.revision, type: type, key: key, object: object,
+                                    previousLabels: type == "ADDED" ? nil : previousLabels))
         // Trimmed in batches (a quarter of the limit at a time), not on every write.
         if state.changes.count > Self.historyLimit + Self.historyLimit / 4 {
             let dropped = state.changes.count - Self.historyLimit

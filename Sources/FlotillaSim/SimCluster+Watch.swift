@@ -73,8 +73,24 @@ extension SimCluster {
                 && (watch.namespace == nil || $0.key.namespace == watch.namespace) }, state.revision)
         }
         watch.cursor = max(watch.cursor, revision)
-        return changes.filter { matches($0.object, watch.selector) && watch.fieldSelector.matches($0.object) }
-            .map { line($0.type, $0.object) }
+        let selector = watch.selector.map(SimLabelSelector.init)
+        return changes.compactMap { change -> Data? in
+            guard watch.fieldSelector.matches(change.object) else { return nil }
+            guard let selector else { return line(change.type, change.object) }
+            let now = selector.matches(Self.labels(of: change.object))
+            let before = change.previousLabels.map(selector.matches) ?? false
+            switch (change.type, before, now) {
+            case ("MODIFIED", false, true): return line("ADDED", change.object)
+            case ("MODIFIED", true, false):
+                // The object as the watcher last saw it matching (its labels then), at this revision.
+                var object = change.object
+                object["metadata"]?["labels"] = .object(change.previousLabels!.mapValues { .string($0) })
+                return line("DELETED", object)
+            case (_, _, true): return line(change.type, change.object)
+            case ("DELETED", true, _): return line("DELETED", change.object)
+            default: return nil
+            }
+        }
     }
 
     /// A BOOKMARK event at the current revision.
@@ -94,7 +110,11 @@ extension SimCluster {
 
     func matches(_ object: JSONValue, _ selector: String?) -> Bool {
         guard let selector else { return true }
-        return SimLabelSelector(selector).matches(KubernetesObject(content: object, location: SourceLocation(file: "", line: 0)).labels)
+        return SimLabelSelector(selector).matches(Self.labels(of: object))
+    }
+
+    static func labels(of object: JSONValue) -> [String: String] {
+        (object.value(at: ["metadata", "labels"])?.objectValue ?? [:]).compactMapValues(\.stringValue)
     }
 
     func line(_ type: String, _ object: JSONValue) -> Data {

@@ -63,11 +63,16 @@ public final class SimCluster: Sendable {
         var type: String
         var key: Key
         var object: JSONValue
+        /// The object's labels before this change (nil for ADDED): a label-selected watch sees an object that stops
+        /// matching as DELETED, and one that starts matching as ADDED, as a real API server sends them.
+        var previousLabels: [String: String]?
     }
 
     struct State {
         var objects: [Key: JSONValue] = [:]
         var changes: [Change] = []
+        /// Each object's labels as of its last recorded change.
+        var recordedLabels: [Key: [String: String]] = [:]
         /// Watches from a resourceVersion below this are told 410 (the history was compacted).
         var compactedRevision = 0
         var revision = 1

@@ -14,10 +14,14 @@ public struct SimFaults: Sendable, Equatable {
     /// Resources (plural names, `nodes`) every request for which is answered 403 Forbidden, as to a service account
     /// without that grant.
     public var forbidden: Set<String> = []
+    /// Watches are answered 200 and then say nothing, ever (no events, no bookmarks, no end): a dead proxy or a
+    /// stalled connection. Other requests are served.
+    public var silentWatches = false
 
     public init(down: Bool = false, hang: Bool = false, latencyMilliseconds: Int = 0, errorEvery: Int = 0,
-                forbidden: Set<String> = []) {
+                forbidden: Set<String> = [], silentWatches: Bool = false) {
         self.forbidden = forbidden
+        self.silentWatches = silentWatches
         self.down = down
         self.hang = hang
         self.latencyMilliseconds = latencyMilliseconds
@@ -25,7 +29,7 @@ public struct SimFaults: Sendable, Equatable {
     }
 
     /// Parses `down`, `up`, `hang`, `slow=MS`, `errors=N` (every N-th request fails), `forbid=R1+R2` (requests for
-    /// these resources answer 403), comma-separated.
+    /// these resources answer 403), `silent-watches`, comma-separated.
     public init(parsing text: String) throws {
         self.init()
         for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !part.isEmpty {
@@ -36,6 +40,7 @@ public struct SimFaults: Sendable, Equatable {
             case ("hang", nil): hang = true
             case ("slow", let ms?): latencyMilliseconds = ms
             case ("errors", let every?): errorEvery = every
+            case ("silent-watches", nil): silentWatches = true
             case ("forbid", nil) where pieces.count > 1:
                 forbidden.formUnion(pieces[1].split(separator: "+").map(String.init))
             default: throw SimFaultError(text: part)
@@ -47,7 +52,7 @@ public struct SimFaults: Sendable, Equatable {
 /// A fault description that does not parse.
 public struct SimFaultError: Error, CustomStringConvertible {
     public var text: String
-    public var description: String { "unknown fault \"\(text)\": use down, up, hang, slow=MS, errors=N or forbid=RESOURCE[+RESOURCE]" }
+    public var description: String { "unknown fault \"\(text)\": use down, up, hang, slow=MS, errors=N, silent-watches or forbid=RESOURCE[+RESOURCE]" }
 }
 
 /// The faults of a cluster, changeable while it runs.

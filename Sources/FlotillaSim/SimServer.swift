@@ -100,6 +100,13 @@ public enum SimServer {
                         counter.count(method: request.method.rawValue, path: request.uri.path, query: query)
                     }
                     if request.method == .get, ["true", "1"].contains(query["watch"] ?? "") {
+                        if faultSwitch.current.silentWatches {
+                            // Headers, then silence until the client gives up.
+                            return Response(status: .ok, headers: [.contentType: "application/json"],
+                                            body: ResponseBody { _ in
+                                                while !stopping { try await Task.sleep(for: .milliseconds(200)) }
+                                            })
+                        }
                         return watchResponse(cluster, path: request.uri.path, query: query)
                     }
                     if request.method == .post, request.uri.path == "/flotilla/compact" {

@@ -5,6 +5,7 @@ import FlotillaSim
 import FlotillaTestSupport
 import Foundation
 import Logging
+import Synchronization
 import Testing
 
 /// In-process simulated clusters, reached without HTTP: the engine's connector for tests.
@@ -12,11 +13,16 @@ struct SimConnector: ClusterConnector {
     struct Dialer: ClusterDialer {
         let cluster: SimCluster
         let faults: SimFaultSwitch
+        let log: RequestLog
 
-        func open() throws(KubeError) -> any StreamingKubeTransport { InProcessTransport(cluster: cluster, faults: faults) }
+        func open() throws(KubeError) -> any StreamingKubeTransport {
+            RecordingTransport(base: InProcessTransport(cluster: cluster, faults: faults), cluster: cluster.name, log: log)
+        }
     }
 
     let clusters: [String: (SimCluster, SimFaultSwitch)]
+    /// Every request the engine made, as `cluster METHOD path`.
+    let log = RequestLog()
 
     init(_ names: [String]) {
         var clusters: [String: (SimCluster, SimFaultSwitch)] = [:]
@@ -28,7 +34,7 @@ struct SimConnector: ClusterConnector {
 
     func dialer(for cluster: Cluster) -> Result<ClusterDial, ConnectionFailure> {
         guard let (sim, faults) = clusters[cluster.name] else { return .failure(ConnectionFailure("no such sim")) }
-        return .success(Dialer(cluster: sim, faults: faults))
+        return .success(Dialer(cluster: sim, faults: faults, log: log))
     }
 
     /// The clusters' controllers (workloads becoming ready), as `flotilla sim` runs them; cancel to stop.
@@ -47,6 +53,30 @@ struct SimConnector: ClusterConnector {
     func replicas(_ cluster: String, _ namespace: String, _ name: String) -> Int64? {
         (try? client(cluster).get(apiVersion: "apps/v1", kind: "Deployment", namespace: namespace, name: name))?
             .value(at: ["spec", "replicas"])?.intValue
+    }
+}
+
+/// The requests made to the simulated clusters.
+final class RequestLog: Sendable {
+    private let entries = Mutex<[String]>([])
+    func append(_ entry: String) { entries.withLock { $0.append(entry) } }
+    var all: [String] { entries.withLock { $0 } }
+}
+
+/// A transport that records each request's method and path, then hands it on.
+struct RecordingTransport: StreamingKubeTransport {
+    let base: InProcessTransport
+    let cluster: String
+    let log: RequestLog
+
+    func perform(_ request: KubeRequest) throws(KubeError) -> KubeResponse {
+        log.append("\(cluster) \(request.method) \(request.path)")
+        return try base.perform(request)
+    }
+
+    func stream(_ request: KubeRequest, onData: @escaping (Data) -> Bool) throws(KubeError) -> KubeResponse {
+        log.append("\(cluster) \(request.method) \(request.path)")
+        return try base.stream(request, onData: onData)
     }
 }
 
@@ -288,6 +318,89 @@ final class TestRepository {
             clock.advance(by: 2.4)
             #expect(await Self.eventually { sims.replicas("b", "shop", "cart") == 2 })
             #expect(await Self.eventually { await Self.converged(engine) })
+        }
+    }
+
+    /// Informers select by the managed-by label: what others run in the cluster is never listed, watched or kept.
+    /// A name someone else holds is looked up before anything is applied, and reported as a collision; once they
+    /// delete it, the next revision creates Flotilla's.
+    @Test func onlyOwnedObjectsAreWatchedAndCollisionsAreLookedUp() async throws {
+        let repository = try TestRepository(Self.files)
+        let sims = SimConnector(["a", "b"])
+        let controllers = sims.runControllers()
+        defer { controllers.cancel() }
+        let other = sims.client("a")
+        func put(_ json: String) throws { _ = try other.apply(try JSONValue.parse(json), fieldManager: "someone", force: true) }
+        try put(#"{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "theirs"}}"#)
+        for index in 0..<200 {
+            try put(#"{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c\#(index)", "namespace": "theirs"}}"#)
+        }
+        let engine = try Self.engine(repository, sims)
+        try await Self.whileRunning(engine) {
+            #expect(await Self.eventually { await Self.converged(engine) })
+            // Someone else's ConfigMap under a name the source will desire.
+            try put(#"{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c0", "namespace": "shop"}, "data": {"owner": "someone"}}"#)
+            try repository.commit(["apps/shop.yaml": Self.app(configMaps: 2)], message: "two config maps")
+            engine.trigger()
+            #expect(await Self.eventually {
+                let report = await engine.report()
+                return report.works.contains { $0.cluster == "a" && $0.name == "c0" && $0.errorCode == "Collision" }
+                    && report.works.contains { $0.cluster == "a" && $0.name == "c1" && $0.sync == .synced }
+            })
+            let theirs = try other.get(apiVersion: "v1", kind: "ConfigMap", namespace: "shop", name: "c0")
+            #expect(theirs.value(at: ["data", "owner"])?.stringValue == "someone")
+            #expect(theirs.value(at: ["metadata", "labels", "app.kubernetes.io/managed-by"]) == nil)
+
+            // Every list and watch of a kind Flotilla manages asked only for its own objects.
+            let reads = sims.log.all.filter { $0.hasPrefix("a GET ") && ($0.contains("watch=true") || $0.contains("limit=")) }
+            let configMapReads = reads.filter { $0.contains("/configmaps?") }
+            #expect(!configMapReads.isEmpty)
+            for read in reads where !read.contains("/nodes?") && !read.contains("/namespaces?") {
+                #expect(read.contains("labelSelector=app.kubernetes.io%2Fmanaged-by%3Dflotilla")
+                        || read.contains("labelSelector=app.kubernetes.io%2Fmanaged-by%21%3Dflotilla"), "\(read)")
+            }
+            let agent = try #require(await engine.agents["a"])
+            let kept = agent.state.withLock { state in state.live.keys.filter { $0.namespace == "theirs" }.count }
+            #expect(kept == 0)
+
+            // They delete theirs: the next revision creates Flotilla's.
+            try other.delete(apiVersion: "v1", kind: "ConfigMap", namespace: "shop", name: "c0",
+                             propagationPolicy: "Background", uid: nil)
+            try repository.commit(["apps/shop.yaml": Self.app(replicas: 6, configMaps: 2)], message: "six")
+            engine.trigger()
+            #expect(await Self.eventually {
+                let mine = try? other.get(apiVersion: "v1", kind: "ConfigMap", namespace: "shop", name: "c0")
+                return mine?.value(at: ["metadata", "labels", "app.kubernetes.io/managed-by"])?.stringValue == "flotilla"
+            })
+        }
+    }
+
+    /// A watch that goes silent (answered, then nothing, never ended) is given up after its deadline and the kind is
+    /// listed again: a change made meanwhile is found and healed.
+    @Test func aSilentWatchIsNoticedAndWhatItMissedIsListed() async throws {
+        let repository = try TestRepository(Self.files)
+        let sims = SimConnector(["a", "b"])
+        let controllers = sims.runControllers()
+        defer { controllers.cancel() }
+        var configuration = try Self.engine(repository, sims).configuration
+        configuration.agent.watchSeconds = 1
+        var logger = Logger(label: "engine-test")
+        logger.logLevel = .critical
+        let engine = try Engine(configuration: configuration, logger: logger, connector: sims)
+        try await Self.whileRunning(engine) {
+            #expect(await Self.eventually { await Self.converged(engine) })
+            sims.clusters["a"]!.1.set(SimFaults(silentWatches: true))
+            // Let the watches under way end and the silent ones start.
+            try await Task.sleep(for: .seconds(2.5))
+            var live = try sims.client("a").get(apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: "cart")
+            live["spec"]?["replicas"] = .int(9)
+            live["metadata"]?["managedFields"] = nil
+            _ = try sims.client("a").update(live, fieldManager: "someone")
+            #expect(await Self.eventually(15) { sims.replicas("a", "shop", "cart") == 2 })
+            // Recorded as healed once the next list shows it back (the watch that would echo the heal is silent).
+            #expect(await Self.eventually(15) {
+                await engine.report().healedDrift.contains { $0.cluster == "a" && $0.name == "cart" }
+            })
         }
     }
 }
