@@ -29,6 +29,9 @@ extension ClusterAgent {
                 do throws(KubeError) { version = try client.version() } catch { healthy = false; problem = "\(error)" }
             }
             let refused = version.flatMap(Self.refusal(forVersion:))
+            // API enablement and scopes, from discovery: at the first healthy probe, every 30 s, and after a CRD
+            // changed. A change re-plans (as Karmada's cluster status controller feeds its scheduler).
+            let apisChanged = healthy && refused == nil && discover(client, now: now)
             let transition = state.withLock { state -> Bool in
                 state.lastProbe = now
                 state.version = version
@@ -53,10 +56,34 @@ extension ClusterAgent {
                 let ready = state.withLock { $0.ready }
                 logger.notice(ready ? "cluster ready" : "cluster not ready",
                               metadata: ["reason": "\(refused ?? problem ?? "")"])
+            }
+            if transition || apisChanged {
                 // The engine decides what happens next: a re-plan, or a sync of what this cluster already has.
                 onChange(name, true)
             }
             clock.sleep(settings.probeInterval)
+        }
+    }
+
+    /// Reads discovery when it is due; returns whether what the cluster serves changed since the last read (the
+    /// first read is no change: the first plan waits for the first probe).
+    func discover(_ client: KubeClient, now: Date) -> Bool {
+        let due = state.withLock { state in
+            state.served == nil || state.discoveryDue
+                || now.timeIntervalSince(state.lastDiscovery ?? .distantPast) >= 30
+        }
+        guard due, let resources = try? client.servedResources() else { return false }
+        var served: [KindKey: Bool] = [:]
+        for resource in resources {
+            let apiVersion = resource.group.isEmpty ? resource.version : "\(resource.group)/\(resource.version)"
+            served[KindKey(apiVersion: apiVersion, kind: resource.kind)] = resource.namespaced
+        }
+        return state.withLock { state in
+            let changed = state.served != nil && state.served != served
+            state.served = served
+            state.lastDiscovery = now
+            state.discoveryDue = false
+            return changed
         }
     }
 

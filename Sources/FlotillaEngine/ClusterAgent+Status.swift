@@ -10,6 +10,10 @@ import Synchronization
 extension ClusterAgent {
     public var isReady: Bool { state.withLock { $0.ready } }
     public var hasProbed: Bool { state.withLock { $0.everProbed } }
+    /// `apiVersion/Kind` of everything the cluster serves, sorted (nil until discovery was read).
+    public var apiEnablements: [String]? {
+        state.withLock { state in state.served.map { $0.keys.map { "\($0.apiVersion)/\($0.kind)" }.sorted() } }
+    }
     /// Whether its capacity is known, or known to be unknown (its Nodes were listed, or listing them failed).
     public var hasCapacityView: Bool {
         state.withLock { $0.syncedKinds.contains(Self.nodeKind) || $0.kindErrors[Self.nodeKind] != nil }
@@ -32,7 +36,8 @@ extension ClusterAgent {
                     }
                 }
             }
-            guard state.everProbed || !state.nodes.isEmpty else { return ClusterState(ready: state.ready) }
+            let apis = state.served.map { $0.keys.map { "\($0.apiVersion)/\($0.kind)" }.sorted() }
+            guard state.everProbed || !state.nodes.isEmpty else { return ClusterState(ready: state.ready, apiEnablements: apis) }
             let toQuantities: ([String: Int64]) -> [String: Quantity] = { values in
                 values.reduce(into: [:]) { result, entry in
                     result[entry.key] = Quantity("\(entry.value)m")
@@ -40,7 +45,8 @@ extension ClusterAgent {
             }
             return ClusterState(ready: state.ready,
                                 allocatable: state.nodes.isEmpty ? nil : toQuantities(total),
-                                allocated: state.nodes.isEmpty ? nil : toQuantities(allocated))
+                                allocated: state.nodes.isEmpty ? nil : toQuantities(allocated),
+                                apiEnablements: apis)
         }
     }
 

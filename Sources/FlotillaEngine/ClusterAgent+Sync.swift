@@ -17,8 +17,17 @@ extension ClusterAgent {
             state.withLock { $0.syncError = error(.noConnection(connectionError ?? "no connection to the cluster")) }
             return false
         }
-        let (desired, revision, ready, inventoryKnown, version) = state.withLock { state in
+        var (desired, revision, ready, inventoryKnown, version) = state.withLock { state in
             (state.desired, state.revision, state.ready, state.inventory, state.desiredVersion)
+        }
+        if let served = state.withLock({ $0.served }), let scoped = normalisingScopes(desired, served: served) {
+            desired = scoped
+            state.withLock { state in
+                guard state.desiredVersion == version else { return }
+                state.desired = scoped
+                state.sortedDesired = nil
+                state.currentKnown = false
+            }
         }
         guard ready else {
             state.withLock { $0.syncError = error(.notReady($0.refused ?? "the cluster is not ready")) }

@@ -74,6 +74,39 @@ extension ClusterAgent {
     }
 }
 
+extension ClusterAgent {
+    /// The desired works with each object's scope as the cluster serves it (discovery), not as the source guessed
+    /// it: a custom resource whose CRD is not in the source is namespaced by default, and a cluster-scoped one would
+    /// otherwise carry a namespace the server drops (its key would never match what the watch shows). Nil when every
+    /// key is right already.
+    func normalisingScopes(_ desired: [ObjectKey: DesiredWork],
+                           served: [KindKey: Bool]) -> [ObjectKey: DesiredWork]? {
+        var changed = false
+        var result: [ObjectKey: DesiredWork] = [:]
+        result.reserveCapacity(desired.count)
+        for (key, work) in desired {
+            guard let namespaced = served[key.kindKey], namespaced == (key.namespace == nil) else {
+                result[key] = work
+                continue
+            }
+            changed = true
+            var object = work.object
+            var newKey = key
+            if namespaced {
+                newKey.namespace = "default"
+                object["metadata"]?["namespace"] = .string("default")
+            } else {
+                newKey.namespace = nil
+                object["metadata"]?["namespace"] = nil
+            }
+            logger.debug("scope from discovery", metadata: ["object": "\(key)", "namespaced": "\(namespaced)"])
+            result[newKey] = DesiredWork(object: object, template: work.template, delegatedPaths: work.delegatedPaths,
+                                         failure: work.failure)
+        }
+        return changed ? result : nil
+    }
+}
+
 /// A kind in one namespace (nil: cluster-scoped, or every namespace).
 struct KindNamespace: Hashable {
     var kind: KindKey

@@ -71,6 +71,8 @@ extension ClusterAgent {
         var released = false
         var relisted = false
         state.withLock { state in
+            // A CRD changed: what the cluster serves may have too.
+            if kind == Self.crdKind { state.discoveryDue = true }
             /// Stores what the watch says; nil when the object is not one or is already known at this resourceVersion
             /// (the echo of Flotilla's own apply, whose response it has already seen).
             func put(_ object: JSONValue) -> ObjectKey? {

@@ -74,6 +74,12 @@ public final class ClusterAgent: @unchecked Sendable {
         var refused: String?
         var probeError: String?
         var nodes: [String: JSONValue] = [:]
+        /// What the cluster serves, from discovery: each `apiVersion/Kind` and whether it is namespaced (nil until
+        /// first read).
+        var served: [KindKey: Bool]?
+        var lastDiscovery: Date?
+        /// A CRD changed: read discovery at the next probe.
+        var discoveryDue = false
         var openDrift: [ObjectKey: DriftRecord] = [:]
         var healedDrift: [DriftRecord] = []
         var pendingHeals: Set<ObjectKey> = []
@@ -246,7 +252,7 @@ public final class ClusterAgent: @unchecked Sendable {
                 }
                 if let failures {
                     let delay = min(30, 0.5 * pow(2, Double(min(failures, 6)))) * Double.random(in: 0.8...1.2)
-                    clock.schedule(after: delay, tag: "sync-retry") { [weak self] in
+                    clock.schedule(after: delay, tag: "sync-retry \(name)") { [weak self] in
                         guard let self else { return }
                         self.state.withLock { $0.retryPending = false }
                         if !self.stopped.load(ordering: .acquiring) { self.requestSync() }

@@ -56,6 +56,8 @@ public actor Engine {
     var replanNeeded = false
     /// Each cluster's readiness as the plan in force saw it.
     var plannedReadiness: [String: Bool] = [:]
+    /// Each cluster's API enablement as the plan in force saw it.
+    var plannedAPIs: [String: [String]?] = [:]
     var lastStatusFiles: [String: Data] = [:]
     var lastStatusPush: ContinuousClock.Instant?
     var statusCommits = 0
@@ -270,6 +272,7 @@ public actor Engine {
         var states: [String: ClusterState] = [:]
         for (name, agent) in agents { states[name] = agent.placementState() }
         plannedReadiness = states.mapValues { $0.ready ?? false }
+        plannedAPIs = states.mapValues(\.apiEnablements)
         let previous = inForce == nil && placementsInForce.isEmpty
             ? restored?.previousPlacements(of: manifests.templates.map(\.identity)) ?? [:] : placementsInForce
         let inputs = ReusablePlacements.Inputs(manifests: manifests, states: states, previous: previous)
@@ -331,6 +334,9 @@ public actor Engine {
                 replanNeeded = true
                 logger.notice("re-planning: cluster readiness changed",
                               metadata: ["cluster": "\(cluster)", "ready": "\(agent.isReady)"])
+            } else if inForce != nil, let planned = plannedAPIs[cluster], planned != agent.apiEnablements {
+                replanNeeded = true
+                logger.notice("re-planning: the APIs the cluster serves changed", metadata: ["cluster": "\(cluster)"])
             } else if agent.isReady {
                 agent.requestSync()
             }

@@ -82,6 +82,12 @@ public final class KubeClient: Sendable {
 
     /// Reads the resources of one group/version.
     public func refreshDiscovery(groupVersion: String) throws(KubeError) {
+        let found = try readDiscovery(groupVersion: groupVersion)
+        resources.withLock { $0.merge(found) { _, new in new } }
+    }
+
+    /// The resources of one group/version, by `groupVersion/Kind`, as the server lists them now.
+    func readDiscovery(groupVersion: String) throws(KubeError) -> [String: APIResourceInfo] {
         let path = groupVersion.contains("/") ? "/apis/\(groupVersion)" : "/api/\(groupVersion)"
         let list = try send(KubeRequest(path: path))
         let group = groupVersion.contains("/") ? String(groupVersion.split(separator: "/")[0]) : ""
@@ -95,7 +101,7 @@ public final class KubeClient: Sendable {
                 namespaced: entry["namespaced"]?.boolValue ?? true,
                 verbs: (entry["verbs"]?.arrayValue ?? []).compactMap(\.stringValue))
         }
-        resources.withLock { $0.merge(found) { _, new in new } }
+        return found
     }
 
     /// The namespaced kinds of one group/version that can be listed (discovery read afresh).
@@ -106,6 +112,23 @@ public final class KubeClient: Sendable {
             known.filter { $0.key.hasPrefix(prefix) && $0.value.namespaced && $0.value.verbs.contains("list")
                 && !$0.key.dropFirst(prefix.count).contains("/") }.map(\.value.kind).sorted()
         }
+    }
+
+    /// Every resource the server serves (top-level resources, not subresources), read afresh: the cluster's API
+    /// enablement, and each kind's scope. A group/version that cannot be read is left out (an aggregated API
+    /// that is down must not hide the rest).
+    public func servedResources() throws(KubeError) -> [APIResourceInfo] {
+        var result: [APIResourceInfo] = []
+        for groupVersion in try groupVersions() {
+            do throws(KubeError) {
+                let found = try readDiscovery(groupVersion: groupVersion)
+                resources.withLock { $0.merge(found) { _, new in new } }
+                result += found.values
+            } catch {
+                continue
+            }
+        }
+        return result.sorted { ($0.group, $0.version, $0.kind) < ($1.group, $1.version, $1.kind) }
     }
 
     /// Every group/version the server serves (`/api` and `/apis`), sorted.

@@ -178,7 +178,11 @@ public struct Scheduler: Sendable {
             }
             if scheduled.isEmpty && cached == nil { context.rejections.entries[cacheKey] = computed }
             do throws(PlacementError) {
-                guard !feasible.isEmpty else { throw PlacementError.noClustersAvailable }
+                guard !feasible.isEmpty else {
+                    var reasons: [String: Int] = [:]
+                    for reason in computed.compactMap({ $0 }) { reasons[reason, default: 0] += 1 }
+                    throw PlacementError.noClusterFits(total: clusters.count, reasons: reasons)
+                }
                 let ordered = SpreadSelection.sorted(feasible)
                 let selected = try SpreadSelection.selectBestClusters(term.placement, clusters: ordered,
                                                                       needReplicas: Int64(replicas ?? 0))

@@ -204,9 +204,11 @@ import Testing
         fleet.eventually("the custom resource is there", timeout: 30) {
             fleet.field("aws-east", "widgets.example.com/w1", "web", ".spec.size") == "1"
         }
+        // API enablement comes from each cluster's discovery, as Karmada's scheduler has it: no cluster serves the
+        // kind, so the template is not placed, and says why.
         fleet.eventually("the typo fails alone, with why") {
-            let typo = Self.work(try fleet.status(), "aws-east", "ConfigMapp", "typo")
-            return typo?.sync == .failed && (typo?.lastError ?? "").contains("ConfigMapp")
+            let typo = try fleet.status().placements.first { $0.kind == "ConfigMapp" && $0.name == "typo" }
+            return typo?.clusters.isEmpty == true && (typo?.error ?? "").contains("did not have the API resource")
         }
         // An unrelated change on that cluster is not held by the typo.
         try fleet.commit(["apps/web.yaml": Fleet.web(image: "nginx:2")], message: "web 2")

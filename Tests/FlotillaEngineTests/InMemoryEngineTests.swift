@@ -156,7 +156,7 @@ final class TestRepository {
         configuration.agent.probeInterval = 0.05
         configuration.agent.failureThreshold = 0.4
         var logger = Logger(label: "engine-test")
-        logger.logLevel = .critical
+        logger.logLevel = ProcessInfo.processInfo.environment["ENGINE_TEST_LOG"] == nil ? .critical : .debug
         if let clock {
             // The defaults: probes every 2 s, NotReady after 10 s of failures, on the test's clock.
             configuration.agent.probeInterval = 2
@@ -307,17 +307,18 @@ final class TestRepository {
         sims.clusters["b"]!.1.set(SimFaults(forbidden: ["configmaps"]))
         let engine = try Self.engine(repository, sims, clock: clock)
         try await Self.whileRunning(engine) {
-            #expect(await Self.eventually { clock.scheduled("sync-retry").count == 1 }, "\(clock.scheduled("sync-retry")) \(clock.scheduled("")) \(clock.scheduled("poll"))")
-            #expect((0.8...1.2).contains(clock.scheduled("sync-retry").first ?? 0), "\(clock.scheduled("sync-retry"))")
+            #expect(await Self.eventually { clock.scheduled("sync-retry b").count == 1 }, "\(clock.scheduled("sync-retry b")) \(clock.scheduled("")) \(clock.scheduled("poll"))")
+            #expect((0.8...1.2).contains(clock.scheduled("sync-retry b").first ?? 0), "\(clock.scheduled("sync-retry b"))")
             clock.advance(by: 1.2)
-            #expect(await Self.eventually { clock.scheduled("sync-retry").count == 1 && (clock.scheduled("sync-retry").first ?? 0) > 1.2 }, "\(clock.scheduled("sync-retry"))")
-            #expect((1.6...2.4).contains(clock.scheduled("sync-retry").first ?? 0), "\(clock.scheduled("sync-retry"))")
+            #expect(await Self.eventually { clock.scheduled("sync-retry b").count == 1 && (clock.scheduled("sync-retry b").first ?? 0) > 1.2 }, "\(clock.scheduled("sync-retry b"))")
+            #expect((1.6...2.4).contains(clock.scheduled("sync-retry b").first ?? 0), "\(clock.scheduled("sync-retry b"))")
             #expect(sims.replicas("b", "shop", "cart") == nil)
             // Once it can, the next retry converges it.
             sims.clusters["b"]!.1.set(SimFaults())
             clock.advance(by: 2.4)
             #expect(await Self.eventually { sims.replicas("b", "shop", "cart") == 2 })
             #expect(await Self.eventually { await Self.converged(engine) })
+            #expect(clock.scheduled("sync-retry a").isEmpty, "a never failed: \(clock.scheduled("sync-retry a"))")
         }
     }
 
@@ -401,6 +402,52 @@ final class TestRepository {
             #expect(await Self.eventually(15) {
                 await engine.report().healedDrift.contains { $0.cluster == "a" && $0.name == "cart" }
             })
+        }
+    }
+
+    /// Scope comes from each cluster's discovery: a custom resource whose CRD someone else installed (not in the
+    /// source) is cluster-scoped there, so it is applied and tracked without a namespace, and converges.
+    @Test func scopeComesFromDiscovery() async throws {
+        let crd = #"""
+            {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+             "metadata": {"name": "gadgets.example.com"},
+             "spec": {"group": "example.com", "scope": "Cluster",
+                      "names": {"plural": "gadgets", "singular": "gadget", "kind": "Gadget"},
+                      "versions": [{"name": "v1", "served": true, "storage": true,
+                                    "schema": {"openAPIV3Schema": {"type": "object",
+                                                                   "x-kubernetes-preserve-unknown-fields": true}}}]}}
+            """#
+        let gadget = """
+            apiVersion: example.com/v1
+            kind: Gadget
+            metadata: {name: g1}
+            spec: {size: 3}
+            ---
+            apiVersion: policy.karmada.io/v1alpha1
+            kind: ClusterPropagationPolicy
+            metadata: {name: gadgets}
+            spec:
+              resourceSelectors:
+                - {apiVersion: example.com/v1, kind: Gadget}
+              placement:
+                clusterAffinity: {clusterNames: [a]}
+
+            """
+        var files = Self.files
+        files["apps/gadget.yaml"] = gadget
+        let repository = try TestRepository(files)
+        let sims = SimConnector(["a", "b"])
+        let controllers = sims.runControllers()
+        defer { controllers.cancel() }
+        _ = try sims.client("a").apply(try JSONValue.parse(crd), fieldManager: "someone", force: true)
+        let engine = try Self.engine(repository, sims)
+        try await Self.whileRunning(engine) {
+            #expect(await Self.eventually { await Self.converged(engine) })
+            let work = await engine.report().works.first { $0.kind == "Gadget" }
+            #expect(work?.cluster == "a" && work?.namespace == nil && work?.sync == .synced)
+            let live = try sims.client("a").get(apiVersion: "example.com/v1", kind: "Gadget", namespace: nil, name: "g1")
+            #expect(live.value(at: ["spec", "size"])?.intValue == 3)
+            #expect(live.value(at: ["metadata", "namespace"]) == nil)
         }
     }
 }
