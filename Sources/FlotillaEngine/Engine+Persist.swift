@@ -22,6 +22,37 @@ extension Engine {
         }
     }
 
+    /// What the status branch's copy of the state belongs to: the instance, ref and path (the repository is the one
+    /// the branch is in; its URL, which may carry credentials, is never written).
+    var branchStateKey: String {
+        "\(configuration.agent.instance) \(configuration.ref ?? "HEAD") \(configuration.path)"
+    }
+
+    /// The state file on the status branch.
+    var branchStatePath: String { "\(configuration.statusPrefix)/state.txt" }
+
+    /// The state as the status branch records it (the revision in force, the placements): written with every status
+    /// commit, so a daemon started on a new machine, or with its cache folder lost, is as sticky as the one before.
+    func branchState() -> Data? {
+        guard let revision = inForce?.commit else { return nil }
+        let state = PersistedState(source: branchStateKey, revision: revision, placements: Dictionary(
+            uniqueKeysWithValues: placementsInForce.map { ($0.key.description, $0.value) }))
+        return Data(state.encoded().utf8)
+    }
+
+    /// At the first reconcile without a state in the cache folder: the state recorded on the status branch, if any.
+    func restoreFromStatusBranch() async -> PersistedState? {
+        guard let branch = configuration.statusBranch else { return nil }
+        let prefix = configuration.statusPrefix
+        guard let snapshot = try? await source.snapshot(ref: branch, path: prefix, include: { $0 == "state.txt" }),
+              let file = snapshot.files.first(where: { $0.path == "state.txt" }),
+              let state = PersistedState.decode(String(decoding: file.contents, as: UTF8.self)),
+              state.source == branchStateKey else { return nil }
+        logger.info("restored the state recorded on the status branch",
+                    metadata: ["revision": "\(state.revision ?? "none")", "templates": "\(state.placements.count)"])
+        return state
+    }
+
     static let persistQueue = DispatchQueue(label: "flotilla.persist", qos: .utility)
 
     /// Waits until the state is on disk (at shutdown).

@@ -75,7 +75,8 @@ extension Engine {
             metrics.clusterReady(cluster.name, cluster.ready)
         }
         guard let branch = configuration.statusBranch, report.revision != nil else { return }
-        let files = StatusFiles.render(report, prefix: configuration.statusPrefix)
+        var files = StatusFiles.render(report, prefix: configuration.statusPrefix)
+        files[branchStatePath] = branchState()
         guard files != lastStatusFiles else { return }
         let synced = report.works.filter { $0.sync == .synced }.count
         let short = String(report.revision?.prefix(12) ?? "none")

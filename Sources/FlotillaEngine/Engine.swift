@@ -109,6 +109,8 @@ public actor Engine {
 
     /// What the cache folder held at start (the last revision in force, the placements), for the first revision.
     var restored: PersistedState?
+    /// Whether the status branch was looked at for a state (once, at the first reconcile).
+    var statusBranchChecked = false
     let stateKey: String
 
     // MARK: Triggers
@@ -155,7 +157,12 @@ public actor Engine {
             let noted = signals.take()
             for cluster in noted.readiness.sorted() { clusterChanged(cluster, readinessChanged: true) }
             if noted.any { checkConvergence(changed: noted.clusters) }
-            guard noted.woken || noted.pollDue || noted.retryDue || replanNeeded else { continue }
+            guard noted.woken || noted.pollDue || noted.retryDue || replanNeeded else {
+                // A burst of watch events (a cold sync makes tens of thousands) is looked at in batches: after a
+                // change, at most 100 times a second. Idle, nothing wakes the loop at all.
+                try? await Task.sleep(for: .milliseconds(10))
+                continue
+            }
             if noted.woken && triggeredAt == nil { triggeredAt = .now }
             await reconcile()
             schedulePoll()
@@ -204,6 +211,10 @@ public actor Engine {
         }
         let seenAt = triggeredAt ?? started
         triggeredAt = nil
+        if !statusBranchChecked {
+            statusBranchChecked = true
+            if restored == nil, inForce == nil { restored = await restoreFromStatusBranch() }
+        }
         let prefix = configuration.statusPrefix
         let statusOnSourceBranch = configuration.statusBranch == nil
             || configuration.statusBranch == configuration.ref

@@ -450,4 +450,38 @@ final class TestRepository {
             #expect(live.value(at: ["metadata", "namespace"]) == nil)
         }
     }
+
+    /// The state is recorded on the status branch too: a daemon started with an empty cache folder (a new machine)
+    /// on a broken head keeps the last good revision in force, as the one before it had it.
+    @Test func theStatusBranchCarriesTheStateToANewMachine() async throws {
+        let repository = try TestRepository(Self.files)
+        let sims = SimConnector(["a", "b"])
+        let controllers = sims.runControllers()
+        defer { controllers.cancel() }
+        var logger = Logger(label: "engine-test")
+        logger.logLevel = .critical
+        func engine(cache: String) throws -> Engine {
+            var configuration = try Self.engine(repository, sims).configuration
+            configuration.cacheRoot = repository.folder.appendingPathComponent(cache).path
+            configuration.statusBranch = "flotilla/status"
+            return try Engine(configuration: configuration, logger: logger, connector: sims)
+        }
+        let first = try engine(cache: "cache-1")
+        let firstRun = Task { await first.run() }
+        #expect(await Self.eventually { await Self.converged(first) })
+        let good = await first.report().revision
+        firstRun.cancel()
+        await firstRun.value
+        #expect(await first.statusCommits > 0)
+
+        try repository.commit(["apps/broken.yaml": "kind: [\n"], message: "broken")
+        let second = try engine(cache: "cache-2")
+        try await Self.whileRunning(second) {
+            #expect(await Self.eventually {
+                let report = await second.report()
+                return report.revision == good && !report.sourceErrors.isEmpty
+            })
+            #expect(await second.isReady)
+        }
+    }
 }
