@@ -28,11 +28,11 @@ extension ClusterAgent {
             for (key, object) in state.live where key.group == "apps" {
                 let replicas = object.value(at: ["spec", "replicas"])?.intValue ?? 1
                 let containers = object.value(at: ["spec", "template", "spec", "containers"])?.arrayValue ?? []
-                allocated["pods", default: 0] += replicas * 1000
+                allocated["pods", default: 0] = allocated["pods", default: 0] +| (replicas *| 1000)
                 for container in containers {
                     for (resource, value) in container.value(at: ["resources", "requests"])?.objectValue ?? [:] {
                         guard let text = value.stringValue, let milli = Quantity(text).milliValue else { continue }
-                        allocated[resource, default: 0] += milli * replicas
+                        allocated[resource, default: 0] = allocated[resource, default: 0] +| (milli *| replicas)
                     }
                 }
             }
@@ -57,7 +57,7 @@ extension ClusterAgent {
             for (resource, value) in node.value(at: ["status", "allocatable"])?.objectValue ?? [:] {
                 guard let text = value.stringValue ?? value.intValue.map(String.init),
                       let milli = Quantity(text).milliValue else { continue }
-                totals[resource, default: 0] += milli
+                totals[resource, default: 0] = totals[resource, default: 0] +| milli
             }
         }
         return totals

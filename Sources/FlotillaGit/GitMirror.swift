@@ -251,6 +251,9 @@ public final class GitMirror {
                 }
                 defer { git_tree_free(subtree) }
                 try collect(tree: subtree, prefix: path, include: include, into: &files)
+            case GIT_OBJECT_BLOB where git_tree_entry_filemode(entry) == GIT_FILEMODE_LINK:
+                // A symbolic link's blob is its target path, never a manifest (and never followed).
+                continue
             case GIT_OBJECT_BLOB where include(path):
                 var blob: OpaquePointer?
                 guard git_blob_lookup(&blob, repository.pointer, git_tree_entry_id(entry)) == 0, let blob else {

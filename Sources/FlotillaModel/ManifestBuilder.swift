@@ -128,7 +128,49 @@ struct ManifestBuilder {
                 return nil
             }
         }
+        if let problem = Self.quantityProblem(in: object.content) {
+            errors.append(.invalidValue(document.location(ofField: problem.path), kind: kind, field: problem.path,
+                                        message: problem.message))
+            return nil
+        }
         object.content["metadata"] = metadata
         return object
+    }
+
+    /// The first container resource quantity (requests, limits, pod overhead) that is not a quantity or is out of
+    /// range (its thousandths do not fit 64 bits, as Kubernetes requires): nil when all are fine.
+    static func quantityProblem(in content: JSONValue) -> (path: String, message: String)? {
+        var specs: [(String, JSONValue)] = []
+        if let pod = content.value(at: ["spec", "template", "spec"]) { specs.append(("spec.template.spec", pod)) }
+        if let pod = content.value(at: ["spec", "jobTemplate", "spec", "template", "spec"]) {
+            specs.append(("spec.jobTemplate.spec.template.spec", pod))
+        }
+        if content["kind"]?.stringValue == "Pod", let pod = content["spec"] { specs.append(("spec", pod)) }
+        func check(_ value: JSONValue, _ path: String) -> (path: String, message: String)? {
+            var text = value.stringValue ?? value.intValue.map(String.init)
+            if case .double(let number) = value { text = "\(number)" }
+            guard let text else { return (path, "must be a quantity (a string such as \"500m\" or \"1Gi\")") }
+            let quantity = Quantity(text)
+            guard quantity.decimalValue != nil else { return (path, "\"\(text)\" is not a quantity") }
+            guard quantity.isInRange else { return (path, "\"\(text)\" is out of range") }
+            return nil
+        }
+        for (prefix, pod) in specs {
+            for list in ["initContainers", "containers"] {
+                for (index, container) in (pod[list]?.arrayValue ?? []).enumerated() {
+                    for section in ["requests", "limits"] {
+                        let members = container.value(at: ["resources", section])?.objectValue ?? [:]
+                        for (name, value) in members.sorted(by: { $0.key < $1.key }) {
+                            let path = "\(prefix).\(list)[\(index)].resources.\(section).\(name)"
+                            if let problem = check(value, path) { return problem }
+                        }
+                    }
+                }
+            }
+            for (name, value) in (pod["overhead"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+                if let problem = check(value, "\(prefix).overhead.\(name)") { return problem }
+            }
+        }
+        return nil
     }
 }

@@ -21,7 +21,9 @@ public enum ManifestLoader {
         return last.hasSuffix(".yaml") || last.hasSuffix(".yml") || last.hasSuffix(".json")
     }
 
-    /// The manifest files below a folder, sorted by path.
+    /// The manifest files below a folder, sorted by path. Symbolic links are followed only within the folder (one
+    /// that leads out of it is an error), and a folder reached twice (a link loop) is read once.
+    /// Files over `limits.fileBytes` are not read (the load reports them).
     public static func files(inDirectory root: String) throws(ManifestError) -> [ManifestFile] {
         let rootURL = URL(fileURLWithPath: root, isDirectory: true).standardizedFileURL
         var isDirectory: ObjCBool = false
@@ -31,6 +33,8 @@ public enum ManifestLoader {
         }
         var files: [ManifestFile] = []
         var pending = [""]
+        let realRoot = rootURL.resolvingSymlinksInPath().path
+        var visited: Set<String> = [realRoot]
         while let relative = pending.popLast() {
             let directory = relative.isEmpty ? rootURL : rootURL.appendingPathComponent(relative, isDirectory: true)
             let entries: [String]
@@ -40,13 +44,21 @@ public enum ManifestLoader {
                 throw ManifestError.unreadable(file: relative.isEmpty ? "." : relative,
                                                reason: error.localizedDescription)
             }
-            for entry in entries where !entry.hasPrefix(".") {
+            for entry in entries.sorted() where !entry.hasPrefix(".") {
                 let path = relative.isEmpty ? entry : "\(relative)/\(entry)"
                 let url = rootURL.appendingPathComponent(path)
+                let type = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.type] as? FileAttributeType
                 var entryIsDirectory: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: url.path, isDirectory: &entryIsDirectory) else { continue }
+                let real = url.resolvingSymlinksInPath().path
+                if type == .typeSymbolicLink, entryIsDirectory.boolValue || isManifestPath(path),
+                   real != realRoot, !real.hasPrefix(realRoot + "/") {
+                    throw ManifestError.unreadable(file: path, reason: "a symbolic link that leads out of the source; "
+                                                       + "not followed")
+                }
                 if entryIsDirectory.boolValue {
-                    pending.append(path)
+                    // A folder already read (a link back up the tree, or two links to one folder) is not read again.
+                    if visited.insert(real).inserted { pending.append(path) }
                 } else if isManifestPath(path) {
                     guard let data = FileManager.default.contents(atPath: url.path) else {
                         throw ManifestError.unreadable(file: path, reason: "permission denied")
@@ -72,11 +84,25 @@ public enum ManifestLoader {
     /// Parses, sorts into roles and validates the given files. Errors are collected, not thrown: every error of
     /// the source is reported at once.
     /// With a `cache`, files whose bytes are unchanged since the last load are not parsed again.
-    public static func load(files: [ManifestFile], cache: ManifestParseCache? = nil) -> Manifests {
+    /// Files over `limits.fileBytes`, and every file past `limits.revisionBytes` in path order, are errors.
+    public static func load(files: [ManifestFile], cache: ManifestParseCache? = nil,
+                            limits: ManifestLimits = .standard) -> Manifests {
         var manifests = Manifests()
         var documents: [ParsedDocument] = []
+        var total = 0
         for file in files.sorted(by: { $0.path < $1.path }) where isManifestPath(file.path) {
             manifests.fileCount += 1
+            total += file.contents.count
+            if file.contents.count > limits.fileBytes {
+                manifests.errors.append(.unreadable(file: file.path, reason: "\(file.contents.count) bytes, over the "
+                                                        + "limit of \(limits.fileBytes) bytes per file"))
+                continue
+            }
+            if total > limits.revisionBytes {
+                manifests.errors.append(.unreadable(file: file.path, reason: "the revision's manifests exceed the limit "
+                                                        + "of \(limits.revisionBytes) bytes"))
+                continue
+            }
             switch cache?.parsed(file) ?? Result(catching: { () throws(ManifestError) in try parse(file) }) {
             case .success(let parsed): documents += parsed
             case .failure(let error): manifests.errors.append(error)

@@ -29,7 +29,11 @@ extension Quantity {
         guard !digits.isEmpty, digits.utf8.count <= 15, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
               let number = Int64(digits) else { return nil }
         if milli { return ((number + 999) / 1000, number) }
-        return (number * factor, number * factor * 1000)
+        let (whole, overflow) = number.multipliedReportingOverflow(by: factor)
+        let (thousandths, overflowMilli) = whole.multipliedReportingOverflow(by: 1000)
+        // Too large for 64 bits in thousandths: the Decimal path decides (and finds it out of range).
+        guard !overflow, !overflowMilli else { return nil }
+        return (whole, thousandths)
     }
 
     public var decimalValue: Decimal? {
@@ -54,11 +58,16 @@ extension Quantity {
         return value * multiplier
     }
 
-    /// The value in thousandths, rounded up (how Kubernetes compares CPU).
-    public var milliValue: Int64? { fastValue?.milli ?? decimalValue.map { Quantity.roundUp($0 * 1000) } }
+    /// The value in thousandths, rounded up (how Kubernetes compares CPU); nil when it is not a quantity or does
+    /// not fit 64 bits (no arithmetic on it can then trap).
+    public var milliValue: Int64? { fastValue?.milli ?? decimalValue.flatMap { Quantity.roundUp($0 * 1000) } }
 
-    /// The value, rounded up to a whole number (how Kubernetes compares memory, pods and other resources).
-    public var integerValue: Int64? { fastValue?.whole ?? decimalValue.map { Quantity.roundUp($0) } }
+    /// The value, rounded up to a whole number (how Kubernetes compares memory, pods and other resources); nil when
+    /// it is not a quantity or does not fit 64 bits.
+    public var integerValue: Int64? { fastValue?.whole ?? decimalValue.flatMap { Quantity.roundUp($0) } }
+
+    /// Whether the value is a quantity whose thousandths fit 64 bits (`99999999999Gi` does not).
+    public var isInRange: Bool { milliValue != nil }
 
     /// The amount the scheduler and the kubelet compare for a resource: CPU in millicores, everything else in
     /// whole units.
@@ -66,10 +75,12 @@ extension Quantity {
         resource == "cpu" ? milliValue : integerValue
     }
 
-    private static func roundUp(_ value: Decimal) -> Int64 {
+    private static func roundUp(_ value: Decimal) -> Int64? {
         var input = value
         var rounded = Decimal()
         NSDecimalRound(&rounded, &input, 0, .up)
+        // Kubernetes' own limit (an int64 of milli-units): beyond it the value is out of range, not wrapped.
+        guard rounded <= Decimal(Int64.max), rounded >= Decimal(Int64.min) else { return nil }
         return NSDecimalNumber(decimal: rounded).int64Value
     }
 }

@@ -44,13 +44,17 @@ public enum YAMLDocumentReader {
     private static let resolver = Resolver.default.removing(.timestamp).removing(.value)
 
     /// Parses every document of `text`; `file` names it in locations.
-    public static func read(_ text: String, file: String) throws(ManifestError) -> [ParsedDocument] {
+    /// At most `maxNodes` values per document once aliases are expanded (an alias bomb is an error, not an
+    /// exhausted memory).
+    public static func read(_ text: String, file: String,
+                            maxNodes: Int = ManifestLimits.standard.documentNodes) throws(ManifestError) -> [ParsedDocument] {
         var documents: [ParsedDocument] = []
         do {
             let parser = try Parser(yaml: text, resolver: resolver)
             while let root = try parser.nextRoot() {
                 var lines: [String: Int] = [:]
-                let value = try convert(root, path: "", file: file, lines: &lines)
+                var budget = Budget(left: maxNodes, limit: maxNodes, documentLine: root.mark?.line ?? 1)
+                let value = try convert(root, path: "", file: file, lines: &lines, budget: &budget)
                 if value.isNull { continue }  // an empty document (only comments, or a trailing ---)
                 let line = root.mark?.line ?? 1
                 documents.append(ParsedDocument(value: value, location: SourceLocation(file: file, line: line),
@@ -84,8 +88,21 @@ public enum YAMLDocumentReader {
         }
     }
 
+    /// How many more values the document may expand to.
+    struct Budget {
+        var left: Int
+        let limit: Int
+        let documentLine: Int
+    }
+
     private static func convert(_ node: Node, path: String, file: String,
-                                lines: inout [String: Int]) throws -> JSONValue {
+                                lines: inout [String: Int], budget: inout Budget) throws -> JSONValue {
+        budget.left -= 1
+        if budget.left < 0 {
+            throw ManifestError.syntax(SourceLocation(file: file, line: budget.documentLine),
+                                       problem: "the document expands to more than \(budget.limit) values (aliases "
+                                           + "included): over the limit of one document")
+        }
         if let line = node.mark?.line, !path.isEmpty, lines[path] == nil {
             lines[path] = line
         }
@@ -96,7 +113,8 @@ public enum YAMLDocumentReader {
             var elements: [JSONValue] = []
             elements.reserveCapacity(sequence.count)
             for (index, element) in sequence.enumerated() {
-                elements.append(try convert(element, path: "\(path)[\(index)]", file: file, lines: &lines))
+                elements.append(try convert(element, path: "\(path)[\(index)]", file: file, lines: &lines,
+                                            budget: &budget))
             }
             return .array(elements)
         case .mapping(let mapping):
@@ -110,7 +128,7 @@ public enum YAMLDocumentReader {
                 }
                 if tagName(of: keyScalar) == .merge && keyScalar.style == .plain {
                     for source in mergeSources(valueNode) {
-                        let value = try convert(source, path: path, file: file, lines: &lines)
+                        let value = try convert(source, path: path, file: file, lines: &lines, budget: &budget)
                         for (key, member) in value.objectValue ?? [:] where merged[key] == nil {
                             merged[key] = member
                         }
@@ -125,7 +143,7 @@ public enum YAMLDocumentReader {
                 }
                 let childPath = path.isEmpty ? key : "\(path).\(key)"
                 if let line = keyNode.mark?.line { lines[childPath] = line }
-                members[key] = try convert(valueNode, path: childPath, file: file, lines: &lines)
+                members[key] = try convert(valueNode, path: childPath, file: file, lines: &lines, budget: &budget)
             }
             for (key, member) in merged where members[key] == nil {
                 members[key] = member

@@ -28,8 +28,8 @@ public enum CapacityEstimator {
     public static func allowedPods(_ summary: ResourceSummary?) -> Int64 {
         guard let summary else { return 0 }
         let allocatable = summary.allocatable?["pods"]?.integerValue ?? 0
-        let used = (summary.allocated?["pods"]?.integerValue ?? 0) + (summary.allocating?["pods"]?.integerValue ?? 0)
-        return max(0, allocatable - used)
+        let used = (summary.allocated?["pods"]?.integerValue ?? 0) +| (summary.allocating?["pods"]?.integerValue ?? 0)
+        return max(0, allocatable -| used)
     }
 
     /// The replicas that fit in the summary's free resources.
@@ -42,10 +42,10 @@ public enum CapacityEstimator {
             guard requested > 0 else { continue }
             let allocatable = summary.allocatable?[name].map { amount($0, resource: name) }
             guard let allocatable else { return 0 }
-            var free = allocatable - (summary.allocated?[name].map { amount($0, resource: name) } ?? 0)
-                - (summary.allocating?[name].map { amount($0, resource: name) } ?? 0)
+            var free = allocatable -| (summary.allocated?[name].map { amount($0, resource: name) } ?? 0)
+                -| (summary.allocating?[name].map { amount($0, resource: name) } ?? 0)
             for workload in assumed {
-                free -= workload.replicas * (workload.request[name].map { amount($0, resource: name) } ?? 0)
+                free = free -| (workload.replicas *| (workload.request[name].map { amount($0, resource: name) } ?? 0))
             }
             result = min(result, max(0, free) / requested)
         }
@@ -81,9 +81,9 @@ public enum CapacityEstimator {
             return count
         }
         func take(_ replicas: Int64, from node: inout [String: Int64], _ request: ResourceRequest) {
-            node["pods", default: 0] -= replicas
+            node["pods", default: 0] = node["pods", default: 0] -| replicas
             for (name, quantity) in request where name != "pods" {
-                node[name, default: 0] -= replicas * amount(quantity, resource: name)
+                node[name, default: 0] = node[name, default: 0] -| (replicas *| amount(quantity, resource: name))
             }
         }
         for workload in assumed {
@@ -94,15 +94,15 @@ public enum CapacityEstimator {
                 remaining -= placed
             }
         }
-        return nodes.reduce(Int64(0)) { $0 + fits($1, request) }
+        return nodes.reduce(Int64(0)) { $0 +| fits($1, request) }
     }
 
     /// The estimate for one cluster (`maxAvailableReplicas`); nil request means "pods only".
     public static func maxAvailableReplicas(_ cluster: Cluster, request: ResourceRequest?,
                                             assumed: [AssumedWorkload] = [], useResourceModels: Bool = true) -> Int64 {
         guard let summary = cluster.status?.resourceSummary else { return 0 }
-        let assumedPods = assumed.reduce(Int64(0)) { $0 + $1.replicas }
-        let pods = max(0, allowedPods(summary) - assumedPods)
+        let assumedPods = assumed.reduce(Int64(0)) { $0 +| $1.replicas }
+        let pods = max(0, allowedPods(summary) -| assumedPods)
         guard pods > 0 else { return 0 }
         guard let request else { return pods }
         if useResourceModels, !(summary.allocatableModelings ?? []).isEmpty,
@@ -151,5 +151,28 @@ public enum CapacityEstimator {
     /// CPU in millicores, everything else in whole units.
     static func amount(_ quantity: Quantity, resource: String) -> Int64 {
         quantity.amount(for: resource) ?? 0
+    }
+}
+
+infix operator +|: AdditionPrecedence
+infix operator -|: AdditionPrecedence
+infix operator *|: MultiplicationPrecedence
+
+/// Saturating arithmetic: capacities come from member clusters and templates, which anyone may fill with absurd
+/// values; a sum or product beyond 64 bits stays at the bound instead of trapping.
+extension Int64 {
+    public static func +| (lhs: Int64, rhs: Int64) -> Int64 {
+        let (result, overflow) = lhs.addingReportingOverflow(rhs)
+        return overflow ? (rhs > 0 ? .max : .min) : result
+    }
+
+    public static func -| (lhs: Int64, rhs: Int64) -> Int64 {
+        let (result, overflow) = lhs.subtractingReportingOverflow(rhs)
+        return overflow ? (rhs < 0 ? .max : .min) : result
+    }
+
+    public static func *| (lhs: Int64, rhs: Int64) -> Int64 {
+        let (result, overflow) = lhs.multipliedReportingOverflow(by: rhs)
+        return overflow ? ((lhs < 0) == (rhs < 0) ? .max : .min) : result
     }
 }

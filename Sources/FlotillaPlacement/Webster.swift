@@ -61,17 +61,60 @@ public enum Webster {
         return ordered
     }
 
-    /// Gives `newSeats` seats to parties already sorted by name (the dictionary-free core).
+    /// Gives `newSeats` seats to parties already sorted by name (the dictionary-free core). Many seats are given in
+    /// bulk first (`bulkAllocate`), so the cost grows with the parties, not with the seats; the last few go one at a
+    /// time, with Karmada's tie-break.
     static func allocate(newSeats: Int32, to ordered: inout [WebsterParty], tieBreaker: WebsterTieBreaker?) {
         guard newSeats > 0, !ordered.isEmpty else { return }
         let breakTie = tieBreaker ?? fewerSeatsThenNameAscending
-        for _ in 0..<newSeats {
+        var remaining = Int64(newSeats)
+        if remaining > 4 * Int64(ordered.count) { remaining -= bulkAllocate(remaining, to: &ordered) }
+        for _ in 0..<remaining {
             var best = 0
             for index in 1..<ordered.count where wins(ordered[index], over: ordered[best], breakTie) {
                 best = index
             }
             ordered[best].seats += 1
         }
+    }
+
+    /// The priority of a party's next seat when it holds `seats`.
+    private static func priority(_ votes: Int64, _ seats: Int64) -> Double { Double(votes) / Double(2 * seats + 1) }
+
+    /// The seats a party gains if it gets every seat whose priority is above `threshold` (at most `cap`).
+    private static func gained(above threshold: Double, _ party: WebsterParty, cap: Int64) -> Int64 {
+        guard party.votes > 0 else { return 0 }
+        let start = Int64(party.seats)
+        // The last seat count whose next seat's priority is above the threshold, estimated, then made exact.
+        let estimate = ((Double(party.votes) / threshold) - 1) / 2
+        var last = estimate.isFinite ? Int64(max(-1, min(Double(start + cap), estimate.rounded(.down)))) : start + cap
+        while last + 1 <= start + cap, priority(party.votes, last + 1) > threshold { last += 1 }
+        while last >= start, !(priority(party.votes, last) > threshold) { last -= 1 }
+        return min(cap, max(0, last + 1 - start))
+    }
+
+    /// Gives at once every seat whose priority is above a threshold found by bisection, such that at most `seats`
+    /// are given. The one-at-a-time method gives exactly those seats first, whatever the tie-break, because each has
+    /// a higher priority than any seat left. Returns how many it gave.
+    private static func bulkAllocate(_ seats: Int64, to ordered: inout [WebsterParty]) -> Int64 {
+        func total(_ threshold: Double) -> Int64 {
+            ordered.reduce(Int64(0)) { $0 + gained(above: threshold, $1, cap: seats) }
+        }
+        var high = ordered.map { priority($0.votes, Int64($0.seats)) }.max() ?? 0
+        guard high > 0 else { return 0 }
+        var low = 0.0
+        for _ in 0..<200 {
+            let middle = (low + high) / 2
+            if middle <= low || middle >= high { break }
+            if total(middle) <= seats { high = middle } else { low = middle }
+        }
+        var given: Int64 = 0
+        for index in ordered.indices {
+            let gain = gained(above: high, ordered[index], cap: seats)
+            ordered[index].seats += Int32(gain)
+            given += gain
+        }
+        return given
     }
 
     private static func wins(_ a: WebsterParty, over b: WebsterParty, _ breakTie: WebsterTieBreaker) -> Bool {
