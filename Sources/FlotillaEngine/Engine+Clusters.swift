@@ -61,6 +61,10 @@ extension Engine {
         }
         if let folder = credentialsDirectory {
             let secretName = cluster.spec.secretRef?.name ?? cluster.name
+            // A name that is not a Secret's (`../x`, `a/b`) never becomes a path.
+            if let problem = ResourceNames.dns1123SubdomainProblem(secretName) {
+                return (nil, "cannot use \"\(secretName)\" as a credentials file name: \(problem)")
+            }
             for candidate in [secretName, "\(secretName).yaml", "\(secretName).kubeconfig", "\(secretName)/kubeconfig"] {
                 let path = "\(folder)/\(candidate)"
                 guard FileManager.default.fileExists(atPath: path) else { continue }

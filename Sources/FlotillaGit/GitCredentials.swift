@@ -83,9 +83,15 @@ public struct GitRemoteURL: Sendable, Equatable, CustomStringConvertible {
         if let schemeEnd = raw.range(of: "://") {
             let scheme = raw[..<schemeEnd.lowerBound].lowercased()
             let rest = raw[schemeEnd.upperBound...]
-            let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
+            // The user information ends at the first "@"; a password may hold a "/" (which RFC 3986 would have
+            // encoded): "user:pa/ss@host" is credentials, "host/path@x" is a path.
+            var authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
+            if let at = rest.firstIndex(of: "@"), at > authorityEnd, let colon = rest.firstIndex(of: ":"),
+               colon < authorityEnd {
+                authorityEnd = rest[at...].firstIndex(of: "/") ?? rest.endIndex
+            }
             let authority = rest[..<authorityEnd]
-            if let at = authority.lastIndex(of: "@") {
+            if let at = authority.firstIndex(of: "@") {
                 let userInfo = authority[..<at]
                 let host = authority[authority.index(after: at)...]
                 var user = String(userInfo)

@@ -138,3 +138,21 @@ struct QuantityValidationTests {
         #expect(found.count == 1 && found[0].contains("\"lots\" is not a quantity"), "\(found)")
     }
 }
+
+/// Names from the repository that become paths are validated.
+struct PathNameTests {
+    @Test(arguments: ["../../etc/passwd", "a/b", "..", "UPPER"])
+    func aSecretRefNameThatIsNotASecretNameIsAnError(_ name: String) {
+        let found = errors("""
+            apiVersion: cluster.karmada.io/v1alpha1
+            kind: Cluster
+            metadata: {name: a}
+            spec:
+              syncMode: Push
+              secretRef: {namespace: karmada-cluster, name: "\(name)"}
+
+            """, file: "clusters/a.yaml")
+        #expect(found.count == 1 && found[0].hasPrefix("clusters/a.yaml:6:") && found[0].contains("spec.secretRef.name"),
+                "\(found)")
+    }
+}

@@ -16,6 +16,10 @@ struct KarmadaValidation {
         for (index, taint) in (spec.taints ?? []).enumerated() where taint.key.isEmpty {
             errors.append(invalid("spec.taints[\(index)].key", "must not be empty"))
         }
+        // The name becomes a file name under --credentials: only a Secret name (DNS-1123 subdomain) is accepted.
+        if let name = spec.secretRef?.name, let problem = ResourceNames.dns1123SubdomainProblem(name) {
+            errors.append(invalid("spec.secretRef.name", problem))
+        }
         return errors
     }
 
