@@ -64,6 +64,11 @@ public actor Engine {
     var lastPushError: String?
     /// What wakes the reconcile loop.
     nonisolated let signals = EngineSignals()
+    /// When a webhook last caused a fetch, and whether one waits for the next allowed time.
+    var lastWebhookFetch: ContinuousClock.Instant?
+    var webhookDeferred = false
+    /// At most one webhook-caused fetch per this interval.
+    static let webhookInterval: Duration = .seconds(1)
     /// Bumped by every scheduled poll: only the newest poll timer counts.
     var pollGeneration = 0
     /// The clusters found converged on the pending revision; only clusters with changes since are looked at again.
@@ -164,6 +169,20 @@ public actor Engine {
                 continue
             }
             if noted.woken && triggeredAt == nil { triggeredAt = .now }
+            if noted.woken, !noted.pollDue, !noted.retryDue, !replanNeeded, let last = lastWebhookFetch,
+               ContinuousClock.now - last < Self.webhookInterval {
+                // Webhooks faster than one fetch a second (a flood, signed or not) coalesce into the next one.
+                if !webhookDeferred {
+                    webhookDeferred = true
+                    let wait = Self.seconds(Self.webhookInterval - (ContinuousClock.now - last))
+                    clock.schedule(after: wait, tag: "webhook") { [signals] in signals.wake() }
+                }
+                continue
+            }
+            if noted.woken {
+                lastWebhookFetch = .now
+                webhookDeferred = false
+            }
             await reconcile()
             schedulePoll()
             if replanNeeded {

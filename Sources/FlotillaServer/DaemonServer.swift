@@ -34,11 +34,23 @@ public enum DaemonServer {
         let watchedRef = engine.watchedRef
         router.post("/hooks/git") { request, _ -> Response in
             var request = request
-            let body = try await request.collectBody(upTo: 10 << 20)
-            let bytes = Data(buffer: body)
             let headers = request.headers.reduce(into: [String: String]()) { result, field in
                 result[field.name.canonicalName] = field.value
             }
+            // Checked before the body is read: its declared size, and (with a secret) whether it claims any
+            // authentication at all.
+            if let length = headers["content-length"].flatMap(Int.init), length > Webhook.maxBody {
+                return text("payload larger than \(Webhook.maxBody) bytes\n", status: .contentTooLarge)
+            }
+            if case .failure(let reason) = Webhook.precheck(headers: headers, secret: secret) {
+                logger.warning("webhook refused", metadata: ["reason": "\(reason)"])
+                return text("\(reason)\n", status: .unauthorized)
+            }
+            let body: ByteBuffer
+            do { body = try await request.collectBody(upTo: Webhook.maxBody) } catch {
+                return text("payload larger than \(Webhook.maxBody) bytes\n", status: .contentTooLarge)
+            }
+            let bytes = Data(buffer: body)
             switch Webhook.verify(headers: headers, body: bytes, secret: secret) {
             case .failure(let reason):
                 logger.warning("webhook refused", metadata: ["reason": "\(reason)"])
@@ -51,8 +63,9 @@ public enum DaemonServer {
                 return text("ignored: push to \(ref), watching \(watchedRef)\n", status: .accepted)
             }
             engine.trigger()
-            logger.info("webhook: fetching", metadata: ["provider": "\(push.provider)", "ref": "\(push.ref ?? "")",
-                                                        "after": "\(push.after ?? "")"])
+            logger.info("webhook: fetching", metadata: ["provider": "\(push.provider)",
+                                                        "ref": "\(Webhook.sanitised(push.ref ?? ""))",
+                                                        "after": "\(Webhook.sanitised(push.after ?? ""))"])
             return text("fetching\n", status: .accepted)
         }
         return Application(router: router,
@@ -78,6 +91,25 @@ public enum Webhook {
     public enum Verdict: Sendable, Equatable {
         case success
         case failure(String)
+    }
+
+    /// The largest payload read (GitHub's push payloads are far smaller; a bigger body is refused unread).
+    public static let maxBody = 1 << 20
+
+    /// What can be checked before the body is read: with a secret, the request must carry a signature or a token.
+    public static func precheck(headers: [String: String], secret: String?) -> Verdict {
+        guard let secret, !secret.isEmpty else { return .success }
+        let carried = ["x-hub-signature-256", "x-gitlab-token", "x-gitlab-signature", "webhook-signature"]
+        return carried.contains { headers[$0] != nil } ? .success : .failure("no signature or token")
+    }
+
+    /// A value from a payload as it may go into a log: printable ASCII without spaces, at most 200 characters (a
+    /// forged `after` cannot add a log line or a field).
+    public static func sanitised(_ value: String) -> String {
+        let kept = value.unicodeScalars.prefix(200).map { scalar -> Character in
+            (scalar.value > 0x20 && scalar.value < 0x7F && scalar != "\"" && scalar != "=") ? Character(scalar) : "?"
+        }
+        return String(kept) + (value.unicodeScalars.count > 200 ? "..." : "")
     }
 
     /// Checks the request against `secret` (nil: nothing to check). Header names are lower-case.

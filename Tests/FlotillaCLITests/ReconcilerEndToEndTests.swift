@@ -246,6 +246,43 @@ import Testing
         #expect(fleet.stopDaemon() == 0)
     }
 
+    /// The webhook without a secret: a body over the limit is refused unread, a flood of pushes coalesces into at most
+    /// about one fetch a second, and a forged `after` cannot write a line of its own into the log.
+    @Test func webhookFloodsAndForgedPayloadsAreContained() throws {
+        let fleet = try Fleet()
+        try fleet.startDaemon()
+        fleet.eventually("initial convergence") { try fleet.converged() }
+        let big = fleet.folder.appendingPathComponent("big.json").path
+        try String(repeating: "x", count: 3 << 20).write(toFile: big, atomically: true, encoding: .utf8)
+        #expect(try fleet.http("POST", "/hooks/git", body: "@" + big).0 == 413)
+
+        func fetches() throws -> Double {
+            let metrics = try fleet.http("GET", "/metrics").1
+            let line = metrics.split(separator: "\n").first { $0.hasPrefix("flotilla_git_fetch_duration_seconds_count") }
+            return Double(line?.split(separator: " ").last ?? "") ?? -1
+        }
+        let before = try fetches()
+        let started = Date()
+        // 60 pushes as fast as curl can make them (several per request: one curl, many URLs).
+        var arguments = ["curl", "-s", "-o", "/dev/null", "-X", "POST"]
+        for _ in 0..<60 {
+            arguments += ["--data-binary", #"{"ref":"refs/heads/main"}"#, "http://127.0.0.1:\(fleet.daemonPort)/hooks/git"]
+        }
+        _ = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), arguments)
+        Thread.sleep(forTimeInterval: 1.5)
+        let elapsed = Date().timeIntervalSince(started)
+        let made = try fetches() - before
+        #expect(made >= 1 && made <= elapsed + 2, "\(made) fetches in \(elapsed) s")
+
+        let forged = #"{"ref":"refs/heads/main","after":"abc\nlevel=critical forged=yes"}"#
+        #expect(try fleet.http("POST", "/hooks/git", body: forged).0 == 202)
+        Thread.sleep(forTimeInterval: 1.2)
+        let log = (try? String(contentsOfFile: fleet.daemonLog, encoding: .utf8)) ?? ""
+        #expect(!log.split(separator: "\n").contains { $0.hasPrefix("level=critical") })
+        #expect(log.contains("abc?level?critical?forged?yes"))
+        #expect(fleet.stopDaemon() == 0)
+    }
+
     @Test func webhookChecksGitHubSignaturesAndGitLabTokens() throws {
         let fleet = try Fleet()
         let secretFile = fleet.folder.appendingPathComponent("hook-secret").path
@@ -253,6 +290,11 @@ import Testing
         try fleet.startDaemon(["--webhook-secret-file", secretFile])
         let body = #"{"ref":"refs/heads/main","after":"abc"}"#
         #expect(try fleet.http("POST", "/hooks/git", body: body, headers: ["X-GitHub-Event: push"]).0 == 401)
+        // Refused before reading: no signature or token, whatever the size.
+        let big = fleet.folder.appendingPathComponent("big.json").path
+        try String(repeating: "x", count: 512 << 10).write(toFile: big, atomically: true, encoding: .utf8)
+        let (refused, why) = try fleet.http("POST", "/hooks/git", body: "@" + big)
+        #expect(refused == 401 && why.contains("no signature or token"))
         #expect(try fleet.http("POST", "/hooks/git", body: body,
                                headers: ["X-Hub-Signature-256: sha256=" + String(repeating: "0", count: 64)]).0 == 401)
         // HMAC-SHA256 of the body with the secret, computed by openssl.
