@@ -77,8 +77,39 @@ public final class GitMirror {
 
     // MARK: Fetch
 
-    /// Fetches every branch and tag (incrementally, after the first time) into the mirror.
+    /// Fetches every branch and tag (incrementally, after the first time) into the mirror. A fetch that fails on a
+    /// lock file left by a process killed mid-write (older than `staleLockAge`) removes the stale locks and tries once
+    /// more.
     public func fetch() throws(GitError) {
+        do {
+            try fetchOnce()
+        } catch {
+            guard "\(error)".contains("lock"), removeStaleLocks() > 0 else { throw error }
+            try fetchOnce()
+        }
+    }
+
+    /// How old a lock file must be to be taken for one a killed process left (a live write holds one for
+    /// milliseconds).
+    static let staleLockAge: TimeInterval = 60
+
+    /// Removes the mirror's `*.lock` files older than `staleLockAge`; returns how many.
+    @discardableResult
+    func removeStaleLocks(now: Date = Date()) -> Int {
+        guard let walker = FileManager.default.enumerator(atPath: directory) else { return 0 }
+        var removed = 0
+        while let relative = walker.nextObject() as? String {
+            guard relative.hasSuffix(".lock") else { continue }
+            let path = (directory as NSString).appendingPathComponent(relative)
+            guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
+                  now.timeIntervalSince(modified) >= Self.staleLockAge,
+                  (try? FileManager.default.removeItem(atPath: path)) != nil else { continue }
+            removed += 1
+        }
+        return removed
+    }
+
+    private func fetchOnce() throws(GitError) {
         try withRemote("fetch") { remote, context throws(GitError) in
             var options = git_fetch_options()
             git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION))

@@ -43,6 +43,25 @@ private let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name
         #expect(text == "a: 2")
     }
 
+    /// A process killed mid-fetch leaves a lock file; the next fetch removes it (it is old) and succeeds.
+    @Test func aStaleLockLeftByAKilledFetchIsRecovered() throws {
+        let repository = try TestRepository()
+        _ = try repository.commit(["a.yaml": "a: 1"])
+        let cache = try ScratchFolder()
+        let mirror = try GitMirror(url: repository.bare, cacheRoot: cache.path)
+        try mirror.fetch()
+        let second = try repository.commit(["a.yaml": "a: 2"])
+        let lock = mirror.directory + "/refs/remotes/origin/main.lock"
+        try "".write(toFile: lock, atomically: false, encoding: .utf8)
+        // A fresh lock is someone's write under way: left alone, and the fetch reports it.
+        #expect(throws: GitError.self) { try mirror.fetch() }
+        #expect(FileManager.default.fileExists(atPath: lock))
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: lock)
+        try mirror.fetch()
+        #expect(try mirror.resolve("main") == second)
+        #expect(!FileManager.default.fileExists(atPath: lock))
+    }
+
     @Test func typedErrorsForMissingRefsPathsAndRemotes() throws {
         let repository = try TestRepository()
         let commit = try repository.commit(["a.yaml": "a: 1"])
