@@ -297,6 +297,9 @@ public actor Engine {
         } else {
             sourceErrors = []
             sourceErrorRevision = nil
+            for warning in manifests.warnings.prefix(20) {
+                logger.notice("accepted, not acted on", metadata: ["object": "\(warning)"])
+            }
         }
         await ensureAgents(for: manifests.clusters)
         var states: [String: ClusterState] = [:]

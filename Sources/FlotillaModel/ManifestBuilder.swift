@@ -24,6 +24,17 @@ struct ManifestBuilder {
         "policy.karmada.io/ClusterOverridePolicy", "autoscaling.karmada.io/FederatedHPA",
     ]
 
+    /// Karmada API kinds Flotilla accepts in a source but does not act on yet: a real Karmada repository holding them
+    /// is valid, and each is reported (`validate`, status) instead of refusing the whole revision.
+    static let acceptedKarmadaKinds: Set<String> = [
+        "policy.karmada.io/FederatedResourceQuota", "policy.karmada.io/ClusterTaintPolicy",
+        "autoscaling.karmada.io/CronFederatedHPA", "networking.karmada.io/MultiClusterService",
+        "networking.karmada.io/MultiClusterIngress", "apps.karmada.io/WorkloadRebalancer",
+        "config.karmada.io/ResourceInterpreterCustomization", "config.karmada.io/ResourceInterpreterWebhookConfiguration",
+        "search.karmada.io/ResourceRegistry", "remedy.karmada.io/Remedy", "work.karmada.io/Work",
+        "work.karmada.io/ResourceBinding", "work.karmada.io/ClusterResourceBinding",
+    ]
+
     mutating func build(into manifests: inout Manifests) {
         for document in documents {
             guard let object = header(of: document, errors: &manifests.errors) else { continue }
@@ -41,6 +52,8 @@ struct ManifestBuilder {
                     continue
                 }
                 KarmadaDecoder(document: document, object: object).decode(into: &manifests)
+            } else if Self.acceptedKarmadaKinds.contains(groupKind) {
+                manifests.notActedOn.append(object)
             } else if object.group.hasSuffix("karmada.io") {
                 manifests.errors.append(.invalidValue(
                     document.location(ofField: "kind"), kind: object.kind, field: "kind",

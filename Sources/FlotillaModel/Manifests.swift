@@ -8,6 +8,16 @@ public struct Manifests: Sendable {
     public var overridePolicies: [OverridePolicy] = []
     public var clusterOverridePolicies: [ClusterOverridePolicy] = []
     public var federatedHPAs: [FederatedHPA] = []
+    /// Karmada control-plane objects Flotilla accepts but does not act on yet (MultiClusterService, CronFederatedHPA,
+    /// WorkloadRebalancer ...): never propagated to member clusters, reported as warnings.
+    public var notActedOn: [KubernetesObject] = []
+
+    /// A warning line (`file:line: ...`) for each object accepted but not acted on, in file order.
+    public var warnings: [String] {
+        notActedOn.sorted { $0.location < $1.location }.map { object in
+            "\(object.location): \(object.kind).\(object.group) \(object.name) is accepted but not acted on by Flotilla yet"
+        }
+    }
     /// Every error, sorted by location. A source with errors must never be applied.
     public var errors: [ManifestError] = []
     /// The number of files read.

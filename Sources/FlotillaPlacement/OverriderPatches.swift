@@ -97,7 +97,8 @@ public enum OverriderPatches {
             case .remove: op = .remove
             case .replace: op = .replace
             }
-            return PatchOperation(op: op, path: overrider.path, value: op == .remove ? nil : overrider.value)
+            // An add or replace without a value writes JSON null, as Karmada serialises it.
+            return PatchOperation(op: op, path: overrider.path, value: op == .remove ? nil : (overrider.value ?? .null))
         }
     }
 }

@@ -36,6 +36,7 @@ struct Validate: AsyncParsableCommand {
             FileHandle.standardError.write(Data("\(count) error\(count == 1 ? "" : "s") in \(loaded.label)\n".utf8))
             throw ExitCode(1)
         }
+        for warning in manifests.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
         print(ValidationSummary(label: loaded.label, manifests: manifests).text, terminator: "")
     }
 
@@ -90,6 +91,9 @@ struct ValidationSummary {
         ]
         for (kind, count) in policies {
             lines.append("  \(kind.padding(toLength: 24, withPad: " ", startingAt: 0))  \(count)")
+        }
+        if !manifests.notActedOn.isEmpty {
+            lines.append("Not acted on: \(manifests.notActedOn.count) Karmada object(s) (see the warnings)")
         }
         lines.append("Valid.")
         return lines.joined(separator: "\n") + "\n"

@@ -206,11 +206,13 @@ import Testing
 
     @Test(arguments: [
         ("apiVersion: policy.karmada.io/v1alpha1\nkind: OverridePolicy\nmetadata: {name: o}\nspec:\n  overrideRules:\n    - overriders:\n        plaintext: [{path: spec/replicas, operator: remove, value: 1}]\n",
-         ["test.yaml:7: OverridePolicy: invalid value at \"spec.overrideRules[0].overriders.plaintext[0].path\": must be a JSON pointer starting with \"/\"",
-          "test.yaml:7: OverridePolicy: invalid value at \"spec.overrideRules[0].overriders.plaintext[0].value\": value is not allowed for operator remove"]),
+         ["test.yaml:7: OverridePolicy: invalid value at \"spec.overrideRules[0].overriders.plaintext[0].path\": must be a JSON pointer starting with \"/\""]),
         ("apiVersion: policy.karmada.io/v1alpha1\nkind: OverridePolicy\nmetadata: {name: o}\nspec:\n  overrideRules:\n    - overriders:\n        imageOverrider: [{component: Digest, operator: add, value: x}]\n",
          ["test.yaml:7: OverridePolicy: invalid value at \"spec.overrideRules[0].overriders.imageOverrider[0].component\": unsupported value \"Digest\": must be one of \"Registry\", \"Repository\", \"Tag\""]),
+        // Karmada accepts an empty `overriders: {}` beside the rules (its zero value); a non-empty one is refused.
         ("apiVersion: policy.karmada.io/v1alpha1\nkind: ClusterOverridePolicy\nmetadata: {name: o}\nspec:\n  overriders: {}\n  overrideRules: [{overriders: {}}]\n",
+         []),
+        ("apiVersion: policy.karmada.io/v1alpha1\nkind: ClusterOverridePolicy\nmetadata: {name: o}\nspec:\n  overriders: {plaintext: [{path: /a, operator: remove}]}\n  overrideRules: [{overriders: {}}]\n",
          ["test.yaml:6: ClusterOverridePolicy: invalid value at \"spec.overrideRules\": overrideRules cannot be used together with targetCluster or overriders"]),
         ("apiVersion: policy.karmada.io/v1alpha1\nkind: OverridePolicy\nmetadata: {name: o}\nspec:\n  overrideRules:\n    - overriders:\n        fieldOverrider: [{fieldPath: /data/x}]\n",
          ["test.yaml:7: OverridePolicy: invalid value at \"spec.overrideRules[0].overriders.fieldOverrider[0]\": exactly one of json and yaml must be set"]),

@@ -114,8 +114,8 @@ import Testing
          "test.yaml:5: ConfigMap: invalid value at \"metadata.labels\": must be a map of strings (quote numbers and booleans)"),
         ("apiVersion: v1\nkind: Pod\nmetadata:\n  generateName: web-\n",
          "test.yaml:4: Pod: invalid value at \"metadata.generateName\": generateName cannot be reconciled: set metadata.name"),
-        ("apiVersion: apps.karmada.io/v1alpha1\nkind: WorkloadRebalancer\nmetadata: {name: r}\n",
-         "test.yaml:2: WorkloadRebalancer: invalid value at \"kind\": WorkloadRebalancer.apps.karmada.io is a Karmada control-plane kind Flotilla does not support; supported: Cluster, PropagationPolicy, ClusterPropagationPolicy, OverridePolicy, ClusterOverridePolicy, FederatedHPA"),
+        ("apiVersion: apps.karmada.io/v1alpha1\nkind: WorkloadRebalancers\nmetadata: {name: r}\n",
+         "test.yaml:2: WorkloadRebalancers: invalid value at \"kind\": WorkloadRebalancers.apps.karmada.io is a Karmada control-plane kind Flotilla does not support; supported: Cluster, PropagationPolicy, ClusterPropagationPolicy, OverridePolicy, ClusterOverridePolicy, FederatedHPA"),
         ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: a\n",
          "test.yaml:4:1: syntax error: found character that cannot start any token (while scanning for the next token at line 4)"),
     ])

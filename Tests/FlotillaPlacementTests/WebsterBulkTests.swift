@@ -1,3 +1,5 @@
+import Foundation
+import FlotillaModel
 import Testing
 @testable import FlotillaPlacement
 
@@ -43,5 +45,16 @@ struct WebsterBulkTests {
                        WebsterParty(name: "c", votes: 3, seats: 0)]
         Webster.allocate(newSeats: 2_000_000_000, to: &parties, tieBreaker: nil)
         #expect(parties.map(\.seats) == [333_333_333, 666_666_667, 1_000_000_000])
+    }
+}
+
+/// KARMADA.md H.O3: a plaintext add or replace without a value writes JSON null; remove ignores a value.
+struct PlaintextWithoutValueTests {
+    @Test func addWithoutAValueWritesNull() throws {
+        let overriders = try JSONDecoder().decode([PlaintextOverrider].self, from: Data("""
+            [{"path": "/metadata/labels/x", "operator": "add"}, {"path": "/spec/replicas", "operator": "remove", "value": 3}]
+            """.utf8))
+        let patch = OverriderPatches.plaintext(overriders)
+        #expect(patch.map(\.value) == [.null, nil])
     }
 }

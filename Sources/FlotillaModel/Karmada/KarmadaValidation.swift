@@ -192,7 +192,9 @@ struct KarmadaValidation {
 
     func validate(override spec: OverrideSpec, policyNamespace: String?) -> [ManifestError] {
         var errors = validate(selectors: spec.resourceSelectors ?? [], policyNamespace: policyNamespace)
-        if !(spec.overrideRules ?? []).isEmpty && (spec.targetCluster != nil || spec.overriders != nil) {
+        // Karmada's `overriders` is a struct, not a pointer: an empty `overriders: {}` beside the rules is its zero
+        // value, which admission accepts.
+        if !(spec.overrideRules ?? []).isEmpty && (spec.targetCluster != nil || !(spec.overriders?.isEmpty ?? true)) {
             errors.append(invalid("spec.overrideRules",
                                   "overrideRules cannot be used together with targetCluster or overriders"))
         }
@@ -219,12 +221,8 @@ struct KarmadaValidation {
             if !plaintext.path.hasPrefix("/") {
                 errors.append(invalid("\(path).path", "must be a JSON pointer starting with \"/\""))
             }
-            if plaintext.operator == .remove && plaintext.value != nil && plaintext.value != .null {
-                errors.append(invalid("\(path).value", "value is not allowed for operator remove"))
-            }
-            if plaintext.operator != .remove && (plaintext.value == nil || plaintext.value == .null) {
-                errors.append(invalid("\(path).value", "value is required for operator \(plaintext.operator.rawValue)"))
-            }
+            // Karmada's admission never looks at plaintext values (KARMADA.md H.O3): `add`/`replace` without one
+            // writes null, `remove` ignores one.
         }
         for (index, image) in (overriders.imageOverrider ?? []).enumerated() {
             let path = "\(base).imageOverrider[\(index)]"

@@ -44,6 +44,13 @@ public struct Overriders: Codable, Sendable, Hashable {
     public var fieldOverrider: [FieldOverrider]?
 
     public init() {}
+
+    /// Whether no overrider is set (Karmada's zero value).
+    public var isEmpty: Bool {
+        (plaintext ?? []).isEmpty && (imageOverrider ?? []).isEmpty && (commandOverrider ?? []).isEmpty
+            && (argsOverrider ?? []).isEmpty && (labelsOverrider ?? []).isEmpty && (annotationsOverrider ?? []).isEmpty
+            && (fieldOverrider ?? []).isEmpty
+    }
 }
 
 /// `add`, `remove` or `replace`.
