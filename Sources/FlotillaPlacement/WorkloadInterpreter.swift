@@ -27,16 +27,22 @@ public enum WorkloadInterpreter {
         }
     }
 
-    /// Per-replica requests: the sum over containers, raised to any larger init container's request.
+    /// Per-replica requests as Karmada computes them (`AddPodTemplateRequest`, KARMADA.md H.P1): each container's
+    /// limits stand in for the requests it lacks (per key); containers are summed, each init container raises a
+    /// resource to its own value if larger, the pod's `overhead` is added; only CPU, memory, ephemeral storage, pods
+    /// and scalar resources (extended such as `nvidia.com/gpu`, hugepages, attachable volumes, `*kubernetes.io/*`)
+    /// count; zero entries are dropped, and nothing left is no request.
     public static func resourceRequest(of template: KubernetesObject) -> ResourceRequest? {
         guard let spec = podSpec(of: template) else { return nil }
         var total: [String: Int64] = [:]
         for container in spec["containers"]?.arrayValue ?? [] {
-            for (name, quantity) in requests(of: container) { total[name, default: 0] += quantity }
+            for (name, amount) in requests(of: container) { total[name] = (total[name] ?? 0) +| amount }
         }
         for container in spec["initContainers"]?.arrayValue ?? [] {
-            for (name, quantity) in requests(of: container) { total[name] = max(total[name] ?? 0, quantity) }
+            for (name, amount) in requests(of: container) { total[name] = max(total[name] ?? 0, amount) }
         }
+        for (name, amount) in amounts(spec["overhead"]) { total[name] = (total[name] ?? 0) +| amount }
+        total = total.filter { $0.value != 0 }
         guard !total.isEmpty else { return nil }
         // CPU was summed in millicores and is written back as such, so the estimator reads it exactly.
         return Dictionary(uniqueKeysWithValues: total.map { name, amount in
@@ -44,13 +50,30 @@ public enum WorkloadInterpreter {
         })
     }
 
+    /// A container's requests, each missing key taken from its limits.
     private static func requests(of container: JSONValue) -> [String: Int64] {
+        amounts(container.value(at: ["resources", "limits"]))
+            .merging(amounts(container.value(at: ["resources", "requests"]))) { _, request in request }
+    }
+
+    /// The resources of a resource list that count (see `counts`), in the estimator's units.
+    private static func amounts(_ list: JSONValue?) -> [String: Int64] {
         var result: [String: Int64] = [:]
-        for (name, value) in container.value(at: ["resources", "requests"])?.objectValue ?? [:] {
+        for (name, value) in list?.objectValue ?? [:] where counts(name) {
             let quantity = Quantity(value.stringValue ?? value.intValue.map(String.init) ?? "")
             if let amount = quantity.amount(for: name) { result[name] = amount }
         }
         return result
+    }
+
+    /// Whether Karmada's resource list keeps a resource name: the four it knows, and scalar resources
+    /// (`lifted.IsScalarResourceName`).
+    static func counts(_ name: String) -> Bool {
+        if ["cpu", "memory", "ephemeral-storage", "pods"].contains(name) { return true }
+        if name.hasPrefix("hugepages-") || name.hasPrefix("attachable-volumes-") || name.contains("kubernetes.io/") {
+            return true
+        }
+        return name.contains("/") && !name.hasPrefix("requests.")
     }
 
     /// The objects a workload's pods reference, as identities in the template's namespace: ConfigMaps and Secrets

@@ -58,3 +58,77 @@ struct PlaintextWithoutValueTests {
         #expect(patch.map(\.value) == [.null, nil])
     }
 }
+
+/// KARMADA.md H.P1, with its three examples: the per-replica request takes missing keys from limits.
+struct ReplicaRequestFromLimitsTests {
+    static func plan(_ containers: String, replicas: Int, placement: String,
+                     _ states: [String: ClusterState]) -> [String: Int32]? {
+        let yaml = """
+            apiVersion: cluster.karmada.io/v1alpha1
+            kind: Cluster
+            metadata: {name: east}
+            spec: {syncMode: Push}
+            ---
+            apiVersion: cluster.karmada.io/v1alpha1
+            kind: Cluster
+            metadata: {name: west}
+            spec: {syncMode: Push}
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web, namespace: default}
+            spec:
+              replicas: \(replicas)
+              selector: {matchLabels: {app: web}}
+              template:
+                metadata: {labels: {app: web}}
+                spec:
+                  containers: \(containers)
+            ---
+            apiVersion: policy.karmada.io/v1alpha1
+            kind: PropagationPolicy
+            metadata: {name: web, namespace: default}
+            spec:
+              resourceSelectors: [{apiVersion: apps/v1, kind: Deployment}]
+              placement: \(placement)
+
+            """
+        let manifests = ManifestLoader.load(files: [ManifestFile(path: "t.yaml", contents: Data(yaml.utf8))])
+        let result = Scheduler(manifests: manifests, states: states).plan().placements.first { $0.template.kind == "Deployment" }
+        guard result?.error == nil else { return nil }
+        return Dictionary(uniqueKeysWithValues: (result?.clusters ?? []).map { ($0.name, $0.replicas) })
+    }
+
+    static let dynamic = "{replicaScheduling: {replicaSchedulingType: Divided, replicaDivisionPreference: Weighted, "
+        + "weightPreference: {dynamicWeight: AvailableReplicas}}}"
+
+    @Test func limitsOnlyCountAsTheRequest() {
+        let result = Self.plan(#"[{name: a, image: x, resources: {limits: {cpu: "1", memory: 512Mi}}}]"#, replicas: 6,
+                               placement: Self.dynamic, [
+            "east": ClusterState(allocatable: ["cpu": Quantity("2"), "memory": Quantity("64Gi"), "pods": Quantity("100")]),
+            "west": ClusterState(allocatable: ["cpu": Quantity("8"), "memory": Quantity("64Gi"), "pods": Quantity("10")]),
+        ])
+        #expect(result == ["east": 1, "west": 5])
+    }
+
+    @Test func eachMissingKeyIsTakenFromItsContainersLimits() {
+        let containers = #"[{name: a, image: x, resources: {requests: {cpu: 250m}}}, "#
+            + #"{name: b, image: x, resources: {requests: {cpu: 50m}, limits: {memory: 16Gi}}}]"#
+        let result = Self.plan(containers, replicas: 4, placement: Self.dynamic, [
+            "east": ClusterState(allocatable: ["cpu": Quantity("32"), "memory": Quantity("39Gi"), "pods": Quantity("110")]),
+            "west": ClusterState(allocatable: ["cpu": Quantity("32"), "memory": Quantity("119Gi"), "pods": Quantity("110")]),
+        ])
+        #expect(result == ["east": 1, "west": 3])
+    }
+
+    @Test func anExtendedResourceAClusterLacksLeavesNoRoomThere() {
+        let result = Self.plan(#"[{name: a, image: x, resources: {requests: {cpu: 500m}, limits: {nvidia.com/gpu: 1}}}]"#,
+                               replicas: 3,
+                               placement: "{replicaScheduling: {replicaSchedulingType: Divided, replicaDivisionPreference: Aggregated}}", [
+            "east": ClusterState(allocatable: ["cpu": Quantity("32"), "memory": Quantity("64Gi"), "pods": Quantity("110")]),
+            "west": ClusterState(allocatable: ["cpu": Quantity("32"), "memory": Quantity("64Gi"), "pods": Quantity("110"),
+                                               "nvidia.com/gpu": Quantity("2")]),
+        ])
+        #expect(result == nil, "2 GPUs in all are not enough for 3 replicas: \(String(describing: result))")
+    }
+}
