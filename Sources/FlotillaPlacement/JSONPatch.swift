@@ -97,12 +97,21 @@ public enum JSONPatch {
             }
             value = .object(members)
         case .array(var elements):
+            // As Karmada's json-patch (v5, negative indices on; KARMADA.md H.O1): a token is read as Go's Atoi
+            // reads it ("+1", "01"); a negative one counts from the end: -1 is the last element, or for an add,
+            // the position after it.
             let index: Int
-            if token == "-" && last && operation.op == .add {
-                index = elements.count
-            } else if let parsed = Int(token), parsed >= 0, token == String(parsed),
-                      parsed < elements.count || (last && operation.op == .add && parsed == elements.count) {
-                index = parsed
+            let count = elements.count
+            let adding = last && operation.op == .add
+            if token == "-" && adding {
+                index = count
+            } else if let parsed = Int(token), token.count <= 19 {
+                let upper = adding ? count : count - 1
+                let lower = adding ? -(count + 1) : -count
+                guard parsed >= lower, parsed <= upper else {
+                    throw JSONPatchError(path: fullPath, reason: "index \(token) out of range")
+                }
+                index = parsed < 0 ? parsed + (adding ? count + 1 : count) : parsed
             } else {
                 throw JSONPatchError(path: fullPath, reason: "index \(token) out of range")
             }

@@ -132,3 +132,30 @@ struct ReplicaRequestFromLimitsTests {
         #expect(result == nil, "2 GPUs in all are not enough for 3 replicas: \(String(describing: result))")
     }
 }
+
+/// KARMADA.md H.O1: JSON patches accept negative array indices (and Go's Atoi forms), as Karmada's json-patch does.
+struct NegativeIndexPatchTests {
+    static let document: JSONValue = .object(["items": .array([.string("a"), .string("b")])])
+
+    static func apply(_ op: PatchOperation.Op, _ path: String, _ value: JSONValue? = nil) -> [String]? {
+        let result = try? JSONPatch.apply([PatchOperation(op: op, path: path, value: value)], to: document)
+        return result?.value(at: ["items"])?.arrayValue?.compactMap(\.stringValue)
+    }
+
+    @Test func negativeIndicesCountFromTheEnd() {
+        #expect(Self.apply(.replace, "/items/-1", .string("z")) == ["a", "z"])
+        #expect(Self.apply(.remove, "/items/-2") == ["b"])
+        #expect(Self.apply(.add, "/items/-1", .string("z")) == ["a", "b", "z"])
+        #expect(Self.apply(.add, "/items/-2", .string("z")) == ["a", "z", "b"])
+        #expect(Self.apply(.add, "/items/-3", .string("z")) == ["z", "a", "b"])
+        #expect(Self.apply(.replace, "/items/+1", .string("z")) == ["a", "z"])
+        #expect(Self.apply(.replace, "/items/01", .string("z")) == ["a", "z"])
+    }
+
+    @Test func outOfRangeIsStillAnError() {
+        #expect(Self.apply(.replace, "/items/-3", .string("z")) == nil)
+        #expect(Self.apply(.add, "/items/-4", .string("z")) == nil)
+        #expect(Self.apply(.replace, "/items/2", .string("z")) == nil)
+        #expect(Self.apply(.remove, "/items/x") == nil)
+    }
+}
