@@ -55,17 +55,54 @@ public enum OverrideApplication {
 
     public static func candidates(for template: KubernetesObject, clusterOverridePolicies: [ClusterOverridePolicy],
                                   overridePolicies: [OverridePolicy]) -> Candidates {
+        Candidates(entries: clusterCandidates(for: template, clusterOverridePolicies).entries
+                   + namespaceCandidates(for: template, overridePolicies).entries)
+    }
+
+    /// The ClusterOverridePolicy rules that select the object, in application order.
+    public static func clusterCandidates(for object: KubernetesObject,
+                                         _ clusterOverridePolicies: [ClusterOverridePolicy]) -> Candidates {
         let clusterScoped = clusterOverridePolicies.map {
             (kind: "ClusterOverridePolicy", name: $0.metadata.name, namespace: String?.none, spec: $0.spec)
         }
-        var entries = ordered(clusterScoped, template: template)
-        if let namespace = template.namespace {
-            let namespaced = overridePolicies.filter { $0.metadata.namespace == namespace }.map {
-                (kind: "OverridePolicy", name: $0.metadata.name, namespace: $0.metadata.namespace, spec: $0.spec)
-            }
-            entries += ordered(namespaced, template: template)
+        return Candidates(entries: ordered(clusterScoped, template: object))
+    }
+
+    /// The rules of the OverridePolicies of the object's namespace (as the object says it now) that select it.
+    public static func namespaceCandidates(for object: KubernetesObject, _ overridePolicies: [OverridePolicy]) -> Candidates {
+        guard let namespace = object.namespace, !namespace.isEmpty else { return Candidates(entries: []) }
+        let namespaced = overridePolicies.filter { $0.metadata.namespace == namespace }.map {
+            (kind: "OverridePolicy", name: $0.metadata.name, namespace: $0.metadata.namespace, spec: $0.spec)
         }
-        return Candidates(entries: entries)
+        return Candidates(entries: ordered(namespaced, template: object))
+    }
+
+    /// Karmada's two steps for one cluster (`ApplyOverridePolicies`, KARMADA.md H.O4): the ClusterOverridePolicy
+    /// rules, then the OverridePolicy rules matched and ordered against the object *as the first step left it* (its
+    /// labels, name, namespace and kind now). `namespaceRules` are the template's, used as they are when the first
+    /// step changed none of those. Returns the object and the rules applied, in order.
+    public static func render(_ object: JSONValue, template: KubernetesObject, cluster: Cluster,
+                              clusterRules: Candidates, namespaceRules: Candidates,
+                              overridePolicies: [OverridePolicy]) throws(OverrideError) -> (JSONValue, [AppliedOverride]) {
+        let first = clusterRules.rules(on: cluster)
+        var result = try apply(first, to: object, cluster: cluster.name)
+        var second = namespaceRules
+        if !first.isEmpty, selectionChanged(object, result) {
+            second = namespaceCandidates(for: KubernetesObject(content: result, location: template.location),
+                                         overridePolicies)
+        }
+        let rules = second.rules(on: cluster)
+        result = try apply(rules, to: result, cluster: cluster.name)
+        return (result, first + rules)
+    }
+
+    /// Whether what policy selection looks at (apiVersion, kind, name, namespace, labels) differs.
+    static func selectionChanged(_ before: JSONValue, _ after: JSONValue) -> Bool {
+        for path in [["apiVersion"], ["kind"], ["metadata", "name"], ["metadata", "namespace"], ["metadata", "labels"]]
+        where before.value(at: path) != after.value(at: path) {
+            return true
+        }
+        return false
     }
 
     private static func ordered(_ policies: [(kind: String, name: String, namespace: String?, spec: OverrideSpec)],
@@ -86,12 +123,12 @@ public enum OverrideApplication {
 
     /// The object after every rule, each rule's overriders in Karmada's fixed order: image, command, args,
     /// labels, annotations, field, plaintext.
-    public static func apply(_ rules: [AppliedOverride], to object: JSONValue, kind: String,
+    public static func apply(_ rules: [AppliedOverride], to object: JSONValue,
                              cluster: String) throws(OverrideError) -> JSONValue {
         var result = object
         for rule in rules {
             do {
-                result = try apply(rule.overriders, to: result, kind: kind)
+                result = try apply(rule.overriders, to: result)
             } catch {
                 throw OverrideError(policyKind: rule.policyKind, policyName: rule.policyName, ruleIndex: rule.ruleIndex,
                                     cluster: cluster, reason: error.description)
@@ -100,18 +137,22 @@ public enum OverrideApplication {
         return result
     }
 
-    static func apply(_ overriders: Overriders, to object: JSONValue, kind: String) throws(JSONPatchError) -> JSONValue {
-        var result = object
+    /// One rule's overriders. Each follows the object's *current* kind, and an object left without a kind is an
+    /// error, as Karmada re-decodes it after every patch (KARMADA.md H.O5).
+    static func apply(_ overriders: Overriders, to object: JSONValue) throws(JSONPatchError) -> JSONValue {
+        var result = try checkedKind(object)
         for image in overriders.imageOverrider ?? [] {
-            result = try JSONPatch.apply(try OverriderPatches.image(image, object: result, kind: kind), to: result)
+            result = try checkedKind(JSONPatch.apply(try OverriderPatches.image(image, object: result,
+                                                                                kind: try checkedKind(result).kindText),
+                                                     to: result))
         }
         for command in overriders.commandOverrider ?? [] {
-            result = try JSONPatch.apply(OverriderPatches.commandOrArgs(command, field: "command", object: result,
-                                                                         kind: kind), to: result)
+            result = try checkedKind(JSONPatch.apply(OverriderPatches.commandOrArgs(command, field: "command", object: result,
+                                                                                    kind: result.kindText), to: result))
         }
         for args in overriders.argsOverrider ?? [] {
-            result = try JSONPatch.apply(OverriderPatches.commandOrArgs(args, field: "args", object: result, kind: kind),
-                                         to: result)
+            result = try checkedKind(JSONPatch.apply(OverriderPatches.commandOrArgs(args, field: "args", object: result,
+                                                                                    kind: result.kindText), to: result))
         }
         for (field, list) in [("labels", overriders.labelsOverrider), ("annotations", overriders.annotationsOverrider)] {
             guard let list, !list.isEmpty else { continue }
@@ -124,12 +165,20 @@ public enum OverrideApplication {
             }
         }
         for field in overriders.fieldOverrider ?? [] {
-            result = try FieldOverriding.apply(field, to: result)
+            result = try checkedKind(FieldOverriding.apply(field, to: result))
         }
         if let plaintext = overriders.plaintext, !plaintext.isEmpty {
-            result = try JSONPatch.apply(OverriderPatches.plaintext(plaintext), to: result)
+            result = try checkedKind(JSONPatch.apply(OverriderPatches.plaintext(plaintext), to: result))
         }
         return result
+    }
+
+    /// The object, or Karmada's error when its `kind` is missing, empty or not a string.
+    static func checkedKind(_ object: JSONValue) throws(JSONPatchError) -> JSONValue {
+        guard let kind = object["kind"]?.stringValue, !kind.isEmpty else {
+            throw JSONPatchError(path: "/kind", reason: "Object 'Kind' is missing in '\(object.canonicalJSON())'")
+        }
+        return object
     }
 }
 
@@ -147,4 +196,9 @@ extension OverrideApplication {
             }
         return "[" + entries.joined(separator: ",") + "]"
     }
+}
+
+extension JSONValue {
+    /// The object's `kind` (empty when it has none).
+    var kindText: String { self["kind"]?.stringValue ?? "" }
 }

@@ -17,9 +17,9 @@ extension Scheduler {
         guard rendersWorks else { return }
         let clustersByName = context.clustersByName
         var errors: [String] = []
-        let candidates = OverrideApplication.candidates(for: placement.template,
-                                                        clusterOverridePolicies: manifests.clusterOverridePolicies,
-                                                        overridePolicies: manifests.overridePolicies)
+        let clusterRules = OverrideApplication.clusterCandidates(for: placement.template,
+                                                                 manifests.clusterOverridePolicies)
+        let namespaceRules = OverrideApplication.namespaceCandidates(for: placement.template, manifests.overridePolicies)
         let base = Self.strippingServerFields(placement.template.content)
         let policyName = placement.policy.map { JSONValue.string($0.description) }
         let sourceName = JSONValue.string(source)
@@ -30,9 +30,11 @@ extension Scheduler {
             if placement.hasReplicas && strategy != .duplicated {
                 object["spec"]?["replicas"] = .int(Int64(target.replicas))
             }
-            let rules = candidates.rules(on: cluster)
+            let rules: [AppliedOverride]
             do {
-                object = try OverrideApplication.apply(rules, to: object, kind: placement.template.kind, cluster: cluster.name)
+                (object, rules) = try OverrideApplication.render(object, template: placement.template, cluster: cluster,
+                                                                 clusterRules: clusterRules, namespaceRules: namespaceRules,
+                                                                 overridePolicies: manifests.overridePolicies)
             } catch {
                 errors.append(error.description)
                 placement.overrideErrors.append(error)

@@ -84,7 +84,9 @@ import Testing
             var all = Overriders()
             let field = vector.op.hasPrefix("labels") ? "labels" : "annotations"
             if field == "labels" { all.labelsOverrider = overriders } else { all.annotationsOverrider = overriders }
-            let result = try OverrideApplication.apply(all, to: object, kind: kind)
+            var typed = object
+            if typed["kind"] == nil { typed["kind"] = .string(kind) }
+            let result = try OverrideApplication.apply(all, to: typed)
             let actual = result["metadata"]?[field] ?? .object([:])
             #expect(actual == (vector.expected[field] ?? .object([:])))
         }
@@ -140,8 +142,7 @@ import Testing
             let namespacedRules = rules.filter { $0.policyKind == "OverridePolicy" }
             #expect(Self.entries(clusterRules, namespace: false) ?? .null == vector.expected["appliedClusterOverrides"])
             #expect(Self.entries(namespacedRules, namespace: false) ?? .null == vector.expected["appliedOverrides"])
-            let result = try OverrideApplication.apply(rules, to: resource.content, kind: resource.kind,
-                                                       cluster: clusterName)
+            let result = try OverrideApplication.apply(rules, to: resource.content, cluster: clusterName)
             if let metadata = vector.expected["metadata"] {
                 #expect(result["metadata"]?["labels"] == metadata["labels"])
                 #expect(result["metadata"]?["annotations"] == metadata["annotations"])

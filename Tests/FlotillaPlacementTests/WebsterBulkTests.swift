@@ -159,3 +159,84 @@ struct NegativeIndexPatchTests {
         #expect(Self.apply(.remove, "/items/x") == nil)
     }
 }
+
+/// KARMADA.md H.O4 and H.O5: OverridePolicies are matched against the object as the ClusterOverridePolicies left
+/// it; an object left without a kind is an error.
+struct OverrideOrderAndKindTests {
+    static func render(_ policies: String) -> TemplatePlacement? {
+        let yaml = """
+            apiVersion: cluster.karmada.io/v1alpha1
+            kind: Cluster
+            metadata: {name: east}
+            spec: {syncMode: Push}
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: shop, namespace: default, labels: {app: shop, env: prod}}
+            spec:
+              replicas: 2
+              selector: {matchLabels: {app: shop}}
+              template:
+                metadata: {labels: {app: shop}}
+                spec: {containers: [{name: shop, image: "nginx:1.25"}]}
+            ---
+            apiVersion: policy.karmada.io/v1alpha1
+            kind: PropagationPolicy
+            metadata: {name: shop, namespace: default}
+            spec:
+              resourceSelectors: [{apiVersion: apps/v1, kind: Deployment}]
+              placement: {clusterAffinity: {clusterNames: [east]}}
+            ---
+            \(policies)
+            """
+        let manifests = ManifestLoader.load(files: [ManifestFile(path: "t.yaml", contents: Data(yaml.utf8))])
+        #expect(manifests.errors.isEmpty, "\(manifests.errors)")
+        return Scheduler(manifests: manifests).plan().placements.first { $0.template.kind == "Deployment" }
+    }
+
+    @Test func overridePoliciesAreChosenAgainstTheObjectTheClusterPoliciesLeft() {
+        let placement = Self.render("""
+            apiVersion: policy.karmada.io/v1alpha1
+            kind: ClusterOverridePolicy
+            metadata: {name: canary-all}
+            spec:
+              resourceSelectors: [{apiVersion: apps/v1, kind: Deployment}]
+              overrideRules: [{overriders: {labelsOverrider: [{operator: replace, value: {env: canary}}]}}]
+            ---
+            apiVersion: policy.karmada.io/v1alpha1
+            kind: OverridePolicy
+            metadata: {name: prod-scale, namespace: default}
+            spec:
+              resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, labelSelector: {matchLabels: {env: prod}}}]
+              overrideRules: [{overriders: {plaintext: [{operator: replace, path: /spec/replicas, value: 5}]}}]
+            ---
+            apiVersion: policy.karmada.io/v1alpha1
+            kind: OverridePolicy
+            metadata: {name: canary-image, namespace: default}
+            spec:
+              resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, labelSelector: {matchLabels: {env: canary}}}]
+              overrideRules: [{overriders: {imageOverrider: [{component: Tag, operator: replace, value: "1.26"}]}}]
+
+            """)
+        let work = placement?.works["east"]
+        #expect(work?.value(at: ["spec", "replicas"])?.intValue == 2)
+        #expect(work?.value(at: ["metadata", "labels", "env"])?.stringValue == "canary")
+        #expect(work?.value(at: ["spec", "template", "spec", "containers"])?.arrayValue?.first?["image"]?.stringValue
+                == "nginx:1.26")
+        #expect(placement?.overrides["east"]?.map(\.policyName) == ["canary-all", "canary-image"])
+    }
+
+    @Test func anOverrideThatRemovesTheKindIsAnError() {
+        let placement = Self.render("""
+            apiVersion: policy.karmada.io/v1alpha1
+            kind: OverridePolicy
+            metadata: {name: no-kind, namespace: default}
+            spec:
+              resourceSelectors: [{apiVersion: apps/v1, kind: Deployment}]
+              overrideRules: [{overriders: {plaintext: [{operator: remove, path: /kind}]}}]
+
+            """)
+        #expect(placement?.works["east"] == nil)
+        #expect((placement?.error ?? "").contains("Object 'Kind' is missing in"), "\(placement?.error ?? "")")
+    }
+}
