@@ -25,6 +25,10 @@ public enum OverriderPatches {
             guard let current = JSONPatch.value(at: path, in: object)?.stringValue else {
                 throw JSONPatchError(path: path, reason: "no image string at this path")
             }
+            // The current image must parse (the result is not checked: a later overrider reading it fails).
+            if let problem = ImageReference.parseProblem(current) {
+                throw JSONPatchError(path: path, reason: "failed to parse image value(\(current)), error: \(problem)")
+            }
             return PatchOperation(op: .replace, path: path,
                                   value: .string(overrideImage(current, overrider).description))
         }

@@ -237,6 +237,57 @@ struct OverrideOrderAndKindTests {
 
             """)
         #expect(placement?.works["east"] == nil)
-        #expect((placement?.error ?? "").contains("Object 'Kind' is missing in"), "\(placement?.error ?? "")")
+        let error = placement?.error ?? ""
+        #expect(error.contains("Object 'Kind' is missing in"), "\(error)")
+    }
+}
+
+/// KARMADA.md H.O2: the image an overrider reads must be a reference `distribution/reference` accepts.
+struct ImageReferenceGrammarTests {
+    @Test(arguments: ["nginx", "nginx:1.25", "Team/app:v1", "localhost/app", "a__b/c", "a--b",
+                      "registry.local:5000/team/app:2", "[::1]:5000/app",
+                      "nginx@sha256:" + String(repeating: "a", count: 64)])
+    func validReferences(_ image: String) {
+        #expect(ImageReference.parseProblem(image) == nil)
+    }
+
+    @Test(arguments: [
+        ("", "repository name must have at least one component"),
+        ("Team:v1", "repository name must be lowercase"),
+        ("Web:2.4", "repository name must be lowercase"),
+        (":1.25", "invalid reference format"),
+        ("registry.local:5000/:2", "invalid reference format"),
+        (".internal/nginx", "invalid reference format"),
+        ("-mirror/app", "invalid reference format"),
+        ("host.io:5000.x/app", "invalid reference format"),
+        ("a___b/c", "invalid reference format"),
+        ("nginx@md5:" + String(repeating: "a", count: 32), "unsupported digest algorithm"),
+        ("nginx@sha256:" + String(repeating: "a", count: 40), "invalid checksum digest length"),
+        ("nginx@sha256:" + String(repeating: "A", count: 64), "invalid checksum digest format"),
+    ])
+    func invalidReferences(_ image: String, _ reason: String) {
+        #expect(ImageReference.parseProblem(image) == reason)
+    }
+
+    @Test func anImageOverriderOnAnImageThatDoesNotParseFails() {
+        let placement = OverrideOrderAndKindTests.render("""
+            apiVersion: policy.karmada.io/v1alpha1
+            kind: ClusterOverridePolicy
+            metadata: {name: a-strip}
+            spec:
+              resourceSelectors: [{apiVersion: apps/v1, kind: Deployment}]
+              overrideRules: [{overriders: {imageOverrider: [{component: Repository, operator: remove}]}}]
+            ---
+            apiVersion: policy.karmada.io/v1alpha1
+            kind: OverridePolicy
+            metadata: {name: b-tag, namespace: default}
+            spec:
+              resourceSelectors: [{apiVersion: apps/v1, kind: Deployment}]
+              overrideRules: [{overriders: {imageOverrider: [{component: Tag, operator: replace, value: "1.26"}]}}]
+
+            """)
+        #expect(placement?.works["east"] == nil)
+        let error = placement?.error ?? ""
+        #expect(error.contains("failed to parse image value(:1.25), error: invalid reference format"), "\(error)")
     }
 }
