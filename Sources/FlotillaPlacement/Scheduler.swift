@@ -34,7 +34,12 @@ public struct Scheduler: Sendable {
     /// Namespaces Flotilla never propagates on its own.
     static func isSystemNamespace(_ name: String) -> Bool {
         name == "default" || name.hasPrefix("kube-") || name == "flotilla-system"
+            || name == "karmada-system" || name == "karmada-cluster" || name.hasPrefix("karmada-es-")
     }
+
+    /// Karmada's label that keeps a Namespace from being propagated to every cluster (its namespace sync
+    /// controller); a policy can still select it.
+    public static let skipAutoPropagationLabel = "namespace.karmada.io/skip-auto-propagation"
 
     /// Per-plan caches: the clusters with their state applied, their parsed capacity, and lookups by name.
     struct Context {
@@ -100,7 +105,8 @@ public struct Scheduler: Sendable {
                 placements[template.identity] = place(template, spec: choice.spec, context: context,
                                                       policy: PolicyReference(kind: choice.kind.rawValue,
                                                                               namespace: choice.namespace, name: choice.name))
-            } else if template.kind == "Namespace" && template.group.isEmpty && !Self.isSystemNamespace(template.name) {
+            } else if template.kind == "Namespace" && template.group.isEmpty && !Self.isSystemNamespace(template.name)
+                        && template.labels[Self.skipAutoPropagationLabel] != "true" {
                 placements[template.identity] = everywhere(template, context: context,
                                                            reason: "namespaces propagate to every cluster")
             } else {

@@ -291,3 +291,42 @@ struct ImageReferenceGrammarTests {
         #expect(error.contains("failed to parse image value(:1.25), error: invalid reference format"), "\(error)")
     }
 }
+
+/// Namespaces as Karmada's namespace sync controller propagates them.
+struct NamespacePropagationTests {
+    @Test func theSkipLabelKeepsANamespaceFromEveryClusterAndClusterOverridesApply() {
+        let yaml = """
+            apiVersion: cluster.karmada.io/v1alpha1
+            kind: Cluster
+            metadata: {name: east}
+            spec: {syncMode: Push}
+            ---
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: shared}
+            ---
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: private, labels: {namespace.karmada.io/skip-auto-propagation: "true"}}
+            ---
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: karmada-es-east}
+            ---
+            apiVersion: policy.karmada.io/v1alpha1
+            kind: ClusterOverridePolicy
+            metadata: {name: team-label}
+            spec:
+              resourceSelectors: [{apiVersion: v1, kind: Namespace}]
+              overrideRules: [{overriders: {labelsOverrider: [{operator: add, value: {team: platform}}]}}]
+
+            """
+        let manifests = ManifestLoader.load(files: [ManifestFile(path: "t.yaml", contents: Data(yaml.utf8))])
+        let plan = Scheduler(manifests: manifests).plan()
+        let shared = plan.placements.first { $0.template.name == "shared" }
+        #expect(shared?.clusters.map(\.name) == ["east"])
+        #expect(shared?.works["east"]?.value(at: ["metadata", "labels", "team"])?.stringValue == "platform")
+        #expect(plan.placements.first { $0.template.name == "private" } == nil)
+        #expect(plan.unplaced.map(\.name).sorted() == ["karmada-es-east", "private"])
+    }
+}
