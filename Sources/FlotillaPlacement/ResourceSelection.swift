@@ -24,12 +24,33 @@ extension ResourceSelector {
     /// equal the template's; a name decides alone (the label selector is then ignored); else a missing label
     /// selector matches the whole kind and a present one must match the labels.
     public func priority(for template: KubernetesObject) -> ImplicitPriority {
-        guard apiVersion == template.apiVersion, kind == template.kind else { return .misMatch }
+        guard kind == template.kind, Self.versionMatches(selector: apiVersion, template: template.apiVersion) else {
+            return .misMatch
+        }
         if let namespace, !namespace.isEmpty, namespace != (template.namespace ?? "") { return .misMatch }
         if let name, !name.isEmpty { return name == template.name ? .matchName : .misMatch }
         guard let labelSelector else { return .matchAll }
         return labelSelector.matches(template.labels) ? .matchLabelSelector : .misMatch
     }
+
+    /// Karmada's resource detector sees a built-in template in its group's preferred version, whatever version the
+    /// manifest was written in: a selector of that version selects it too (an `autoscaling/v1`
+    /// HorizontalPodAutoscaler is selected by an `autoscaling/v2` selector). Otherwise the versions must be equal.
+    static func versionMatches(selector: String, template: String) -> Bool {
+        if selector == template { return true }
+        let group = ResourceIdentity.group(ofAPIVersion: template)
+        return !group.isEmpty && group == ResourceIdentity.group(ofAPIVersion: selector)
+            && preferredVersions[group] == selector
+    }
+
+    /// The preferred version of the built-in groups served in more than one version.
+    static let preferredVersions: [String: String] = [
+        "autoscaling": "autoscaling/v2", "batch": "batch/v1", "policy": "policy/v1",
+        "networking.k8s.io": "networking.k8s.io/v1", "discovery.k8s.io": "discovery.k8s.io/v1",
+        "storage.k8s.io": "storage.k8s.io/v1", "flowcontrol.apiserver.k8s.io": "flowcontrol.apiserver.k8s.io/v1",
+        "apiextensions.k8s.io": "apiextensions.k8s.io/v1", "rbac.authorization.k8s.io": "rbac.authorization.k8s.io/v1",
+        "scheduling.k8s.io": "scheduling.k8s.io/v1", "certificates.k8s.io": "certificates.k8s.io/v1",
+    ]
 
     /// Whether the selector matches the template at all.
     public func matches(_ template: KubernetesObject) -> Bool { priority(for: template) != .misMatch }

@@ -330,3 +330,23 @@ struct NamespacePropagationTests {
         #expect(plan.unplaced.map(\.name).sorted() == ["karmada-es-east", "private"])
     }
 }
+
+/// A built-in template is selected in its group's preferred version, as Karmada's detector sees it.
+struct PreferredVersionSelectionTests {
+    static func template(_ apiVersion: String) -> KubernetesObject {
+        KubernetesObject(content: .object(["apiVersion": .string(apiVersion), "kind": .string("HorizontalPodAutoscaler"),
+                                           "metadata": .object(["name": .string("web"), "namespace": .string("default")])]),
+                         location: SourceLocation(file: "t.yaml", line: 1))
+    }
+
+    @Test func anAutoscalingV1TemplateIsSelectedByAV2Selector() {
+        let v2 = ResourceSelector(apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler")
+        let v1 = ResourceSelector(apiVersion: "autoscaling/v1", kind: "HorizontalPodAutoscaler")
+        #expect(v2.matches(Self.template("autoscaling/v1")))
+        #expect(v1.matches(Self.template("autoscaling/v1")))
+        #expect(v2.matches(Self.template("autoscaling/v2")))
+        #expect(!v1.matches(Self.template("autoscaling/v2")))
+        #expect(!ResourceSelector(apiVersion: "example.com/v2", kind: "HorizontalPodAutoscaler")
+            .matches(Self.template("example.com/v1")))
+    }
+}
