@@ -77,9 +77,17 @@ public enum PolicySelection {
             }
 
             func candidates(for template: KubernetesObject) -> [(name: String, spec: PropagationSpec)] {
-                let kind = "\(template.apiVersion) \(template.kind)"
-                let positions = Set((byKind[kind] ?? []) + (byName["\(kind) \(template.name)"] ?? [])).sorted()
-                return positions.map { policies[$0] }
+                var positions: Set<Int> = []
+                // The template's own version, and its group's preferred one (see `ResourceSelector.versionMatches`).
+                var versions = [template.apiVersion]
+                if let preferred = ResourceSelector.preferredVersions[template.group], preferred != template.apiVersion {
+                    versions.append(preferred)
+                }
+                for version in versions {
+                    let kind = "\(version) \(template.kind)"
+                    positions.formUnion((byKind[kind] ?? []) + (byName["\(kind) \(template.name)"] ?? []))
+                }
+                return positions.sorted().map { policies[$0] }
             }
         }
 

@@ -350,3 +350,31 @@ struct PreferredVersionSelectionTests {
             .matches(Self.template("example.com/v1")))
     }
 }
+
+extension PreferredVersionSelectionTests {
+    @Test func aPropagationPolicyWithAV2SelectorPlacesAV1Template() {
+        let yaml = """
+            apiVersion: cluster.karmada.io/v1alpha1
+            kind: Cluster
+            metadata: {name: east}
+            spec: {syncMode: Push}
+            ---
+            apiVersion: autoscaling/v1
+            kind: HorizontalPodAutoscaler
+            metadata: {name: web, namespace: default}
+            spec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}, maxReplicas: 5}
+            ---
+            apiVersion: policy.karmada.io/v1alpha1
+            kind: PropagationPolicy
+            metadata: {name: hpa, namespace: default}
+            spec:
+              resourceSelectors: [{apiVersion: autoscaling/v2, kind: HorizontalPodAutoscaler}]
+              placement: {clusterAffinity: {clusterNames: [east]}}
+
+            """
+        let manifests = ManifestLoader.load(files: [ManifestFile(path: "t.yaml", contents: Data(yaml.utf8))])
+        let plan = Scheduler(manifests: manifests).plan()
+        #expect(plan.placements.first { $0.template.kind == "HorizontalPodAutoscaler" }?.clusters.map(\.name) == ["east"])
+        #expect(plan.unplaced.isEmpty)
+    }
+}
