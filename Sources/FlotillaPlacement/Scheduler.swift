@@ -102,9 +102,17 @@ public struct Scheduler: Sendable {
                 reused.reused = true
                 placements[template.identity] = reused
             } else if let choice = PolicySelection.choose(for: template, in: policies) {
-                placements[template.identity] = place(template, spec: choice.spec, context: context,
-                                                      policy: PolicyReference(kind: choice.kind.rawValue,
-                                                                              namespace: choice.namespace, name: choice.name))
+                let reference = PolicyReference(kind: choice.kind.rawValue, namespace: choice.namespace, name: choice.name)
+                if let missing = missingDependentOverrides(choice) {
+                    // Karmada's detector does not apply the policy until they exist: the template waits (its works
+                    // in force stay, as for any template that cannot be placed).
+                    placements[template.identity] = TemplatePlacement(
+                        template: template, policy: reference, clusters: [], hasReplicas: false, decisions: [],
+                        works: [:], overrides: [:],
+                        error: "waiting for dependentOverrides: \(missing.joined(separator: ", ")) not found")
+                } else {
+                    placements[template.identity] = place(template, spec: choice.spec, context: context, policy: reference)
+                }
             } else if template.kind == "Namespace" && template.group.isEmpty && !Self.isSystemNamespace(template.name)
                         && template.labels[Self.skipAutoPropagationLabel] != "true" {
                 placements[template.identity] = everywhere(template, context: context,
@@ -242,6 +250,19 @@ public struct Scheduler: Sendable {
     }
 
     /// A template that goes to every cluster that will take it (a Namespace, or a dependency).
+    /// The policy's `dependentOverrides` that do not exist (OverridePolicies of the policy's namespace, or
+    /// ClusterOverridePolicies for a ClusterPropagationPolicy), sorted; nil when none is missing.
+    func missingDependentOverrides(_ choice: PolicyChoice) -> [String]? {
+        let wanted = choice.spec.dependentOverrides ?? []
+        guard !wanted.isEmpty else { return nil }
+        let existing: Set<String> = choice.kind == .clusterPropagationPolicy
+            ? Set(manifests.clusterOverridePolicies.map(\.metadata.name))
+            : Set(manifests.overridePolicies.filter { $0.metadata.namespace == choice.namespace }.map(\.metadata.name))
+        let missing = Set(wanted).subtracting(existing).sorted()
+        return missing.isEmpty ? nil : missing.map { choice.kind == .clusterPropagationPolicy
+            ? "ClusterOverridePolicy \($0)" : "OverridePolicy \(choice.namespace ?? "default")/\($0)" }
+    }
+
     func everywhere(_ template: KubernetesObject, context: Context, reason: String) -> TemplatePlacement {
         let clusters = context.clusters
         var result = TemplatePlacement(template: template, policy: nil, clusters: [], hasReplicas: false,

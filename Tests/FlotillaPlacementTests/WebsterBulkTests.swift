@@ -378,3 +378,51 @@ extension PreferredVersionSelectionTests {
         #expect(plan.unplaced.isEmpty)
     }
 }
+
+/// `dependentOverrides`: the template waits until the named OverridePolicies exist.
+struct DependentOverridesTests {
+    static func plan(withOverride: Bool) -> TemplatePlacement? {
+        var yaml = """
+            apiVersion: cluster.karmada.io/v1alpha1
+            kind: Cluster
+            metadata: {name: east}
+            spec: {syncMode: Push}
+            ---
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: web, namespace: default}
+            data: {a: "1"}
+            ---
+            apiVersion: policy.karmada.io/v1alpha1
+            kind: PropagationPolicy
+            metadata: {name: web, namespace: default}
+            spec:
+              resourceSelectors: [{apiVersion: v1, kind: ConfigMap}]
+              dependentOverrides: [web-east]
+              placement: {clusterAffinity: {clusterNames: [east]}}
+
+            """
+        if withOverride {
+            yaml += """
+                ---
+                apiVersion: policy.karmada.io/v1alpha1
+                kind: OverridePolicy
+                metadata: {name: web-east, namespace: default}
+                spec:
+                  resourceSelectors: [{apiVersion: v1, kind: ConfigMap}]
+                  overrideRules: [{overriders: {plaintext: [{operator: replace, path: /data/a, value: "2"}]}}]
+
+                """
+        }
+        let manifests = ManifestLoader.load(files: [ManifestFile(path: "t.yaml", contents: Data(yaml.utf8))])
+        return Scheduler(manifests: manifests).plan().placements.first { $0.template.kind == "ConfigMap" }
+    }
+
+    @Test func aTemplateWaitsForItsDependentOverrides() {
+        let waiting = Self.plan(withOverride: false)
+        #expect(waiting?.works.isEmpty == true)
+        #expect(waiting?.error == "waiting for dependentOverrides: OverridePolicy default/web-east not found")
+        let placed = Self.plan(withOverride: true)
+        #expect(placed?.works["east"]?.value(at: ["data", "a"])?.stringValue == "2")
+    }
+}
