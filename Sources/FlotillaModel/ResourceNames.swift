@@ -37,7 +37,7 @@ public enum ResourceNames {
     }
 
     /// The rule that applies to the name of an object of this group and kind.
-    static func nameProblem(group: String, kind: String, name: String) -> String? {
+    public static func nameProblem(group: String, kind: String, name: String) -> String? {
         switch (group, kind) {
         case ("", "Namespace"), ("", "Service"):
             return dns1123LabelProblem(name)

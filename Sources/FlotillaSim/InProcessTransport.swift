@@ -16,6 +16,11 @@ public struct InProcessTransport: StreamingKubeTransport {
 
     public func perform(_ request: KubeRequest) throws(KubeError) -> KubeResponse {
         try checkFaults(request)
+        if let faults, faults.throttlesNext() {
+            let answer = cluster.status(429, reason: "TooManyRequests", message: "Too many requests, please try again later.")
+            return KubeResponse(status: 429, headers: ["content-type": answer.contentType, "retry-after": "1"],
+                                body: answer.body)
+        }
         let (path, query) = Self.split(request.path)
         let answer = cluster.handle(SimRequest(method: request.method, path: path, query: query,
                                                contentType: request.contentType ?? "", body: request.body ?? Data()))

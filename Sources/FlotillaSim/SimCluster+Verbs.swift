@@ -61,7 +61,7 @@ extension SimCluster {
             return invalid(resource, "", "metadata.name: Required value: name or generateName is required")
         }
         if let problem = namespaceProblem(resource, namespace) { return problem }
-        if let problem = sizeProblem(object, resource) { return invalid(resource, name, problem) }
+        if let refused = admission(object, resource, name) { return refused }
         return state.withLock { state -> SimResponse in
             let key = key(resource, namespace, name)
             if state.objects[key] != nil {
@@ -94,7 +94,7 @@ extension SimCluster {
                                 + "modified; please apply your changes to the latest version and try again",
                               details: details(resource, name))
             }
-            if let problem = sizeProblem(object, resource) { return invalid(resource, name, problem) }
+            if let refused = admission(object, resource, name) { return refused }
             var updated = stamp(object, resource: resource, namespace: namespace, previous: previous, state: &state)
             updated = own(updated, before: previous, key: key, resource: resource, request: request, state: &state)
             state.objects[key] = updated
@@ -157,7 +157,7 @@ extension SimCluster {
                             return json(200, previous)  // identical: not written, same resourceVersion
                         }
                     }
-                    if let problem = sizeProblem(object, resource) { return invalid(resource, name, problem) }
+                    if let refused = admission(object, resource, name) { return refused }
                     var stored = stamp(object, resource: resource, namespace: namespace, previous: previous, state: &state)
                     state.managers[key] = managers
                     stored["metadata"]?["managedFields"] = SimFieldOwnership.render(managers)
@@ -179,7 +179,7 @@ extension SimCluster {
             } else {
                 merged = SimMerge.merge(previous!, patch, nullDeletes: true)
             }
-            if let problem = sizeProblem(merged, resource) { return invalid(resource, name, problem) }
+            if let refused = admission(merged, resource, name) { return refused }
             var updated = stamp(merged, resource: resource, namespace: namespace, previous: previous, state: &state)
             updated = own(updated, before: previous, key: key, resource: resource, request: request, state: &state)
             state.objects[key] = updated
@@ -318,6 +318,35 @@ extension SimCluster {
         }
     }
 
+    /// What the API server refuses before it stores an object: a name its kind does not allow (422, as
+    /// `metadata.name: Invalid value`), Secret `data` that is not base64 (400: the body cannot be decoded), more than
+    /// 1 MiB of ConfigMap or Secret data (422).
+    func admission(_ object: JSONValue, _ resource: SimResource, _ name: String) -> SimResponse? {
+        if let rule = ResourceNames.nameProblem(group: resource.group, kind: resource.kind, name: name) {
+            return invalid(resource, name, "metadata.name: Invalid value: \"\(name)\": \(rule)")
+        }
+        if resource.group.isEmpty, resource.kind == "Secret" {
+            for (_, value) in (object["data"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+                guard let text = value.stringValue else { continue }
+                if Data(base64Encoded: text) == nil {
+                    let offset = Self.firstBadBase64Byte(text)
+                    return status(400, reason: "BadRequest", message: "Secret in version \"v1\" cannot be handled as a "
+                                    + "Secret: illegal base64 data at input byte \(offset)")
+                }
+            }
+        }
+        if let problem = sizeProblem(object, resource) { return invalid(resource, name, problem) }
+        return nil
+    }
+
+    /// Where Go's base64 decoder would stop: the first byte outside the alphabet, or the length when the padding is
+    /// wrong.
+    static func firstBadBase64Byte(_ text: String) -> Int {
+        let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=".utf8)
+        for (offset, byte) in text.utf8.enumerated() where !alphabet.contains(byte) { return offset }
+        return text.utf8.count
+    }
+
     /// A ConfigMap or Secret holding more than 1 MiB of data is refused, as the API server's validation does
     /// (`[]: Too long: may not be more than 1048576 bytes`).
     func sizeProblem(_ object: JSONValue, _ resource: SimResource) -> String? {
@@ -337,10 +366,23 @@ extension SimCluster {
                details: details(resource, name))
     }
 
+    /// 422 as the API server's `NewInvalid` words it: details name the kind (not the resource) and carry the field
+    /// as a cause, so kubectl prints `The ConfigMap "x" is invalid: metadata.name: Invalid value: ...`.
     func invalid(_ resource: SimResource, _ name: String, _ error: String) -> SimResponse {
         let groupKind = resource.group.isEmpty ? resource.kind : "\(resource.kind).\(resource.group)"
+        var members: [String: JSONValue] = ["name": .string(name), "kind": .string(resource.kind)]
+        if !resource.group.isEmpty { members["group"] = .string(resource.group) }
+        if let colon = error.range(of: ": ") {
+            let field = String(error[..<colon.lowerBound])
+            let message = String(error[colon.upperBound...])
+            let reason = message.hasPrefix("Invalid value") ? "FieldValueInvalid"
+                : message.hasPrefix("Required value") ? "FieldValueRequired"
+                : message.hasPrefix("Too long") ? "FieldValueTooLong" : "FieldValueInvalid"
+            members["causes"] = .array([.object(["reason": .string(reason), "message": .string(message),
+                                                 "field": .string(field)])])
+        }
         return status(422, reason: "Invalid", message: "\(groupKind) \"\(name)\" is invalid: \(error)",
-                      details: details(resource, name))
+                      details: .object(members))
     }
 
     /// Server-set metadata: namespace, uid, creationTimestamp, resourceVersion, generation (bumped when the spec

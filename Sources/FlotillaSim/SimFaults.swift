@@ -17,10 +17,14 @@ public struct SimFaults: Sendable, Equatable {
     /// Watches are answered 200 and then say nothing, ever (no events, no bookmarks, no end): a dead proxy or a
     /// stalled connection. Other requests are served.
     public var silentWatches = false
+    /// Every n-th request is answered 429 Too Many Requests with `Retry-After: 1`, as API Priority and Fairness
+    /// answers (0: never).
+    public var throttleEvery = 0
 
     public init(down: Bool = false, hang: Bool = false, latencyMilliseconds: Int = 0, errorEvery: Int = 0,
-                forbidden: Set<String> = [], silentWatches: Bool = false) {
+                forbidden: Set<String> = [], silentWatches: Bool = false, throttleEvery: Int = 0) {
         self.forbidden = forbidden
+        self.throttleEvery = throttleEvery
         self.silentWatches = silentWatches
         self.down = down
         self.hang = hang
@@ -41,6 +45,7 @@ public struct SimFaults: Sendable, Equatable {
             case ("slow", let ms?): latencyMilliseconds = ms
             case ("errors", let every?): errorEvery = every
             case ("silent-watches", nil): silentWatches = true
+            case ("throttle", let every?): throttleEvery = every
             case ("forbid", nil) where pieces.count > 1:
                 forbidden.formUnion(pieces[1].split(separator: "+").map(String.init))
             default: throw SimFaultError(text: part)
@@ -52,7 +57,7 @@ public struct SimFaults: Sendable, Equatable {
 /// A fault description that does not parse.
 public struct SimFaultError: Error, CustomStringConvertible {
     public var text: String
-    public var description: String { "unknown fault \"\(text)\": use down, up, hang, slow=MS, errors=N, silent-watches or forbid=RESOURCE[+RESOURCE]" }
+    public var description: String { "unknown fault \"\(text)\": use down, up, hang, slow=MS, errors=N, throttle=N, silent-watches or forbid=RESOURCE[+RESOURCE]" }
 }
 
 /// The faults of a cluster, changeable while it runs.
@@ -64,6 +69,15 @@ public final class SimFaultSwitch: Sendable {
 
     public var current: SimFaults { faults.withLock { $0 } }
     public func set(_ new: SimFaults) { faults.withLock { $0 = new } }
+
+    private let throttled = Atomic<Int>(0)
+
+    /// Whether this request should be answered 429.
+    func throttlesNext() -> Bool {
+        let every = current.throttleEvery
+        guard every > 0 else { return false }
+        return throttled.wrappingAdd(1, ordering: .relaxed).newValue % every == 0
+    }
 
     /// Whether this request should fail with a 500.
     func failsNext() -> Bool {

@@ -67,6 +67,15 @@ public enum SimServer {
                         while faultSwitch.current.hang && !stopping { try await Task.sleep(for: .milliseconds(50)) }
                     }
                     if faults.latencyMilliseconds > 0 { try await Task.sleep(for: .milliseconds(faults.latencyMilliseconds)) }
+                    if faultSwitch.throttlesNext() {
+                        let answer = cluster.status(429, reason: "TooManyRequests",
+                                                    message: "Too many requests, please try again later.")
+                        var headers = HTTPFields()
+                        headers[.contentType] = answer.contentType
+                        headers[.retryAfter] = "1"
+                        return Response(status: .tooManyRequests, headers: headers,
+                                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+                    }
                     if faultSwitch.failsNext() {
                         let answer = cluster.status(500, reason: "InternalError", message: "Internal error occurred: injected fault")
                         var headers = HTTPFields()

@@ -84,6 +84,24 @@ import Testing
         #expect(try sim.kubectl(["-n", "shop", "get", "configmap", "settings"]).status == 1)
     }
 
+    /// What a real API server refuses, the sim refuses, with the same status and wording kubectl shows.
+    @Test func invalidNamesAndBadBase64AreRefusedAsARealServerRefusesThem() throws {
+        let sim = try Sim()
+        let badName = try sim.kubectl(["apply", "--server-side"], stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Bad_Name}\n")
+        #expect(badName.status != 0)
+        #expect(badName.errors.contains("ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value: \"Bad_Name\""),
+                "\(badName.errors)")
+        let badNamespace = try sim.kubectl(["create", "namespace", "a.b"])
+        #expect(badNamespace.status != 0 && badNamespace.errors.contains("is invalid"), "\(badNamespace.errors)")
+        let secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {k: \"not base64!\"}\n"
+        let badSecret = try sim.kubectl(["apply", "--server-side", "--validate=false"], stdin: secret)
+        #expect(badSecret.status != 0)
+        #expect(badSecret.errors.contains("illegal base64 data at input byte 3"), "\(badSecret.errors)")
+        let good = try sim.kubectl(["apply", "--server-side"],
+                                   stdin: "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {k: aGVsbG8=}\n")
+        #expect(good.status == 0, "\(good.errors)")
+    }
+
     @Test func fieldSelectorsFilterListsAndUnknownFieldsAreRefused() throws {
         let sim = try Sim()
         for name in ["alpha", "beta"] {

@@ -485,3 +485,19 @@ final class TestRepository {
         }
     }
 }
+
+extension InMemoryEngineTests {
+    /// A cluster that throttles (every 4th request answered 429 with Retry-After) is converged all the same.
+    @Test func aThrottlingClusterIsConvergedAllTheSame() async throws {
+        let repository = try TestRepository(Self.files)
+        let sims = SimConnector(["a", "b"])
+        let controllers = sims.runControllers()
+        defer { controllers.cancel() }
+        sims.clusters["a"]!.1.set(SimFaults(throttleEvery: 4))
+        let engine = try Self.engine(repository, sims)
+        try await Self.whileRunning(engine) {
+            #expect(await Self.eventually(60) { await Self.converged(engine) })
+            #expect(sims.log.all.filter { $0.hasPrefix("a ") }.count > 4)
+        }
+    }
+}
