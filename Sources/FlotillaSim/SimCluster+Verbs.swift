@@ -212,6 +212,20 @@ extension SimCluster {
             var deleted = object
             deleted["metadata"]?["resourceVersion"] = .string(String(state.revision))
             record("DELETED", key, deleted, state: &state)
+            if resource.kind == "CustomResourceDefinition", let group = object.value(at: ["spec", "group"])?.stringValue,
+               let plural = object.value(at: ["spec", "names", "plural"])?.stringValue {
+                // Deleting a CRD deletes its custom resources and stops serving the kind, as the API server does.
+                let prefix = "\(group)/\(plural)"
+                for contained in state.objects.keys.sorted() where contained.resource == prefix {
+                    if var gone = state.objects.removeValue(forKey: contained) {
+                        state.managers[contained] = nil
+                        state.revision += 1
+                        gone["metadata"]?["resourceVersion"] = .string(String(state.revision))
+                        record("DELETED", contained, gone, state: &state)
+                    }
+                }
+                state.resources.removeAll { $0.group == group && $0.resource == plural }
+            }
             if resource.kind == "Namespace" {
                 // Deleting a namespace removes its content.
                 for contained in state.objects.keys.sorted() where contained.namespace == name {

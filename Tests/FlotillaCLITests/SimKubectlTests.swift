@@ -102,6 +102,33 @@ import Testing
         #expect(good.status == 0, "\(good.errors)")
     }
 
+    /// Deleting a CRD deletes its custom resources and the kind is no longer served.
+    @Test func deletingACRDDeletesItsCustomResources() throws {
+        let sim = try Sim()
+        let crd = """
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata: {name: widgets.example.com}
+            spec:
+              group: example.com
+              scope: Namespaced
+              names: {plural: widgets, singular: widget, kind: Widget}
+              versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}]
+            """
+        #expect(try sim.kubectl(["apply", "--server-side"], stdin: crd).status == 0)
+        let widget = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1, namespace: default}\nspec: {size: 1}\n"
+        var applied = try sim.kubectl(["apply", "--server-side", "--validate=false"], stdin: widget)
+        for _ in 0..<20 where applied.status != 0 {
+            Thread.sleep(forTimeInterval: 0.2)
+            applied = try sim.kubectl(["apply", "--server-side", "--validate=false"], stdin: widget)
+        }
+        #expect(applied.status == 0, "\(applied.errors)")
+        #expect(try sim.kubectl(["get", "widgets", "-o", "name"]).output == "widget.example.com/w1\n")
+        #expect(try sim.kubectl(["delete", "crd", "widgets.example.com"]).status == 0)
+        let after = try sim.kubectl(["get", "widgets.example.com", "-o", "name"])
+        #expect(after.status != 0 && after.errors.contains("the server doesn't have a resource type"), "\(after.errors)")
+    }
+
     @Test func fieldSelectorsFilterListsAndUnknownFieldsAreRefused() throws {
         let sim = try Sim()
         for name in ["alpha", "beta"] {
