@@ -11,6 +11,7 @@ extension SimCluster {
     /// nothing when no object changed since the last pass (the server calls that often, so a change is acted on
     /// within milliseconds, as a real controller watching would).
     public func runControllers(now: Date = Date(), onlyIfChanged: Bool = false) {
+        finalizeNamespaces(now: now)
         state.withLock { state in
             if onlyIfChanged && state.controllersRevision == state.revision { return }
             defer { state.controllersRevision = state.revision }

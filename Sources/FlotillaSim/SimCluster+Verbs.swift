@@ -206,6 +206,28 @@ extension SimCluster {
                                       + "Precondition failed: \(label) in precondition: \(expected), \(label) in object meta: \(actual)")
                 }
             }
+            if resource.kind == "Namespace", resource.group.isEmpty {
+                // A Namespace is not gone at once: it is Terminating while its content is deleted, and refuses new
+                // content meanwhile (as a real server's namespace controller and admission do).
+                if state.terminating[name] != nil { return json(200, object) }
+                var terminating = object
+                terminating["metadata"]?["deletionTimestamp"] = .string(Self.timestamp())
+                terminating["status"] = .object(["phase": .string("Terminating")])
+                state.revision += 1
+                terminating["metadata"]?["resourceVersion"] = .string(String(state.revision))
+                state.objects[key] = terminating
+                record("MODIFIED", key, terminating, state: &state)
+                state.terminating[name] = Date().addingTimeInterval(Self.namespaceTermination)
+                for contained in state.objects.keys.sorted() where contained.namespace == name {
+                    if var gone = state.objects.removeValue(forKey: contained) {
+                        state.managers[contained] = nil
+                        state.revision += 1
+                        gone["metadata"]?["resourceVersion"] = .string(String(state.revision))
+                        record("DELETED", contained, gone, state: &state)
+                    }
+                }
+                return json(200, terminating)
+            }
             state.objects[key] = nil
             state.managers[key] = nil
             state.revision += 1
@@ -225,16 +247,6 @@ extension SimCluster {
                     }
                 }
                 state.resources.removeAll { $0.group == group && $0.resource == plural }
-            }
-            if resource.kind == "Namespace" {
-                // Deleting a namespace removes its content.
-                for contained in state.objects.keys.sorted() where contained.namespace == name {
-                    if var gone = state.objects.removeValue(forKey: contained) {
-                        state.revision += 1
-                        gone["metadata"]?["resourceVersion"] = .string(String(state.revision))
-                        record("DELETED", contained, gone, state: &state)
-                    }
-                }
             }
             return json(200, object)
         }
@@ -297,9 +309,41 @@ extension SimCluster {
     /// Namespaced writes need an existing namespace, as on a real server.
     func namespaceProblem(_ resource: SimResource, _ namespace: String?) -> SimResponse? {
         guard resource.namespaced, let namespace else { return nil }
-        let exists = state.withLock { $0.objects[Key(resource: "/namespaces", namespace: "", name: namespace)] != nil }
+        let (exists, terminating) = state.withLock { state in
+            (state.objects[Key(resource: "/namespaces", namespace: "", name: namespace)] != nil,
+             state.terminating[namespace] != nil)
+        }
+        if terminating {
+            // The NamespaceLifecycle admission plugin's answer.
+            return status(403, reason: "Forbidden",
+                          message: "\(resource.groupResource) is forbidden: unable to create new content in namespace "
+                              + "\(namespace) because it is being terminated",
+                          details: .object(["kind": .string(resource.resource),
+                                            "causes": .array([.object(["reason": .string("NamespaceTerminating"),
+                                                                       "message": .string("namespace \(namespace) is being terminated"),
+                                                                       "field": .string("metadata.namespace")])])]))
+        }
         return exists ? nil : status(404, reason: "NotFound", message: "namespaces \"\(namespace)\" not found",
                                      details: .object(["name": .string(namespace), "kind": .string("namespaces")]))
+    }
+
+    /// How long a deleted Namespace stays `Terminating` (its content is deleted at once; the Namespace goes after).
+    static let namespaceTermination: TimeInterval = 0.5
+
+    /// Removes the Namespaces whose termination is over.
+    func finalizeNamespaces(now: Date = Date()) {
+        state.withLock { state in
+            guard !state.terminating.isEmpty else { return }
+            for (name, deadline) in state.terminating.sorted(by: { $0.key < $1.key }) where deadline <= now {
+                state.terminating[name] = nil
+                let key = Key(resource: "/namespaces", namespace: "", name: name)
+                guard var gone = state.objects.removeValue(forKey: key) else { continue }
+                state.managers[key] = nil
+                state.revision += 1
+                gone["metadata"]?["resourceVersion"] = .string(String(state.revision))
+                record("DELETED", key, gone, state: &state)
+            }
+        }
     }
 
     /// Quantities in the fields that hold them (`resources.requests`, `resources.limits`, a quota's `hard` …) in

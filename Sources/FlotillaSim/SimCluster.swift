@@ -71,6 +71,8 @@ public final class SimCluster: Sendable {
     struct State {
         var objects: [Key: JSONValue] = [:]
         var changes: [Change] = []
+        /// Namespaces being terminated, and when they go.
+        var terminating: [String: Date] = [:]
         /// Each object's labels as of its last recorded change.
         var recordedLabels: [Key: [String: String]] = [:]
         /// Watches from a resourceVersion below this are told 410 (the history was compacted).
@@ -147,6 +149,7 @@ public final class SimCluster: Sendable {
 
     /// Answers one request.
     public func handle(_ request: SimRequest) -> SimResponse {
+        finalizeNamespaces()
         let segments = request.path.split(separator: "/").map(String.init)
         switch segments {
         case ["version"]:

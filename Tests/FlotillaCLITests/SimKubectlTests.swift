@@ -102,6 +102,23 @@ import Testing
         #expect(good.status == 0, "\(good.errors)")
     }
 
+    /// A deleted Namespace is Terminating for a moment: its content goes at once, new content is refused (403), then
+    /// the Namespace itself goes.
+    @Test func aDeletedNamespaceTerminatesBeforeItGoes() throws {
+        let sim = try Sim()
+        #expect(try sim.kubectl(["create", "namespace", "shop"]).status == 0)
+        #expect(try sim.kubectl(["-n", "shop", "create", "configmap", "a", "--from-literal=k=v"]).status == 0)
+        #expect(try sim.kubectl(["delete", "namespace", "shop", "--wait=false"]).status == 0)
+        let phase = try sim.kubectl(["get", "namespace", "shop", "-o", "jsonpath={.status.phase}"])
+        #expect(phase.output == "Terminating", "\(phase.output) \(phase.errors)")
+        let refused = try sim.kubectl(["-n", "shop", "create", "configmap", "b", "--from-literal=k=v"])
+        #expect(refused.status != 0 && refused.errors.contains("because it is being terminated"), "\(refused.errors)")
+        #expect(try sim.kubectl(["-n", "shop", "get", "configmaps", "-o", "name"]).output.isEmpty)
+        Thread.sleep(forTimeInterval: 0.8)
+        let gone = try sim.kubectl(["get", "namespace", "shop"])
+        #expect(gone.status != 0 && gone.errors.contains("not found"), "\(gone.errors)")
+    }
+
     /// Deleting a CRD deletes its custom resources and the kind is no longer served.
     @Test func deletingACRDDeletesItsCustomResources() throws {
         let sim = try Sim()
