@@ -64,11 +64,9 @@ public actor Engine {
     var lastPushError: String?
     /// What wakes the reconcile loop.
     nonisolated let signals = EngineSignals()
-    /// When a webhook last caused a fetch, and whether one waits for the next allowed time.
-    var lastWebhookFetch: ContinuousClock.Instant?
+    /// Webhook-caused fetches: a burst of five, then one a second; and whether one waits for its turn.
+    var webhookBucket = TokenBucket(capacity: 5, perSecond: 1)
     var webhookDeferred = false
-    /// At most one webhook-caused fetch per this interval.
-    static let webhookInterval: Duration = .seconds(1)
     /// Bumped by every scheduled poll: only the newest poll timer counts.
     var pollGeneration = 0
     /// The clusters found converged on the pending revision; only clusters with changes since are looked at again.
@@ -169,20 +167,16 @@ public actor Engine {
                 continue
             }
             if noted.woken && triggeredAt == nil { triggeredAt = .now }
-            if noted.woken, !noted.pollDue, !noted.retryDue, !replanNeeded, let last = lastWebhookFetch,
-               ContinuousClock.now - last < Self.webhookInterval {
-                // Webhooks faster than one fetch a second (a flood, signed or not) coalesce into the next one.
+            if noted.woken, !noted.pollDue, !noted.retryDue, !replanNeeded, let wait = webhookBucket.take() {
+                // Webhooks beyond a burst of five and then one fetch a second (a flood, signed or not) coalesce into
+                // the next allowed one.
                 if !webhookDeferred {
                     webhookDeferred = true
-                    let wait = Self.seconds(Self.webhookInterval - (ContinuousClock.now - last))
                     clock.schedule(after: wait, tag: "webhook") { [signals] in signals.wake() }
                 }
                 continue
             }
-            if noted.woken {
-                lastWebhookFetch = .now
-                webhookDeferred = false
-            }
+            if noted.woken { webhookDeferred = false }
             await reconcile()
             schedulePoll()
             if replanNeeded {

@@ -92,3 +92,30 @@ final class EngineSignals: Sendable {
         }
     }
 }
+
+/// A token bucket: `capacity` at once, refilled at `perSecond` (real time).
+struct TokenBucket {
+    let capacity: Double
+    let perSecond: Double
+    var tokens: Double
+    var updated = ContinuousClock.now
+
+    init(capacity: Double, perSecond: Double) {
+        self.capacity = capacity
+        self.perSecond = perSecond
+        self.tokens = capacity
+    }
+
+    /// Takes a token: nil when one was there, else how many seconds until there is one.
+    mutating func take(now: ContinuousClock.Instant = .now) -> Double? {
+        let elapsed = now - updated
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        tokens = min(capacity, tokens + seconds * perSecond)
+        updated = now
+        if tokens >= 1 {
+            tokens -= 1
+            return nil
+        }
+        return (1 - tokens) / perSecond
+    }
+}

@@ -36,6 +36,8 @@ extension Quantity {
         return (whole, thousandths)
     }
 
+    private static let posix = Locale(identifier: "en_US_POSIX")
+
     public var decimalValue: Decimal? {
         let text = self.text.trimmingCharacters(in: .whitespaces)
         guard !text.isEmpty else { return nil }
@@ -52,7 +54,7 @@ extension Quantity {
         }
         guard !number.isEmpty,
               number.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" || $0 == "+" || $0 == "e" || $0 == "E" }),
-              let value = Decimal(string: String(number), locale: Locale(identifier: "en_US_POSIX")) else {
+              let value = Decimal(string: String(number), locale: Quantity.posix) else {
             return nil
         }
         return value * multiplier

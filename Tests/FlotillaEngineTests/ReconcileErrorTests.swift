@@ -1,4 +1,4 @@
-import FlotillaEngine
+@testable import FlotillaEngine
 import FlotillaKube
 import Testing
 
@@ -37,5 +37,19 @@ struct ReconcileErrorTests {
         #expect(error.description.contains("spec.replicas"))
         #expect(ReconcileError(cluster: "a", cause: .inventory(reading: false, .forbidden(message: "denied")))
             .description.hasPrefix("cannot write the inventory"))
+    }
+}
+
+/// The webhook's rate limit: a burst, then a steady rate.
+struct TokenBucketTests {
+    @Test func aBurstThenOneASecond() {
+        let start = ContinuousClock.now
+        var bucket = TokenBucket(capacity: 5, perSecond: 1)
+        bucket.updated = start
+        for _ in 0..<5 { #expect(bucket.take(now: start) == nil) }
+        let wait = bucket.take(now: start)
+        #expect(wait != nil && abs(wait! - 1) < 0.01)
+        #expect(bucket.take(now: start + .milliseconds(1_100)) == nil)
+        #expect(bucket.take(now: start + .milliseconds(1_200)) != nil)
     }
 }
