@@ -218,6 +218,7 @@ extension SimCluster {
                 state.objects[key] = terminating
                 record("MODIFIED", key, terminating, state: &state)
                 state.terminating[name] = Date().addingTimeInterval(Self.namespaceTermination)
+                terminatingCount.add(1, ordering: .relaxed)
                 for contained in state.objects.keys.sorted() where contained.namespace == name {
                     if var gone = state.objects.removeValue(forKey: contained) {
                         state.managers[contained] = nil
@@ -332,10 +333,13 @@ extension SimCluster {
 
     /// Removes the Namespaces whose termination is over.
     func finalizeNamespaces(now: Date = Date()) {
+        // Most requests come when nothing terminates: no lock then.
+        guard terminatingCount.load(ordering: .relaxed) > 0 else { return }
         state.withLock { state in
             guard !state.terminating.isEmpty else { return }
             for (name, deadline) in state.terminating.sorted(by: { $0.key < $1.key }) where deadline <= now {
                 state.terminating[name] = nil
+                terminatingCount.subtract(1, ordering: .relaxed)
                 let key = Key(resource: "/namespaces", namespace: "", name: name)
                 guard var gone = state.objects.removeValue(forKey: key) else { continue }
                 state.managers[key] = nil

@@ -73,6 +73,7 @@ extension SimCluster {
                 && (watch.namespace == nil || $0.key.namespace == watch.namespace) }, state.revision)
         }
         watch.cursor = max(watch.cursor, revision)
+        guard !changes.isEmpty else { return [] }
         let selector = watch.selector.map(SimLabelSelector.init)
         return changes.compactMap { change -> Data? in
             guard watch.fieldSelector.matches(change.object) else { return nil }

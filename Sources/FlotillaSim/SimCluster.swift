@@ -104,6 +104,8 @@ public final class SimCluster: Sendable {
     public let name: String
     public let kubernetesVersion = (major: "1", minor: "31", git: "v1.31.0")
     let state = Mutex(State())
+    /// How many Namespaces are terminating (read without the lock on every request).
+    let terminatingCount = Atomic<Int>(0)
 
     /// The simulated nodes and how fast workloads become ready.
     public struct Topology: Sendable {
