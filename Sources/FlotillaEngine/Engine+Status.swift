@@ -54,7 +54,8 @@ extension Engine {
                             sourcePath: configuration.path, sourceErrors: sourceErrors,
                             ready: inForce != nil, clusters: clusters, placements: placements, works: works,
                             openDrift: open, healedDrift: Array(healed.prefix(50)),
-                            statusCommits: statusCommits, lastPushError: lastPushError, autoscalers: autoscalers)
+                            statusCommits: statusCommits, lastPushError: lastPushError, autoscalers: autoscalers,
+                            sourceWarnings: (inForce?.manifests.warnings).flatMap { $0.isEmpty ? nil : $0 })
     }
 
     /// Writes the status files when they changed (at most once per status interval, unless `force`).

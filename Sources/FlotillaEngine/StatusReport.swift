@@ -43,6 +43,8 @@ public struct StatusReport: Sendable, Codable {
     public var statusCommits: Int
     public var lastPushError: String?
     public var autoscalers: [Autoscaler] = []
+    /// Objects of the revision in force accepted but not acted on (`file:line: ...`).
+    public var sourceWarnings: [String]? = nil
 
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
@@ -91,6 +93,11 @@ public enum StatusFiles {
         let healthy = report.works.filter { $0.health == .healthy }.count
         text += "\(synced)/\(report.works.count) works synced, \(healthy)/\(report.works.count) healthy, "
         text += "\(report.openDrift.count) open drift.\n\n"
+        if let warnings = report.sourceWarnings, !warnings.isEmpty {
+            text += "## Accepted, not acted on\n\n"
+            for warning in warnings { text += "- `\(warning)`\n" }
+            text += "\n"
+        }
         if !report.sourceErrors.isEmpty {
             text += "## Errors\n\nThe latest revision (`\(report.latestSeen ?? "")`) was not applied:\n\n"
             for error in report.sourceErrors { text += "- `\(error)`\n" }

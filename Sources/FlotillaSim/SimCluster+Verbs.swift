@@ -217,7 +217,8 @@ extension SimCluster {
                 terminating["metadata"]?["resourceVersion"] = .string(String(state.revision))
                 state.objects[key] = terminating
                 record("MODIFIED", key, terminating, state: &state)
-                state.terminating[name] = Date().addingTimeInterval(Self.namespaceTermination)
+                // Its content is deleted at once; the Namespace goes after the topology's termination time.
+                state.terminating[name] = Date().addingTimeInterval(topology.namespaceTermination)
                 terminatingCount.add(1, ordering: .relaxed)
                 for contained in state.objects.keys.sorted() where contained.namespace == name {
                     if var gone = state.objects.removeValue(forKey: contained) {
@@ -327,9 +328,6 @@ extension SimCluster {
         return exists ? nil : status(404, reason: "NotFound", message: "namespaces \"\(namespace)\" not found",
                                      details: .object(["name": .string(namespace), "kind": .string("namespaces")]))
     }
-
-    /// How long a deleted Namespace stays `Terminating` (its content is deleted at once; the Namespace goes after).
-    static let namespaceTermination: TimeInterval = 0.5
 
     /// Removes the Namespaces whose termination is over.
     func finalizeNamespaces(now: Date = Date()) {

@@ -115,9 +115,12 @@ public final class SimCluster: Sendable {
         public var podsPerNode: Int
         /// Seconds before a changed workload reports its replicas ready.
         public var readyDelay: Double
+        /// Seconds a deleted Namespace stays Terminating.
+        public var namespaceTermination: Double
 
         public init(nodes: Int = 3, nodeCPU: String = "8", nodeMemory: String = "32Gi", podsPerNode: Int = 110,
-                    readyDelay: Double = 1) {
+                    readyDelay: Double = 1, namespaceTermination: Double = 0.5) {
+            self.namespaceTermination = namespaceTermination
             self.nodes = nodes
             self.nodeCPU = nodeCPU
             self.nodeMemory = nodeMemory

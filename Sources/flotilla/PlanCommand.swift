@@ -58,6 +58,7 @@ struct PlanCommand: AsyncParsableCommand {
             }
             throw ExitCode(failure)
         }
+        for warning in manifests.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
         let source = "\(loaded.label.split(separator: " ").first ?? "")@\(loaded.revision ?? "working-tree")"
         let plan = Scheduler(manifests: manifests, states: states, previous: previousPlacements, source: source)
             .plan(revision: loaded.revision)

@@ -31,6 +31,9 @@ struct SimCommand: AsyncParsableCommand {
     @Option(name: .customLong("ready-delay"), help: "Seconds before a changed workload reports ready.")
     var readyDelay: Double = 1
 
+    @Option(name: .customLong("namespace-termination"), help: "Seconds a deleted Namespace stays Terminating.")
+    var namespaceTermination: Double = 0.5
+
     @Option(name: .customLong("state"), help: "Keep the clusters' objects in this file across restarts.")
     var stateFile: String?
 
@@ -78,7 +81,8 @@ struct SimCommand: AsyncParsableCommand {
                 throw ValidationError("--fault \(entry): \(error)")
             }
         }
-        let topology = SimCluster.Topology(nodes: nodes, nodeCPU: nodeCPU, nodeMemory: nodeMemory, readyDelay: readyDelay)
+        let topology = SimCluster.Topology(nodes: nodes, nodeCPU: nodeCPU, nodeMemory: nodeMemory, readyDelay: readyDelay,
+                                              namespaceTermination: namespaceTermination)
         // Under swift-service-lifecycle, so SIGTERM and SIGINT stop it cleanly (exit 0).
         let service = SimService(clusters: parsed.map { (SimCluster(name: $0.name, topology: topology), $0.port) },
                                  faults: switches, adminPort: adminPort, stateFile: stateFile, tls: certificates,

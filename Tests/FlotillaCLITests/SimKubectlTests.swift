@@ -16,13 +16,13 @@ import Testing
 
         let port: Int
 
-        init(tls: Bool = false) throws {
+        init(tls: Bool = false, arguments: [String] = []) throws {
             folder = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-sim-\(UUID())")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             kubeconfig = folder.appendingPathComponent("kubeconfig").path
             port = freePort()
             server = try ServerProcess([flotillaBinary.path, "sim", "--cluster", "member1=\(port)",
-                                        "--kubeconfig-out", kubeconfig] + (tls ? ["--tls"] : []), port: port)
+                                        "--kubeconfig-out", kubeconfig] + (tls ? ["--tls"] : []) + arguments, port: port)
         }
 
         func kubectl(_ arguments: [String], stdin: String? = nil) throws -> CommandResult {
@@ -105,7 +105,8 @@ import Testing
     /// A deleted Namespace is Terminating for a moment: its content goes at once, new content is refused (403), then
     /// the Namespace itself goes.
     @Test func aDeletedNamespaceTerminatesBeforeItGoes() throws {
-        let sim = try Sim()
+        // Terminating for 3 s here: long enough for the kubectl processes below, however loaded the machine.
+        let sim = try Sim(arguments: ["--namespace-termination", "3"])
         #expect(try sim.kubectl(["create", "namespace", "shop"]).status == 0)
         #expect(try sim.kubectl(["-n", "shop", "create", "configmap", "a", "--from-literal=k=v"]).status == 0)
         #expect(try sim.kubectl(["delete", "namespace", "shop", "--wait=false"]).status == 0)
@@ -114,8 +115,11 @@ import Testing
         let refused = try sim.kubectl(["-n", "shop", "create", "configmap", "b", "--from-literal=k=v"])
         #expect(refused.status != 0 && refused.errors.contains("because it is being terminated"), "\(refused.errors)")
         #expect(try sim.kubectl(["-n", "shop", "get", "configmaps", "-o", "name"]).output.isEmpty)
-        Thread.sleep(forTimeInterval: 0.8)
-        let gone = try sim.kubectl(["get", "namespace", "shop"])
+        var gone = try sim.kubectl(["get", "namespace", "shop"])
+        for _ in 0..<40 where gone.status == 0 {
+            Thread.sleep(forTimeInterval: 0.25)
+            gone = try sim.kubectl(["get", "namespace", "shop"])
+        }
         #expect(gone.status != 0 && gone.errors.contains("not found"), "\(gone.errors)")
     }
 

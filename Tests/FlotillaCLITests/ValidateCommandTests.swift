@@ -35,6 +35,33 @@ func runFlotilla(_ arguments: [String], in directory: URL = projectRoot) throws 
         #expect(result.errors.isEmpty)
     }
 
+    /// A Karmada kind Flotilla does not act on is valid: `validate` and `plan` warn with its file and line.
+    @Test func karmadaKindsNotActedOnAreWarningsInValidateAndPlan() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-cli-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try """
+            apiVersion: cluster.karmada.io/v1alpha1
+            kind: Cluster
+            metadata: {name: east}
+            spec: {syncMode: Push}
+            ---
+            apiVersion: networking.karmada.io/v1alpha1
+            kind: MultiClusterService
+            metadata: {name: web, namespace: default}
+            spec: {types: [CrossCluster]}
+
+            """.write(to: folder.appendingPathComponent("fleet.yaml"), atomically: true, encoding: .utf8)
+        let warning = "warning: fleet.yaml:6: MultiClusterService.networking.karmada.io web is accepted but not acted on"
+        let validated = try runFlotilla(["validate", folder.path])
+        #expect(validated.status == 0, "\(validated.errors)")
+        #expect(validated.errors.contains(warning), "\(validated.errors)")
+        #expect(validated.output.contains("Not acted on: 1 Karmada object(s)"))
+        let planned = try runFlotilla(["plan", folder.path])
+        #expect(planned.status == 0, "\(planned.errors)")
+        #expect(planned.errors.contains(warning), "\(planned.errors)")
+    }
+
     @Test func aTabIndentedFileExitsOneNamingFileAndLine() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-cli-\(UUID())")
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -501,3 +501,24 @@ extension InMemoryEngineTests {
         }
     }
 }
+
+extension InMemoryEngineTests {
+    /// A Karmada kind Flotilla does not act on does not keep a revision out of force; the status lists it.
+    @Test func karmadaKindsNotActedOnAreInTheStatusNotInTheWay() async throws {
+        var files = Self.files
+        files["apps/mcs.yaml"] = "apiVersion: networking.karmada.io/v1alpha1\nkind: MultiClusterService\n"
+            + "metadata: {name: cart, namespace: shop}\nspec: {types: [CrossCluster]}\n"
+        let repository = try TestRepository(files)
+        let sims = SimConnector(["a", "b"])
+        let controllers = sims.runControllers()
+        defer { controllers.cancel() }
+        let engine = try Self.engine(repository, sims)
+        try await Self.whileRunning(engine) {
+            #expect(await Self.eventually { await Self.converged(engine) })
+            let report = await engine.report()
+            #expect(report.sourceErrors.isEmpty)
+            #expect(report.sourceWarnings == ["apps/mcs.yaml:1: MultiClusterService.networking.karmada.io cart is accepted "
+                                              + "but not acted on by Flotilla yet"])
+        }
+    }
+}
