@@ -221,32 +221,17 @@ extension SimCluster {
                 state.terminating[name] = Date().addingTimeInterval(topology.namespaceTermination)
                 terminatingCount.add(1, ordering: .relaxed)
                 for contained in state.objects.keys.sorted() where contained.namespace == name {
-                    if var gone = state.objects.removeValue(forKey: contained) {
-                        state.managers[contained] = nil
-                        state.revision += 1
-                        gone["metadata"]?["resourceVersion"] = .string(String(state.revision))
-                        record("DELETED", contained, gone, state: &state)
-                    }
+                    removeRecorded(contained, state: &state)
                 }
                 return json(200, terminating)
             }
-            state.objects[key] = nil
-            state.managers[key] = nil
-            state.revision += 1
-            var deleted = object
-            deleted["metadata"]?["resourceVersion"] = .string(String(state.revision))
-            record("DELETED", key, deleted, state: &state)
+            removeRecorded(key, state: &state)
             if resource.kind == "CustomResourceDefinition", let group = object.value(at: ["spec", "group"])?.stringValue,
                let plural = object.value(at: ["spec", "names", "plural"])?.stringValue {
                 // Deleting a CRD deletes its custom resources and stops serving the kind, as the API server does.
                 let prefix = "\(group)/\(plural)"
                 for contained in state.objects.keys.sorted() where contained.resource == prefix {
-                    if var gone = state.objects.removeValue(forKey: contained) {
-                        state.managers[contained] = nil
-                        state.revision += 1
-                        gone["metadata"]?["resourceVersion"] = .string(String(state.revision))
-                        record("DELETED", contained, gone, state: &state)
-                    }
+                    removeRecorded(contained, state: &state)
                 }
                 state.resources.removeAll { $0.group == group && $0.resource == plural }
             }
@@ -338,14 +323,18 @@ extension SimCluster {
             for (name, deadline) in state.terminating.sorted(by: { $0.key < $1.key }) where deadline <= now {
                 state.terminating[name] = nil
                 terminatingCount.subtract(1, ordering: .relaxed)
-                let key = Key(resource: "/namespaces", namespace: "", name: name)
-                guard var gone = state.objects.removeValue(forKey: key) else { continue }
-                state.managers[key] = nil
-                state.revision += 1
-                gone["metadata"]?["resourceVersion"] = .string(String(state.revision))
-                record("DELETED", key, gone, state: &state)
+                removeRecorded(Key(resource: "/namespaces", namespace: "", name: name), state: &state)
             }
         }
+    }
+
+    /// Removes an object and records its DELETED event at a new resourceVersion (nothing when it is not there).
+    func removeRecorded(_ key: Key, state: inout State) {
+        guard var gone = state.objects.removeValue(forKey: key) else { return }
+        state.managers[key] = nil
+        state.revision += 1
+        gone["metadata"]?["resourceVersion"] = .string(String(state.revision))
+        record("DELETED", key, gone, state: &state)
     }
 
     /// Quantities in the fields that hold them (`resources.requests`, `resources.limits`, a quota's `hard` …) in

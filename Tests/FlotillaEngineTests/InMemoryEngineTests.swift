@@ -147,7 +147,8 @@ final class TestRepository {
     static let files = ["clusters/a.yaml": cluster("a"), "clusters/b.yaml": cluster("b"), "apps/shop.yaml": app()]
 
     static func engine(_ repository: TestRepository, _ connector: SimConnector, cache: String? = nil,
-                       clock: ManualClock? = nil) throws -> Engine {
+                       clock: ManualClock? = nil,
+                       configure: (inout EngineConfiguration) -> Void = { _ in }) throws -> Engine {
         var configuration = EngineConfiguration(repo: repository.bare,
                                                 cacheRoot: cache ?? repository.folder.appendingPathComponent("cache").path)
         configuration.ref = "main"
@@ -161,6 +162,9 @@ final class TestRepository {
             // The defaults: probes every 2 s, NotReady after 10 s of failures, on the test's clock.
             configuration.agent.probeInterval = 2
             configuration.agent.failureThreshold = 10
+        }
+        configure(&configuration)
+        if let clock {
             return try Engine(configuration: configuration, logger: logger, connector: connector, clock: clock)
         }
         return try Engine(configuration: configuration, logger: logger, connector: connector)
@@ -383,11 +387,7 @@ final class TestRepository {
         let sims = SimConnector(["a", "b"])
         let controllers = sims.runControllers()
         defer { controllers.cancel() }
-        var configuration = try Self.engine(repository, sims).configuration
-        configuration.agent.watchSeconds = 1
-        var logger = Logger(label: "engine-test")
-        logger.logLevel = .critical
-        let engine = try Engine(configuration: configuration, logger: logger, connector: sims)
+        let engine = try Self.engine(repository, sims) { $0.agent.watchSeconds = 1 }
         try await Self.whileRunning(engine) {
             #expect(await Self.eventually { await Self.converged(engine) })
             sims.clusters["a"]!.1.set(SimFaults(silentWatches: true))
@@ -458,13 +458,10 @@ final class TestRepository {
         let sims = SimConnector(["a", "b"])
         let controllers = sims.runControllers()
         defer { controllers.cancel() }
-        var logger = Logger(label: "engine-test")
-        logger.logLevel = .critical
         func engine(cache: String) throws -> Engine {
-            var configuration = try Self.engine(repository, sims).configuration
-            configuration.cacheRoot = repository.folder.appendingPathComponent(cache).path
-            configuration.statusBranch = "flotilla/status"
-            return try Engine(configuration: configuration, logger: logger, connector: sims)
+            try Self.engine(repository, sims, cache: repository.folder.appendingPathComponent(cache).path) {
+                $0.statusBranch = "flotilla/status"
+            }
         }
         let first = try engine(cache: "cache-1")
         let firstRun = Task { await first.run() }

@@ -19,11 +19,7 @@ struct ReplicaRequestFromLimitsTests {
     static func plan(_ containers: String, replicas: Int, placement: String,
                      _ states: [String: ClusterState]) -> [String: Int32]? {
         let yaml = """
-            apiVersion: cluster.karmada.io/v1alpha1
-            kind: Cluster
-            metadata: {name: east}
-            spec: {syncMode: Push}
-            ---
+            \(SchedulerTests.eastCluster)
             apiVersion: cluster.karmada.io/v1alpha1
             kind: Cluster
             metadata: {name: west}
@@ -48,7 +44,7 @@ struct ReplicaRequestFromLimitsTests {
               placement: \(placement)
 
             """
-        let manifests = ManifestLoader.load(files: [ManifestFile(path: "t.yaml", contents: Data(yaml.utf8))])
+        let manifests = SchedulerTests.manifests(yaml)
         let result = Scheduler(manifests: manifests, states: states).plan().placements.first { $0.template.kind == "Deployment" }
         guard result?.error == nil else { return nil }
         return Dictionary(uniqueKeysWithValues: (result?.clusters ?? []).map { ($0.name, $0.replicas) })
@@ -119,11 +115,7 @@ struct NegativeIndexPatchTests {
 struct OverrideOrderAndKindTests {
     static func render(_ policies: String) -> TemplatePlacement? {
         let yaml = """
-            apiVersion: cluster.karmada.io/v1alpha1
-            kind: Cluster
-            metadata: {name: east}
-            spec: {syncMode: Push}
-            ---
+            \(SchedulerTests.eastCluster)
             apiVersion: apps/v1
             kind: Deployment
             metadata: {name: shop, namespace: default, labels: {app: shop, env: prod}}
@@ -143,7 +135,7 @@ struct OverrideOrderAndKindTests {
             ---
             \(policies)
             """
-        let manifests = ManifestLoader.load(files: [ManifestFile(path: "t.yaml", contents: Data(yaml.utf8))])
+        let manifests = SchedulerTests.manifests(yaml)
         #expect(manifests.errors.isEmpty, "\(manifests.errors)")
         return Scheduler(manifests: manifests).plan().placements.first { $0.template.kind == "Deployment" }
     }

@@ -9,11 +9,7 @@ import Testing
 struct NamespacePropagationTests {
     @Test func theSkipLabelKeepsANamespaceFromEveryClusterAndClusterOverridesApply() {
         let yaml = """
-            apiVersion: cluster.karmada.io/v1alpha1
-            kind: Cluster
-            metadata: {name: east}
-            spec: {syncMode: Push}
-            ---
+            \(SchedulerTests.eastCluster)
             apiVersion: v1
             kind: Namespace
             metadata: {name: shared}
@@ -34,7 +30,7 @@ struct NamespacePropagationTests {
               overrideRules: [{overriders: {labelsOverrider: [{operator: add, value: {team: platform}}]}}]
 
             """
-        let manifests = ManifestLoader.load(files: [ManifestFile(path: "t.yaml", contents: Data(yaml.utf8))])
+        let manifests = SchedulerTests.manifests(yaml)
         let plan = Scheduler(manifests: manifests).plan()
         let shared = plan.placements.first { $0.template.name == "shared" }
         #expect(shared?.clusters.map(\.name) == ["east"])
@@ -67,11 +63,7 @@ struct PreferredVersionSelectionTests {
 extension PreferredVersionSelectionTests {
     @Test func aPropagationPolicyWithAV2SelectorPlacesAV1Template() {
         let yaml = """
-            apiVersion: cluster.karmada.io/v1alpha1
-            kind: Cluster
-            metadata: {name: east}
-            spec: {syncMode: Push}
-            ---
+            \(SchedulerTests.eastCluster)
             apiVersion: autoscaling/v1
             kind: HorizontalPodAutoscaler
             metadata: {name: web, namespace: default}
@@ -85,7 +77,7 @@ extension PreferredVersionSelectionTests {
               placement: {clusterAffinity: {clusterNames: [east]}}
 
             """
-        let manifests = ManifestLoader.load(files: [ManifestFile(path: "t.yaml", contents: Data(yaml.utf8))])
+        let manifests = SchedulerTests.manifests(yaml)
         let plan = Scheduler(manifests: manifests).plan()
         #expect(plan.placements.first { $0.template.kind == "HorizontalPodAutoscaler" }?.clusters.map(\.name) == ["east"])
         #expect(plan.unplaced.isEmpty)
@@ -96,11 +88,7 @@ extension PreferredVersionSelectionTests {
 struct DependentOverridesTests {
     static func plan(withOverride: Bool) -> TemplatePlacement? {
         var yaml = """
-            apiVersion: cluster.karmada.io/v1alpha1
-            kind: Cluster
-            metadata: {name: east}
-            spec: {syncMode: Push}
-            ---
+            \(SchedulerTests.eastCluster)
             apiVersion: v1
             kind: ConfigMap
             metadata: {name: web, namespace: default}
@@ -127,7 +115,7 @@ struct DependentOverridesTests {
 
                 """
         }
-        let manifests = ManifestLoader.load(files: [ManifestFile(path: "t.yaml", contents: Data(yaml.utf8))])
+        let manifests = SchedulerTests.manifests(yaml)
         return Scheduler(manifests: manifests).plan().placements.first { $0.template.kind == "ConfigMap" }
     }
 

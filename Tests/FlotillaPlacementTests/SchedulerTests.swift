@@ -104,6 +104,10 @@ private func replicas(_ placement: TemplatePlacement?) -> [String: Int32] {
         #expect(ingress?.decisions.first { $0.cluster == "ali-hangzhou" }?.reasons == ["cluster(s) did not have the API resource"])
     }
 
+    /// A member cluster named `east`, and the document separator after it.
+    static let eastCluster = "apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: east}\n"
+        + "spec: {syncMode: Push}\n---"
+
     static func manifests(_ yaml: String) -> Manifests {
         ManifestLoader.load(files: [ManifestFile(path: "test.yaml", contents: Data(yaml.utf8))])
     }
