@@ -58,8 +58,12 @@ let package = Package(
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
         .target(
+            name: "CGitDeadline",
+            dependencies: ["CGit2"]
+        ),
+        .target(
             name: "FlotillaGit",
-            dependencies: ["CGit2", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CGit2", "CGitDeadline", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "FlotillaEngine",

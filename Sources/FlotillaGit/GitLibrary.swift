@@ -1,9 +1,15 @@
 import CGit2
+import CGitDeadline
 import Synchronization
 
 /// Process-wide libgit2 state: initialised once, and the one CA bundle libgit2 can hold.
 enum GitLibrary {
-    private static let initialization: Int32 = git_libgit2_init()
+    private static let initialization: Int32 = {
+        let code = git_libgit2_init()
+        // Every connection libgit2 opens (HTTP, TLS, git://, SSH) goes through a socket that honours a deadline.
+        _ = flotilla_git_install_deadline_stream()
+        return code
+    }()
     private static let caBundle = Mutex<String?>(nil)
 
     /// Initialises libgit2 once per process; every entry point of this module calls it first.
@@ -67,4 +73,32 @@ extension git_oid {
         guard hex.count == 40, git_oid_fromstr(&oid, hex) == 0 else { return nil }
         self = oid
     }
+}
+
+/// A deadline for the libgit2 operation running on one thread, enforced by the sockets it opens (libgit2 1.5 has
+/// no network timeouts of its own): past the deadline, or after `interrupt()`, every read and connect of the
+/// operation fails, so the operation really ends and the thread is free for the next one.
+final class OperationDeadline: @unchecked Sendable {
+    private let guardPointer: OpaquePointer
+
+    init() {
+        GitLibrary.ensureInitialized()
+        guard let pointer = flotilla_git_guard_new() else { fatalError("out of memory") }
+        guardPointer = pointer
+    }
+
+    deinit { flotilla_git_guard_free(guardPointer) }
+
+    /// Runs `body` on the calling thread with the deadline armed.
+    func run<T>(seconds: Double, _ body: () throws(GitError) -> T) throws(GitError) -> T {
+        flotilla_git_guard_begin(guardPointer, seconds)
+        defer { flotilla_git_guard_end(guardPointer) }
+        return try body()
+    }
+
+    /// Ends the armed operation now (from any thread).
+    func interrupt() { flotilla_git_guard_interrupt(guardPointer) }
+
+    /// Whether the last operation ran past its deadline or was interrupted.
+    var expired: Bool { flotilla_git_guard_expired(guardPointer) != 0 }
 }

@@ -13,7 +13,7 @@ extension GitMirror {
         let localRef = "refs/flotilla/push/\(request.branch)"
         let trackingRef = Self.trackingPrefix + request.branch
         for attempt in 1...max(1, request.maxAttempts) {
-            try fetch()
+            try fetch(branch: request.branch)
             let parent = try? resolve("refs/remotes/origin/\(request.branch)")
             let tree = try writeTree(request, parent: parent)
             if let parent, try treeID(ofCommit: parent) == tree.hex {

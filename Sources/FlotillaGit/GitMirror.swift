@@ -80,12 +80,15 @@ public final class GitMirror {
     /// Fetches every branch and tag (incrementally, after the first time) into the mirror. A fetch that fails on a
     /// lock file left by a process killed mid-write (older than `staleLockAge`) removes the stale locks and tries once
     /// more.
-    public func fetch() throws(GitError) {
+    ///
+    /// With `branch`, only that branch is fetched (a status push needs nothing else, and must not wait for every
+    /// other branch and tag of a busy repository).
+    public func fetch(branch: String? = nil) throws(GitError) {
         do {
-            try fetchOnce()
+            try fetchOnce(branch: branch)
         } catch {
             guard "\(error)".contains("lock"), removeStaleLocks() > 0 else { throw error }
-            try fetchOnce()
+            try fetchOnce(branch: branch)
         }
     }
 
@@ -109,19 +112,20 @@ public final class GitMirror {
         return removed
     }
 
-    private func fetchOnce() throws(GitError) {
+    private func fetchOnce(branch: String?) throws(GitError) {
         try withRemote("fetch") { remote, context throws(GitError) in
             var options = git_fetch_options()
             git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION))
             context.install(into: &options.callbacks)
-            options.prune = GIT_FETCH_PRUNE
+            options.prune = branch == nil ? GIT_FETCH_PRUNE : GIT_FETCH_NO_PRUNE
             options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
-            let refspecs = ["+refs/heads/*:\(Self.trackingPrefix)*", "+refs/tags/*:refs/tags/*"]
+            let refspecs = branch.map { ["+refs/heads/\($0):\(Self.trackingPrefix)\($0)"] }
+                ?? ["+refs/heads/*:\(Self.trackingPrefix)*", "+refs/tags/*:refs/tags/*"]
             let code = withStringArray(refspecs) { array in
                 git_remote_fetch(remote, &array, &options, "flotilla fetch")
             }
             if code != 0 { throw classify(code, operation: "fetch", context: context) }
-            recordDefaultBranch(remote)
+            if branch == nil { recordDefaultBranch(remote) }
         }
     }
 

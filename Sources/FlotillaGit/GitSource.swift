@@ -25,6 +25,7 @@ public final class GitSource: Sendable {
     /// Touched only on `queue`.
     private let mirror: GitMirror
     private let abort: AbortSignal
+    private let deadline = OperationDeadline()
     /// The remote, without credentials.
     public let remote: GitRemoteURL
     /// The longest a network operation may take.
@@ -44,29 +45,34 @@ public final class GitSource: Sendable {
         self.queue = DispatchQueue(label: "flotilla.git.\(GitMirror.cacheName(for: mirror.remote.url))")
     }
 
-    /// Runs `body` on the mirror's queue; fails with `GitError.timedOut` when it outlasts the timeout (the
-    /// transfer is then aborted at libgit2's next progress callback).
+    /// Runs `body` on the mirror's queue; fails with `GitError.timedOut` when it outlasts the timeout. The operation
+    /// itself then really ends: its sockets are shut down and every later read or connect fails, so the queue is
+    /// free for the next operation even when the server never answers or closes.
     public func run<T: Sendable>(_ operation: String,
                                  _ body: @escaping @Sendable (GitMirror) throws(GitError) -> T) async throws(GitError) -> T {
         let finished = Atomic<Bool>(false)
         let url = remote.url
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         let result: Result<T, GitError> = await withCheckedContinuation { continuation in
-            queue.async { [mirror, abort] in
+            queue.async { [mirror, abort, deadline] in
                 abort.reset()
                 let result: Result<T, GitError>
                 do throws(GitError) {
-                    result = .success(try body(mirror))
+                    result = .success(try deadline.run(seconds: seconds) { () throws(GitError) -> T in
+                        try body(mirror)
+                    })
                 } catch {
-                    result = .failure(error)
+                    result = .failure(deadline.expired ? .timedOut(url: url, operation: operation, seconds: seconds)
+                                                       : error)
                 }
                 if !finished.exchange(true, ordering: .acquiringAndReleasing) {
                     continuation.resume(returning: result)
                 }
             }
-            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [abort] in
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [abort, deadline] in
                 if !finished.exchange(true, ordering: .acquiringAndReleasing) {
                     abort.trigger()
+                    deadline.interrupt()
                     continuation.resume(returning: .failure(.timedOut(url: url, operation: operation, seconds: seconds)))
                 }
             }

@@ -43,6 +43,27 @@ private let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name
         #expect(text == "a: 2")
     }
 
+    /// A status push fetches the status branch only, not every branch and tag of the repository.
+    @Test func aStatusPushFetchesOnlyItsBranch() throws {
+        let repository = try TestRepository()
+        _ = try repository.commit(["a.yaml": "a: 1"])
+        let feature = try repository.commit(["b.yaml": "b: 1"], branch: "feature")
+        let cache = try ScratchFolder()
+        let mirror = try GitMirror(url: repository.bare, cacheRoot: cache.path)
+        let first = try mirror.commitAndPush(GitCommitRequest(branch: "status", files: ["s": Data("1".utf8)],
+                                                              message: "status"))
+        guard case .pushed(let commit, _) = first else { Issue.record("not pushed: \(first)"); return }
+        #expect(throws: GitError.self) { try mirror.resolve("feature") }
+        // The second push finds the first one's commit as its parent, through the single-branch fetch.
+        let second = try mirror.commitAndPush(GitCommitRequest(branch: "status", files: ["s": Data("2".utf8)],
+                                                               message: "status"))
+        guard case .pushed(let next, _) = second else { Issue.record("not pushed: \(second)"); return }
+        let parent = try sh(["git", "-C", repository.bare, "rev-parse", "\(next)^"])
+        #expect(parent.trimmingCharacters(in: .whitespacesAndNewlines) == commit)
+        try mirror.fetch()
+        #expect(try mirror.resolve("feature") == feature)
+    }
+
     /// A process killed mid-fetch leaves a lock file; the next fetch removes it (it is old) and succeeds.
     @Test func aStaleLockLeftByAKilledFetchIsRecovered() throws {
         let repository = try TestRepository()
@@ -171,6 +192,20 @@ private let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name
             return operation == "fetch"
         }
         #expect(Date().timeIntervalSince(started) < 30)
+    }
+
+    /// libgit2 1.5 has no socket timeouts: before the deadline-aware stream, the abandoned fetch kept the source's
+    /// queue until the peer closed, so every later operation timed out behind it.
+    @Test func aTimedOutFetchReallyEndsAndFreesTheSourceForTheNextOperation() async throws {
+        let silent = try SilentServer()
+        let cache = try ScratchFolder()
+        let source = try GitSource(url: "git://127.0.0.1:\(silent.port)/fleet.git", cacheRoot: cache.path,
+                                   timeout: .seconds(1))
+        for _ in 0..<2 {
+            await #expect(throws: GitError.self) { _ = try await source.snapshot(ref: nil, path: "") }
+        }
+        let answer = try await source.run("probe") { _ in 42 }
+        #expect(answer == 42)
     }
 }
 
