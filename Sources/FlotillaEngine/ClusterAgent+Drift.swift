@@ -86,7 +86,9 @@ extension ClusterAgent {
         guard let client = clients.first, !keys.isEmpty else { return }
         var retry: [ObjectKey] = []
         for key in keys {
-            guard let work = desired[key], !state.withLock({ $0.foreign.contains(key) }) else { continue }
+            guard let work = desired[key], work.suspended == nil, !state.withLock({ $0.foreign.contains(key) }) else {
+                continue
+            }
             if state.withLock({ $0.live[key] == nil }) {
                 // Re-creating what was deleted: unless someone has made an object of that name since (which is then
                 // theirs, a collision at the next pass, never taken over).

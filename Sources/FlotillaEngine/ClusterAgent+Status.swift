@@ -25,16 +25,22 @@ extension ClusterAgent {
         state.withLock { state in
             let total = Self.allocatableMilli(state.nodes)
             var allocated: [String: Int64] = [:]
+            var workloads = 0
             for (key, object) in state.live where key.group == "apps" {
-                let replicas = object.value(at: ["spec", "replicas"])?.intValue ?? 1
-                let containers = object.value(at: ["spec", "template", "spec", "containers"])?.arrayValue ?? []
-                allocated["pods", default: 0] = allocated["pods", default: 0] +| (replicas *| 1000)
-                for container in containers {
-                    for (resource, value) in container.value(at: ["resources", "requests"])?.objectValue ?? [:] {
-                        guard let text = value.stringValue, let milli = Quantity(text).milliValue else { continue }
-                        allocated[resource, default: 0] = allocated[resource, default: 0] +| (milli *| replicas)
-                    }
+                workloads += 1
+                // Each workload's share is worked out once per resourceVersion (a commit changes a few of thousands).
+                let version = object.value(at: ["metadata", "resourceVersion"])?.stringValue ?? ""
+                let share: [String: Int64]
+                if let cached = state.allocationCache[key], cached.version == version, !version.isEmpty {
+                    share = cached.share
+                } else {
+                    share = Self.requested(by: object)
+                    state.allocationCache[key] = (version, share)
                 }
+                for (resource, amount) in share { allocated[resource, default: 0] = allocated[resource, default: 0] +| amount }
+            }
+            if state.allocationCache.count > workloads {
+                state.allocationCache = state.allocationCache.filter { state.live[$0.key] != nil }
             }
             let apis = state.served.map { $0.keys.map { "\($0.apiVersion)/\($0.kind)" }.sorted() }
             guard state.everProbed || !state.nodes.isEmpty else { return ClusterState(ready: state.ready, apiEnablements: apis) }
@@ -48,6 +54,19 @@ extension ClusterAgent {
                                 allocated: state.nodes.isEmpty ? nil : toQuantities(allocated),
                                 apiEnablements: apis)
         }
+    }
+
+    /// What a workload's replicas request, in thousandths, with one thousand per pod under `pods`.
+    static func requested(by object: JSONValue) -> [String: Int64] {
+        let replicas = object.value(at: ["spec", "replicas"])?.intValue ?? 1
+        var share: [String: Int64] = ["pods": replicas *| 1000]
+        for container in object.value(at: ["spec", "template", "spec", "containers"])?.arrayValue ?? [] {
+            for (resource, value) in container.value(at: ["resources", "requests"])?.objectValue ?? [:] {
+                guard let text = value.stringValue, let milli = Quantity(text).milliValue else { continue }
+                share[resource, default: 0] = share[resource, default: 0] +| (milli *| replicas)
+            }
+        }
+        return share
     }
 
     /// The nodes' allocatable resources, summed, in thousandths (millicores for CPU).
@@ -126,10 +145,10 @@ extension ClusterAgent {
     /// True when every desired work is applied, unchanged since, and healthy.
     public func isConverged(revision: String?) -> Bool {
         state.withLock { state in
-            guard state.ready, state.currentKnown else { return false }
+            guard state.ready, state.currentKnown, !state.desiredHasFailures,
+                  state.current.count >= state.desired.count else { return false }
             for key in state.desired.keys {
                 guard state.errors[key] == nil, state.openDrift[key] == nil, state.current.contains(key),
-                      state.desired[key]?.failure == nil,
                       let live = state.live[key] else { return false }
                 // Health is judged once per resourceVersion of the object (this runs on every batch of events).
                 let version = live.value(at: ["metadata", "resourceVersion"])?.stringValue ?? ""

@@ -121,9 +121,15 @@ extension ClusterAgent {
                         unavailable: [KindKey: String], version: Int) -> SyncDecision {
         state.withLock { state in
             if !state.currentKnown && state.desiredVersion == version {
-                state.current = Set(desired.compactMap { key, work in
-                    state.applied[key] == work.comparable ? key : nil
-                })
+                var current: Set<ObjectKey> = []
+                current.reserveCapacity(desired.count)
+                for (key, work) in desired where state.applied[key] == work.comparable {
+                    current.insert(key)
+                    // The same content rendered anew (another revision): keep the new copy, so the next comparison
+                    // is the identity check that equal storage makes instant, not a walk over the whole object.
+                    state.applied[key] = work.comparable
+                }
+                state.current = current
                 state.currentKnown = true
             }
             // (A snapshot older than the desired state in force is compared object by object.)
@@ -139,7 +145,11 @@ extension ClusterAgent {
                     foreign.insert(key)
                 }
             }
-            let view = ClusterView(owned: owned, foreign: foreign, unavailable: unavailable, current: current)
+            let released = Set(state.errors.compactMap { key, error in
+                error.cause == .skipped(.released) ? key : nil
+            })
+            let view = ClusterView(owned: owned, foreign: foreign, unavailable: unavailable, current: current,
+                                   released: released)
             let decision = SyncDecision.decide(desired: desired, view: view, inventory: inventory,
                                                prune: settings.prune, guardPercent: settings.pruneGuardPercent)
             state.held = decision.held?.description
@@ -154,6 +164,9 @@ extension ClusterAgent {
                 state.openDrift[key] = nil
             }
             state.keeps = decision.keeps.mapValues(\.description)
+            for key in decision.adoptions {
+                logger.notice("taking over: the policy's conflict resolution is Overwrite", metadata: ["object": "\(key)"])
+            }
             return decision
         }
     }

@@ -101,7 +101,7 @@ extension ClusterAgent {
             }
             logger.debug("scope from discovery", metadata: ["object": "\(key)", "namespaced": "\(namespaced)"])
             result[newKey] = DesiredWork(object: object, template: work.template, delegatedPaths: work.delegatedPaths,
-                                         failure: work.failure)
+                                         failure: work.failure, suspended: work.suspended, takeOver: work.takeOver)
         }
         return changed ? result : nil
     }

@@ -38,6 +38,10 @@ public final class ClusterAgent: @unchecked Sendable {
 
     struct AgentState {
         var desired: [ObjectKey: DesiredWork] = [:]
+        /// Each workload's requested resources, by the resourceVersion they were read from (placement's capacity).
+        var allocationCache: [ObjectKey: (version: String, share: [String: Int64])] = [:]
+        /// Whether a desired work is a last good work kept for a failed render (the cluster cannot be converged).
+        var desiredHasFailures = false
         var revision: String?
         var applied: [ObjectKey: JSONValue] = [:]
         /// Desired keys whose last apply was of what is desired now (so the comparison of whole objects happens
@@ -202,9 +206,11 @@ public final class ClusterAgent: @unchecked Sendable {
 
     /// Replaces the desired works and asks for a sync.
     public func setDesired(_ works: [ObjectKey: DesiredWork], revision: String?) {
+        let hasFailures = works.values.contains { $0.failure != nil }
         let replaced = state.withLock { state -> [ObjectKey: DesiredWork] in
             let replaced = state.desired
             state.desired = works
+            state.desiredHasFailures = hasFailures
             state.revision = revision
             state.held = nil
             state.desiredVersion += 1

@@ -50,6 +50,7 @@ extension Engine {
         scheduler.reusable = reusable
         let plan = scheduler.plan(revision: revision)
         let delegated = delegatedTemplates(manifests)
+        let dispatch = DispatchOptions.of(plan, manifests: manifests)
         var works: [String: [ObjectKey: DesiredWork]] = [:]
         var index: WorkIndex = [:]
         var reused: Set<ResourceIdentity> = []
@@ -67,10 +68,14 @@ extension Engine {
         for placement in plan.placements where !reused.contains(placement.identity) {
             let paths: Set<String> = delegated.contains(placement.identity) ? ["spec.replicas"] : []
             var refs: [(cluster: String, key: ObjectKey)] = []
+            let options = dispatch[placement.identity] ?? DispatchOptions()
             for (cluster, object) in placement.works {
                 guard let key = ObjectKey(object) else { continue }
+                let suspended = options.isSuspended(on: cluster)
+                    ? "dispatching suspended by \(placement.policy?.description ?? "its policy")" : nil
                 works[cluster, default: [:]][key] = DesiredWork(object: object, template: placement.identity,
-                                                                delegatedPaths: paths)
+                                                                delegatedPaths: paths, suspended: suspended,
+                                                                takeOver: options.takeOver)
                 refs.append((cluster, key))
             }
             index[placement.identity] = refs

@@ -4,16 +4,43 @@ import FlotillaModel
 /// Its identity is group, kind, namespace and name: the version only says how to reach it, so a template moving
 /// from `v1alpha1` to `v1` is the same object, updated in place (never pruned and re-created).
 public struct ObjectKey: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
-    public var apiVersion: String
-    public var kind: String
+    public var apiVersion: String { didSet { derive() } }
+    public var kind: String { didSet { derive() } }
     public var namespace: String?
     public var name: String
+    /// The API group, and the place in the apply order: derived once (sorting thousands of keys compares them often).
+    public private(set) var group: String = ""
+    public private(set) var applyRank: Int = 10
 
     public init(apiVersion: String, kind: String, namespace: String?, name: String) {
         self.apiVersion = apiVersion
         self.kind = kind
         self.namespace = namespace
         self.name = name
+        derive()
+    }
+
+    private mutating func derive() {
+        group = ResourceIdentity.group(ofAPIVersion: apiVersion)
+        applyRank = Self.applyRank(group: group, kind: kind)
+    }
+
+    private enum CodingKeys: String, CodingKey { case apiVersion, kind, namespace, name }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(apiVersion: try container.decode(String.self, forKey: .apiVersion),
+                  kind: try container.decode(String.self, forKey: .kind),
+                  namespace: try container.decodeIfPresent(String.self, forKey: .namespace),
+                  name: try container.decode(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(apiVersion, forKey: .apiVersion)
+        try container.encode(kind, forKey: .kind)
+        try container.encodeIfPresent(namespace, forKey: .namespace)
+        try container.encode(name, forKey: .name)
     }
 
     public init?(_ object: JSONValue) {
@@ -23,7 +50,6 @@ public struct ObjectKey: Sendable, Hashable, Comparable, CustomStringConvertible
                   namespace: object.value(at: ["metadata", "namespace"])?.stringValue, name: name)
     }
 
-    public var group: String { ResourceIdentity.group(ofAPIVersion: apiVersion) }
     public var isNamespace: Bool { kind == "Namespace" && apiVersion == "v1" }
     public var isCustomResourceDefinition: Bool {
         kind == "CustomResourceDefinition" && group == "apiextensions.k8s.io"
@@ -72,7 +98,6 @@ public struct ObjectKey: Sendable, Hashable, Comparable, CustomStringConvertible
         }
     }
 
-    public var applyRank: Int { Self.applyRank(group: group, kind: kind) }
 
     public static func < (lhs: ObjectKey, rhs: ObjectKey) -> Bool {
         // Same kind (most comparisons in a sort): rank and group are equal, skip computing them.

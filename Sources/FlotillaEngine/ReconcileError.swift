@@ -62,6 +62,7 @@ public struct ReconcileError: Error, Sendable, Hashable, CustomStringConvertible
         case .skipped(.collision): return "Collision"
         case .skipped(.released): return "Released"
         case .skipped(.kindUnavailable): return "KindUnavailable"
+        case .skipped(.suspended): return "Suspended"
         case .pruneIncomplete: return "PruneIncomplete"
         case .render: return "RenderFailed"
         }

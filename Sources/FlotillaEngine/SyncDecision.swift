@@ -43,9 +43,12 @@ public enum SkipReason: Sendable, Hashable, CustomStringConvertible {
     case released
     /// The kind cannot be listed or watched on the cluster (not served, or not permitted).
     case kindUnavailable(String)
+    /// Dispatching to the cluster is suspended by the template's policy (Karmada's `suspension`).
+    case suspended(String)
 
     public var description: String {
         switch self {
+        case .suspended(let reason): return reason
         case .collision: return "collision: the object exists in the cluster and is not managed by Flotilla; left untouched"
         case .released:
             return "released: someone removed the managed-by label; Flotilla no longer manages the object and left it"
@@ -75,9 +78,13 @@ public struct ClusterView: Sendable {
     public var unavailable: [KindKey: String]
     /// Desired keys whose last apply wrote what is desired now, and succeeded.
     public var current: Set<ObjectKey>
+    /// Keys Flotilla once owned and someone released (removed the label): never taken back, not even by a policy
+    /// whose conflict resolution is Overwrite.
+    public var released: Set<ObjectKey>
 
     public init(owned: [ObjectKey: String], foreign: Set<ObjectKey>, unavailable: [KindKey: String] = [:],
-                current: Set<ObjectKey>) {
+                current: Set<ObjectKey>, released: Set<ObjectKey> = []) {
+        self.released = released
         self.owned = owned
         self.foreign = foreign
         self.unavailable = unavailable
@@ -105,6 +112,8 @@ public struct SyncDecision: Sendable, Equatable {
     public var held: HoldReason?
     /// Namespaces the applies need that no work declares.
     public var namespaces: [String] = []
+    /// Applies that take over an object Flotilla did not create (conflict resolution Overwrite).
+    public var adoptions: [ObjectKey] = []
 
     public init() {}
 
@@ -119,12 +128,19 @@ public struct SyncDecision: Sendable, Equatable {
                               prune: Bool, guardPercent: Double) -> SyncDecision {
         var decision = SyncDecision()
         for key in desired.keys.sorted() {
-            if let reason = view.unavailability(of: key) {
+            let work = desired[key]
+            if let reason = work?.suspended {
+                decision.skips[key] = .suspended(reason)
+            } else if let reason = view.unavailability(of: key) {
                 decision.skips[key] = .kindUnavailable(reason)
             } else if view.foreign.contains(key) {
                 if inventory.contains(key) {
                     decision.skips[key] = .released
                     decision.forgets.append(key)
+                } else if work?.takeOver == true, !view.released.contains(key) {
+                    // conflictResolution Overwrite: the existing object is taken over (adopted in place).
+                    decision.applies.append(key)
+                    decision.adoptions.append(key)
                 } else {
                     decision.skips[key] = .collision
                 }

@@ -16,9 +16,17 @@ public struct DesiredWork: Sendable {
     /// Set when this is the last good work of a template the revision in force could not place or render for the
     /// cluster: it stays applied (never pruned for a failed render) and is reported Failed with this reason.
     public var failure: String?
+    /// Set when dispatching to this cluster is suspended (Karmada's `suspension`): the work is neither created,
+    /// updated nor healed, and not pruned either.
+    public var suspended: String?
+    /// Karmada's `conflictResolution: Overwrite`: an object of that name Flotilla did not create is taken over.
+    public var takeOver = false
 
-    public init(object: JSONValue, template: ResourceIdentity, delegatedPaths: Set<String>, failure: String? = nil) {
+    public init(object: JSONValue, template: ResourceIdentity, delegatedPaths: Set<String>, failure: String? = nil,
+                suspended: String? = nil, takeOver: Bool = false) {
         self.failure = failure
+        self.suspended = suspended
+        self.takeOver = takeOver
         self.object = object
         var comparable = object
         if var annotations = comparable.value(at: ["metadata", "annotations"])?.objectValue {

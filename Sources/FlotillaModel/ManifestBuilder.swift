@@ -5,16 +5,36 @@ struct ManifestBuilder {
     private var customScopes: [String: Bool] = [:]
     private var seen: [ResourceIdentity: SourceLocation] = [:]
 
-    init(documents: [ParsedDocument]) {
+    init(documents: [ParsedDocument], customScopes: [String: Bool]? = nil) {
         self.documents = documents
+        self.customScopes = customScopes ?? Self.customScopes(of: documents)
+    }
+
+    /// The scopes the CRDs among `documents` define, keyed `group/kind`: true when cluster-scoped.
+    static func customScopes(of documents: [ParsedDocument]) -> [String: Bool] {
+        var scopes: [String: Bool] = [:]
         for document in documents {
             guard document.value["kind"]?.stringValue == "CustomResourceDefinition",
                   let spec = document.value["spec"],
                   let group = spec["group"]?.stringValue,
                   let kind = spec.value(at: ["names", "kind"])?.stringValue
             else { continue }
-            customScopes["\(group)/\(kind)"] = spec["scope"]?.stringValue == "Cluster"
+            scopes["\(group)/\(kind)"] = spec["scope"]?.stringValue == "Cluster"
         }
+        return scopes
+    }
+
+    /// What one file's documents build to, and the identities they define (to find one defined in two files).
+    struct Fragment: Sendable {
+        var manifests: Manifests
+        var identities: [ResourceIdentity]
+    }
+
+    /// Builds the documents on their own (a file's, to be put together with the others by the loader).
+    mutating func fragment() -> Fragment {
+        var manifests = Manifests()
+        build(into: &manifests)
+        return Fragment(manifests: manifests, identities: Array(seen.keys))
     }
 
     /// The Karmada kinds Flotilla reads, as `group/kind`, with the version they must have.

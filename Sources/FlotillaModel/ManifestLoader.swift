@@ -89,6 +89,7 @@ public enum ManifestLoader {
                             limits: ManifestLimits = .standard) -> Manifests {
         var manifests = Manifests()
         var documents: [ParsedDocument] = []
+        var parsedFiles: [(path: String, documents: [ParsedDocument])] = []
         var total = 0
         for file in files.sorted(by: { $0.path < $1.path }) where isManifestPath(file.path) {
             manifests.fileCount += 1
@@ -104,13 +105,38 @@ public enum ManifestLoader {
                 continue
             }
             switch cache?.parsed(file) ?? Result(catching: { () throws(ManifestError) in try parse(file) }) {
-            case .success(let parsed): documents += parsed
+            case .success(let parsed):
+                documents += parsed
+                parsedFiles.append((file.path, parsed))
             case .failure(let error): manifests.errors.append(error)
             }
         }
         cache?.keep(paths: Set(files.map(\.path)))
-        var builder = ManifestBuilder(documents: documents)
+        let scopes = ManifestBuilder.customScopes(of: documents)
+        if let cache, let merged = merge(parsedFiles, into: manifests, scopes: scopes, cache: cache) {
+            return merged
+        }
+        var builder = ManifestBuilder(documents: documents, customScopes: scopes)
         builder.build(into: &manifests)
+        manifests.errors.sort { ($0.location, $0.message) < ($1.location, $1.message) }
+        return manifests
+    }
+
+    /// The files built one by one (each from the cache when its bytes and the CRDs' scopes are unchanged) and put
+    /// together in path order: what building them all at once gives. Nil when an object is defined in two files (the
+    /// whole build then reports the duplicate).
+    private static func merge(_ files: [(path: String, documents: [ParsedDocument])], into start: Manifests,
+                              scopes: [String: Bool], cache: ManifestParseCache) -> Manifests? {
+        var manifests = start
+        var seen: Set<ResourceIdentity> = []
+        for file in files {
+            let fragment = cache.built(file.path, scopes: scopes) {
+                var builder = ManifestBuilder(documents: file.documents, customScopes: scopes)
+                return builder.fragment()
+            }
+            for identity in fragment.identities where !seen.insert(identity).inserted { return nil }
+            manifests.append(fragment.manifests)
+        }
         manifests.errors.sort { ($0.location, $0.message) < ($1.location, $1.message) }
         return manifests
     }
@@ -165,11 +191,13 @@ public enum ManifestLoader {
 }
 
 /// What the files of a source parsed to, by path, kept between loads: a daemon re-reads its source on every commit,
-/// and a commit usually changes a few files of many. A file is parsed again only when its bytes differ.
+/// and a commit usually changes a few files of many. A file is parsed again only when its bytes differ, and sorted
+/// into roles and validated again only when its bytes or the scopes the source's CRDs define differ.
 public final class ManifestParseCache: Sendable {
     private struct Entry {
         var contents: Data
         var parsed: Result<[ParsedDocument], ManifestError>
+        var built: (scopes: [String: Bool], fragment: ManifestBuilder.Fragment)?
     }
 
     private let entries = Mutex<[String: Entry]>([:])
@@ -182,6 +210,14 @@ public final class ManifestParseCache: Sendable {
         let parsed = Result { () throws(ManifestError) in try ManifestLoader.parse(file) }
         entries.withLock { $0[file.path] = Entry(contents: file.contents, parsed: parsed) }
         return parsed
+    }
+
+    /// The objects of one parsed file, sorted into roles and validated, now or earlier from the same bytes and scopes.
+    func built(_ path: String, scopes: [String: Bool], make: () -> ManifestBuilder.Fragment) -> ManifestBuilder.Fragment {
+        if let built = entries.withLock({ $0[path]?.built }), built.scopes == scopes { return built.fragment }
+        let fragment = make()
+        entries.withLock { $0[path]?.built = (scopes, fragment) }
+        return fragment
     }
 
     /// Forgets files that are no longer in the source.

@@ -25,6 +25,19 @@ public struct Manifests: Sendable {
 
     public init() {}
 
+    /// Appends another set's objects and errors (the file count is left alone).
+    public mutating func append(_ other: Manifests) {
+        templates += other.templates
+        clusters += other.clusters
+        propagationPolicies += other.propagationPolicies
+        clusterPropagationPolicies += other.clusterPropagationPolicies
+        overridePolicies += other.overridePolicies
+        clusterOverridePolicies += other.clusterOverridePolicies
+        federatedHPAs += other.federatedHPAs
+        notActedOn += other.notActedOn
+        errors += other.errors
+    }
+
     /// Whether the source is valid.
     public var isValid: Bool { errors.isEmpty }
 

@@ -519,3 +519,64 @@ extension InMemoryEngineTests {
         }
     }
 }
+
+extension InMemoryEngineTests {
+    /// Karmada's `suspension` stops dispatching to a cluster (it keeps what it has, nothing is pruned), and
+    /// `conflictResolution: Overwrite` (here through the template's annotation) takes an existing object over in
+    /// place, where the default leaves it as a collision.
+    @Test func suspensionHoldsAClusterAndOverwriteAdoptsInPlace() async throws {
+        let repository = try TestRepository(Self.files)
+        let sims = SimConnector(["a", "b"])
+        let controllers = sims.runControllers()
+        defer { controllers.cancel() }
+        let engine = try Self.engine(repository, sims)
+        try await Self.whileRunning(engine) {
+            #expect(await Self.eventually { await Self.converged(engine) })
+            // Someone else's ConfigMap, then templates of that name: one left alone, one taken over.
+            for name in ["theirs", "adopted"] {
+                _ = try sims.client("a").apply(JSONValue.parse(#"""
+                    {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"\#(name)","namespace":"shop"},
+                     "data":{"owner":"them"}}
+                    """#), fieldManager: "someone", force: false)
+            }
+            let uid = try sims.client("a").get(apiVersion: "v1", kind: "ConfigMap", namespace: "shop", name: "adopted")
+                .value(at: ["metadata", "uid"])
+            let suspended = Self.app(replicas: 6).replacingOccurrences(
+                of: "  placement:\n", with: "  suspension: {dispatchingOnClusters: {clusterNames: [b]}}\n  placement:\n")
+            try repository.commit([
+                "apps/shop.yaml": suspended,
+                "apps/config.yaml": """
+                    apiVersion: v1
+                    kind: ConfigMap
+                    metadata: {name: theirs, namespace: shop}
+                    data: {owner: flotilla}
+                    ---
+                    apiVersion: v1
+                    kind: ConfigMap
+                    metadata:
+                      name: adopted
+                      namespace: shop
+                      annotations: {work.karmada.io/conflict-resolution: overwrite}
+                    data: {owner: flotilla}
+                    """,
+            ], message: "suspend b, take over one ConfigMap")
+            engine.trigger()
+            #expect(await Self.eventually { sims.replicas("a", "shop", "cart") == 3 })
+            let adopted = try sims.client("a").get(apiVersion: "v1", kind: "ConfigMap", namespace: "shop", name: "adopted")
+            #expect(await Self.eventually {
+                (try? sims.client("a").get(apiVersion: "v1", kind: "ConfigMap", namespace: "shop", name: "adopted"))?
+                    .value(at: ["data", "owner"])?.stringValue == "flotilla"
+            })
+            #expect(adopted.value(at: ["metadata", "uid"]) == uid)
+            let theirs = try sims.client("a").get(apiVersion: "v1", kind: "ConfigMap", namespace: "shop", name: "theirs")
+            #expect(theirs.value(at: ["data", "owner"])?.stringValue == "them")
+            // b is suspended: it keeps its 2 replicas, gets neither ConfigMap, and says why.
+            #expect(sims.replicas("b", "shop", "cart") == 2)
+            #expect((try? sims.client("b").get(apiVersion: "v1", kind: "ConfigMap", namespace: "shop", name: "adopted")) == nil)
+            let report = await engine.report()
+            let onB = report.works.filter { $0.cluster == "b" && $0.kind == "Deployment" }
+            #expect(onB.map(\.errorCode) == ["Suspended"])
+            #expect(report.works.first { $0.cluster == "a" && $0.name == "theirs" }?.errorCode == "Collision")
+        }
+    }
+}

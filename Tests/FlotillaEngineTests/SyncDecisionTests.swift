@@ -85,6 +85,34 @@ private func owned(_ keys: [ObjectKey]) -> [ObjectKey: String] {
         #expect(decision.applies.isEmpty && decision.forgets.isEmpty)
     }
 
+    /// Karmada's `suspension`: a suspended work is neither created nor updated, and not pruned either.
+    @Test func aSuspendedWorkIsNeitherAppliedNorPruned() {
+        var want = desired([namespace, deployment, config])
+        want[deployment]?.suspended = "dispatching suspended by PropagationPolicy web/web"
+        want[config]?.suspended = "dispatching suspended by PropagationPolicy web/web"
+        // The Deployment exists in an older version; the ConfigMap does not exist yet.
+        let view = ClusterView(owned: owned([namespace, deployment]), foreign: [], current: [namespace])
+        let decision = SyncDecision.decide(desired: want, view: view, inventory: [namespace, deployment], prune: true,
+                                           guardPercent: 50)
+        #expect(decision.applies.isEmpty && decision.prunes.isEmpty)
+        #expect(decision.skips[deployment] == .suspended("dispatching suspended by PropagationPolicy web/web"))
+        #expect(decision.skips[config] != nil)
+    }
+
+    /// Karmada's `conflictResolution: Overwrite` takes an existing object over; Abort (the default) leaves it, and
+    /// an object someone released is never taken back.
+    @Test(arguments: [(true, false, true), (false, false, false), (true, true, false)])
+    func conflictResolution(takeOver: Bool, released: Bool, adopted: Bool) {
+        var want = desired([namespace, config])
+        want[config]?.takeOver = takeOver
+        let view = ClusterView(owned: owned([namespace]), foreign: [config], current: [namespace],
+                               released: released ? [config] : [])
+        let decision = SyncDecision.decide(desired: want, view: view, inventory: [namespace], prune: true, guardPercent: 50)
+        #expect(decision.applies == (adopted ? [config] : []))
+        #expect(decision.adoptions == (adopted ? [config] : []))
+        #expect(decision.skips[config] == (adopted ? nil : .collision))
+    }
+
     @Test func anUndesiredObjectSomeoneTookOverOrDeletedIsForgottenNotDeleted() {
         let want = desired([namespace, deployment])
         let view = ClusterView(owned: owned([namespace, deployment]), foreign: [config], current: [namespace, deployment])

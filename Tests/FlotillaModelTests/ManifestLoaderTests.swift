@@ -57,6 +57,45 @@ import Testing
         }
     }
 
+    /// Files are built one by one from the cache: a CRD's scope changing in another file, an object defined in two
+    /// files, Karmada objects and errors all come out as a whole build gives them.
+    @Test func aBuildCacheGivesWhatAWholeBuildGives() {
+        let cache = ManifestParseCache()
+        func crd(_ scope: String) -> String {
+            "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\n"
+                + "spec: {group: example.com, scope: \(scope), names: {kind: Widget, plural: widgets}, "
+                + "versions: [{name: v1, served: true, storage: true}]}\n"
+        }
+        let widget = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1, namespace: team}\n"
+        let policy = "apiVersion: policy.karmada.io/v1alpha1\nkind: PropagationPolicy\nmetadata: {name: p, namespace: team}\n"
+            + "spec: {resourceSelectors: [{apiVersion: v1, kind: ConfigMap}]}\n"
+        let configMap = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: team}\n"
+        let sources: [[String: String]] = [
+            ["crd.yaml": crd("Namespaced"), "w.yaml": widget, "p.yaml": policy, "c.yaml": configMap],
+            ["crd.yaml": crd("Cluster"), "w.yaml": widget, "p.yaml": policy, "c.yaml": configMap],
+            ["crd.yaml": crd("Cluster"), "w.yaml": widget, "p.yaml": policy, "c.yaml": configMap, "d.yaml": configMap],
+            ["crd.yaml": crd("Namespaced"), "w.yaml": widget, "p.yaml": policy + "spec: {}\n", "c.yaml": configMap],
+            ["crd.yaml": crd("Namespaced"), "w.yaml": widget, "p.yaml": policy, "c.yaml": configMap],
+        ]
+        for source in sources {
+            let files = source.map { ManifestFile(path: $0.key, contents: Data($0.value.utf8)) }
+            let cached = ManifestLoader.load(files: files, cache: cache)
+            let whole = ManifestLoader.load(files: files)
+            #expect(cached.templates.map(\.content) == whole.templates.map(\.content))
+            #expect(cached.templates.map(\.location) == whole.templates.map(\.location))
+            #expect(cached.propagationPolicies == whole.propagationPolicies)
+            #expect(cached.errors == whole.errors)
+            #expect(cached.fileCount == whole.fileCount)
+        }
+        // The widget's namespace follows the CRD's scope (dropped when cluster-scoped) even from the cache.
+        let clusterScoped = ManifestLoader.load(files: sources[1].map { ManifestFile(path: $0.key, contents: Data($0.value.utf8)) },
+                                                cache: cache)
+        #expect(clusterScoped.templates.first { $0.kind == "Widget" }?.namespace == nil)
+        let duplicated = ManifestLoader.load(files: sources[2].map { ManifestFile(path: $0.key, contents: Data($0.value.utf8)) },
+                                             cache: cache)
+        #expect(duplicated.errors.map(\.description).contains { $0.contains("d.yaml") })
+    }
+
     @Test func onlyManifestFilesAreReadAndHiddenOnesSkipped() {
         #expect(ManifestLoader.isManifestPath("apps/web.yaml"))
         #expect(ManifestLoader.isManifestPath("apps/web.yml"))
