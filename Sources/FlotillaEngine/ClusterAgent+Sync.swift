@@ -73,14 +73,13 @@ extension ClusterAgent {
         }
         // The inventory first grows by what is about to be created, so a crash never leaves an untracked object
         // (and takes the desired version of every key: inventories written before identity ignored it migrate).
-        var recorded = decision.grownInventory(inventory)
-        var written = inventory
-        if !recorded.isIdentical(to: inventory) {
+        var recorded = inventory
+        if decision.changesInventory(inventory) {
+            recorded = decision.grownInventory(inventory)
             do throws(KubeError) { try writeInventory(recorded, client: client) } catch {
                 state.withLock { $0.syncError = self.error(.inventory(reading: false, error)) }
                 return false
             }
-            written = recorded
         }
 
         // Applies, wave by wave in DESIGN.md's order, each wave spread over the workers.
@@ -95,8 +94,8 @@ extension ClusterAgent {
         }
 
         let (kept, pruned) = prune(decision.prunes, client: client)
-        recorded.subtract(pruned)
-        if !recorded.isIdentical(to: written) {
+        if !pruned.isDisjoint(with: recorded) {
+            recorded.subtract(pruned)
             do throws(KubeError) { try writeInventory(recorded, client: client) } catch {
                 state.withLock { $0.syncError = self.error(.inventory(reading: false, error)) }
                 return false

@@ -52,6 +52,8 @@ public actor Engine {
     var sourceErrors: [String] = []
     var sourceErrorRevision: String?
     var pending: (revision: String, seenAt: ContinuousClock.Instant)?
+    /// When the pending revision was handed to the clusters (for the converged log's breakdown).
+    var handedOutAt: ContinuousClock.Instant?
     var triggeredAt: ContinuousClock.Instant?
     var replanNeeded = false
     /// Each cluster's readiness as the plan in force saw it.
@@ -224,6 +226,7 @@ public actor Engine {
         }
         let seenAt = triggeredAt ?? started
         triggeredAt = nil
+        phases.append("wait=\(Int(Self.seconds(started - seenAt) * 1000))")
         if !statusBranchChecked {
             statusBranchChecked = true
             if restored == nil, inForce == nil { restored = await restoreFromStatusBranch() }
@@ -245,6 +248,7 @@ public actor Engine {
         }
         var snapshot = fetched
         metrics.gitFetchDuration.record(Self.seconds(ContinuousClock.now - started))
+        phase("fetch")
         let newCommit = snapshot.commit != lastSeenCommit
         lastSeenCommit = snapshot.commit
         if inForce?.files == snapshot.files, !replanNeeded {
@@ -340,6 +344,7 @@ public actor Engine {
                           inputs: inputs, rendered: rendered, index: index, appliedAt: Date())
         DispatchQueue.global(qos: .utility).async { withExtendedLifetime(retired) {} }
         replanNeeded = false
+        handedOutAt = ContinuousClock.now
         phase("handout")
         persist(revision: snapshot.commit)
         restored = nil
@@ -379,8 +384,10 @@ public actor Engine {
         }
         let elapsed = Self.seconds(ContinuousClock.now - pending.seenAt)
         metrics.commitToConverged.record(elapsed)
+        let clusters = handedOutAt.map { Self.seconds(ContinuousClock.now - $0) } ?? 0
         logger.info("converged", metadata: ["revision": "\(pending.revision)",
-                                            "seconds": "\(String(format: "%.3f", elapsed))"])
+                                            "seconds": "\(String(format: "%.3f", elapsed))",
+                                            "clusters_seconds": "\(String(format: "%.3f", clusters))"])
         self.pending = nil
     }
 

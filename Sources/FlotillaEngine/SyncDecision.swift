@@ -120,16 +120,24 @@ public struct SyncDecision: Sendable, Equatable {
     /// The inventory to record before the applies: the old one grown by what is about to be created (keys of the
     /// desired version replace the same object under an older one).
     public func grownInventory(_ inventory: Set<ObjectKey>) -> Set<ObjectKey> {
-        Set(applies).union(inventory.subtracting(forgets))
+        changesInventory(inventory) ? Set(applies).union(inventory.subtracting(forgets)) : inventory
+    }
+
+    /// Whether the inventory must be written before the applies: a key forgotten, or an apply of a key it does not
+    /// hold under the same apiVersion.
+    public func changesInventory(_ inventory: Set<ObjectKey>) -> Bool {
+        !forgets.isEmpty || applies.contains { key in
+            inventory.firstIndex(of: key).map { inventory[$0].apiVersion != key.apiVersion } ?? true
+        }
     }
 
     /// Decides one pass. `prune` and `guardPercent` are the daemon's settings.
     public static func decide(desired: [ObjectKey: DesiredWork], view: ClusterView, inventory: Set<ObjectKey>,
                               prune: Bool, guardPercent: Double) -> SyncDecision {
         var decision = SyncDecision()
-        for key in desired.keys.sorted() {
-            let work = desired[key]
-            if let reason = work?.suspended {
+        // Unsorted: a commit usually touches a few of thousands of keys, and only what is done is sorted, below.
+        for (key, work) in desired {
+            if let reason = work.suspended {
                 decision.skips[key] = .suspended(reason)
             } else if let reason = view.unavailability(of: key) {
                 decision.skips[key] = .kindUnavailable(reason)
@@ -137,7 +145,7 @@ public struct SyncDecision: Sendable, Equatable {
                 if inventory.contains(key) {
                     decision.skips[key] = .released
                     decision.forgets.append(key)
-                } else if work?.takeOver == true, !view.released.contains(key) {
+                } else if work.takeOver, !view.released.contains(key) {
                     // conflictResolution Overwrite: the existing object is taken over (adopted in place).
                     decision.applies.append(key)
                     decision.adoptions.append(key)
@@ -150,8 +158,11 @@ public struct SyncDecision: Sendable, Equatable {
         }
         var deletions: [Prune] = []
         if prune {
-            let desiredNamespaces = Dictionary(grouping: desired.keys.compactMap(\.namespace), by: { $0 })
-            for key in inventory.subtracting(desired.keys).sorted(by: >) {
+            var undesired = inventory
+            for key in desired.keys { undesired.remove(key) }
+            let desiredNamespaces = undesired.contains(where: \.isNamespace)
+                ? Dictionary(grouping: desired.keys.compactMap(\.namespace), by: { $0 }) : [:]
+            for key in undesired.sorted(by: >) {
                 if let reason = view.unavailability(of: key) {
                     decision.keeps[key] = .kindUnavailable("cannot list \(key.kind) (\(key.apiVersion)): \(reason)")
                 } else if view.foreign.contains(key) || view.owned[key] == nil {
@@ -174,8 +185,12 @@ public struct SyncDecision: Sendable, Equatable {
                 decision.prunes = deletions
             }
         }
-        let declared = Set(desired.keys.filter(\.isNamespace).map(\.name))
-        decision.namespaces = Set(decision.applies.compactMap(\.namespace)).subtracting(declared).sorted()
+        decision.applies.sort()
+        decision.adoptions.sort()
+        if !decision.applies.isEmpty {
+            let declared = Set(desired.keys.filter(\.isNamespace).map(\.name))
+            decision.namespaces = Set(decision.applies.compactMap(\.namespace)).subtracting(declared).sorted()
+        }
         decision.forgets.sort()
         return decision
     }

@@ -1,13 +1,23 @@
 /// One object of the source: every field as written, its identity, and where it came from.
 public struct KubernetesObject: Sendable, Hashable {
     /// The whole object.
-    public var content: JSONValue
+    public var content: JSONValue { didSet { identity = Self.identity(of: content) } }
     /// Where the document starts.
     public var location: SourceLocation
+    /// Group, kind, namespace and name: worked out once (placement asks for it many times per template).
+    public private(set) var identity: ResourceIdentity
 
     public init(content: JSONValue, location: SourceLocation) {
         self.content = content
         self.location = location
+        self.identity = Self.identity(of: content)
+    }
+
+    private static func identity(of content: JSONValue) -> ResourceIdentity {
+        ResourceIdentity(group: ResourceIdentity.group(ofAPIVersion: content["apiVersion"]?.stringValue ?? ""),
+                         kind: content["kind"]?.stringValue ?? "",
+                         namespace: content.value(at: ["metadata", "namespace"])?.stringValue,
+                         name: content.value(at: ["metadata", "name"])?.stringValue ?? "")
     }
 
     public var apiVersion: String { content["apiVersion"]?.stringValue ?? "" }
@@ -22,9 +32,6 @@ public struct KubernetesObject: Sendable, Hashable {
     /// `metadata.uid` when the source sets one (Karmada breaks replica ties on its hash).
     public var uid: String? { content.value(at: ["metadata", "uid"])?.stringValue }
 
-    public var identity: ResourceIdentity {
-        ResourceIdentity(group: group, kind: kind, namespace: namespace, name: name)
-    }
 
     static func stringMap(_ value: JSONValue?) -> [String: String] {
         guard let members = value?.objectValue else { return [:] }
