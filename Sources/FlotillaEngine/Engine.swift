@@ -120,9 +120,10 @@ public actor Engine {
 
     // MARK: Triggers
 
-    /// Asks for a fetch now (the webhook). Safe from any context.
-    public nonisolated func trigger() {
-        signals.wake()
+    /// Asks for a fetch now (the webhook). Safe from any context. Unauthenticated asks (no webhook secret is
+    /// configured) are rate limited; authenticated ones, which only a holder of the secret can send, are not.
+    public nonisolated func trigger(authenticated: Bool = false) {
+        signals.wake(authenticated: authenticated)
     }
 
     /// The ref a push must touch to matter (`refs/heads/<ref>`; nil: any).
@@ -169,7 +170,8 @@ public actor Engine {
                 continue
             }
             if noted.woken && triggeredAt == nil { triggeredAt = .now }
-            if noted.woken, !noted.pollDue, !noted.retryDue, !replanNeeded, let wait = webhookBucket.take() {
+            if noted.woken, !noted.authenticated, !noted.pollDue, !noted.retryDue, !replanNeeded,
+               let wait = webhookBucket.take() {
                 // Webhooks beyond a burst of five and then one fetch a second (a flood, signed or not) coalesce into
                 // the next allowed one.
                 if !webhookDeferred {

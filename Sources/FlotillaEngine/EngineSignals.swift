@@ -14,6 +14,8 @@ final class EngineSignals: Sendable {
         var clusters: Set<String> = []
         /// Someone asked for a fetch (the webhook).
         var woken = false
+        /// One of those asks was authenticated (a webhook signed with the configured secret).
+        var authenticated = false
         /// The poll timer of this generation fired.
         var pollDue = false
         /// A re-plan that could not be done is due again.
@@ -56,8 +58,11 @@ final class EngineSignals: Sendable {
         for waiter in waiters.values { waiter.resume() }
     }
 
-    func wake() {
-        noted.withLock { $0.woken = true }
+    func wake(authenticated: Bool = false) {
+        noted.withLock { noted in
+            noted.woken = true
+            if authenticated { noted.authenticated = true }
+        }
         continuation.yield()
     }
 

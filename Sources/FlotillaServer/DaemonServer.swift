@@ -62,7 +62,7 @@ public enum DaemonServer {
             if let ref = push.ref, let watchedRef, ref != watchedRef {
                 return text("ignored: push to \(ref), watching \(watchedRef)\n", status: .accepted)
             }
-            engine.trigger()
+            engine.trigger(authenticated: !(secret ?? "").isEmpty)
             logger.info("webhook: fetching", metadata: ["provider": "\(push.provider)",
                                                         "ref": "\(Webhook.sanitised(push.ref ?? ""))",
                                                         "after": "\(Webhook.sanitised(push.after ?? ""))"])
