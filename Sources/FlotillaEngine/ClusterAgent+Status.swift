@@ -147,15 +147,25 @@ extension ClusterAgent {
         state.withLock { state in
             guard state.ready, state.currentKnown, !state.desiredHasFailures,
                   state.current.count >= state.desired.count else { return false }
-            for key in state.desired.keys {
+            func settled(_ key: ObjectKey, _ state: inout AgentState) -> Bool {
                 guard state.errors[key] == nil, state.openDrift[key] == nil, state.current.contains(key),
                       let live = state.live[key] else { return false }
                 // Health is judged once per resourceVersion of the object (this runs on every batch of events).
                 let version = live.value(at: ["metadata", "resourceVersion"])?.stringValue ?? ""
-                if state.healthyAt[key] == version, !version.isEmpty { continue }
+                if state.healthyAt[key] == version, !version.isEmpty { return true }
                 guard HealthCheck.assess(live).status == .healthy else { return false }
                 state.healthyAt[key] = version
+                return true
             }
+            // What held convergence back last time usually still does: looked at first, a "no" costs one key.
+            if let blocker = state.convergenceBlocker, state.desired[blocker] != nil, !settled(blocker, &state) {
+                return false
+            }
+            for key in state.desired.keys where !settled(key, &state) {
+                state.convergenceBlocker = key
+                return false
+            }
+            state.convergenceBlocker = nil
             return true
         }
     }

@@ -137,7 +137,16 @@ extension ClusterAgent {
             current.subtract(state.errors.keys)
             var owned: [ObjectKey: String] = [:]
             var foreign: Set<ObjectKey> = []
-            for key in Array(desired.keys) + Array(undesired) {
+            owned.reserveCapacity(desired.count + undesired.count)
+            for key in desired.keys {
+                // A desired object's uid is never used (only prunes carry one): that it is there is enough.
+                if state.live[key] != nil {
+                    owned[key] = ""
+                } else if state.foreign.contains(key) {
+                    foreign.insert(key)
+                }
+            }
+            for key in undesired {
                 if let live = state.live[key] {
                     owned[key] = live.value(at: ["metadata", "uid"])?.stringValue ?? ""
                 } else if state.foreign.contains(key) {

@@ -81,6 +81,10 @@ extension ClusterAgent {
     /// key is right already.
     func normalisingScopes(_ desired: [ObjectKey: DesiredWork],
                            served: [KindKey: Bool]) -> [ObjectKey: DesiredWork]? {
+        // Nearly always nothing to change: look before building a new set of works.
+        guard desired.keys.contains(where: { key in
+            served[key.kindKey].map { $0 == (key.namespace == nil) } ?? false
+        }) else { return nil }
         var changed = false
         var result: [ObjectKey: DesiredWork] = [:]
         result.reserveCapacity(desired.count)

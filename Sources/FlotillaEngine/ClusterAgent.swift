@@ -40,6 +40,8 @@ public final class ClusterAgent: @unchecked Sendable {
         var desired: [ObjectKey: DesiredWork] = [:]
         /// Each workload's requested resources, by the resourceVersion they were read from (placement's capacity).
         var allocationCache: [ObjectKey: (version: String, share: [String: Int64])] = [:]
+        /// The desired key that kept the cluster from converging when last asked.
+        var convergenceBlocker: ObjectKey?
         /// Whether a desired work is a last good work kept for a failed render (the cluster cannot be converged).
         var desiredHasFailures = false
         var revision: String?
