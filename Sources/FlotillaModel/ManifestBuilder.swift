@@ -42,12 +42,13 @@ struct ManifestBuilder {
         "cluster.karmada.io/Cluster", "policy.karmada.io/PropagationPolicy",
         "policy.karmada.io/ClusterPropagationPolicy", "policy.karmada.io/OverridePolicy",
         "policy.karmada.io/ClusterOverridePolicy", "autoscaling.karmada.io/FederatedHPA",
+        "policy.karmada.io/FederatedResourceQuota",
     ]
 
     /// Karmada API kinds Flotilla accepts in a source but does not act on yet: a real Karmada repository holding them
     /// is valid, and each is reported (`validate`, status) instead of refusing the whole revision.
     static let acceptedKarmadaKinds: Set<String> = [
-        "policy.karmada.io/FederatedResourceQuota", "policy.karmada.io/ClusterTaintPolicy",
+        "policy.karmada.io/ClusterTaintPolicy",
         "autoscaling.karmada.io/CronFederatedHPA", "networking.karmada.io/MultiClusterService",
         "networking.karmada.io/MultiClusterIngress", "apps.karmada.io/WorkloadRebalancer",
         "config.karmada.io/ResourceInterpreterCustomization", "config.karmada.io/ResourceInterpreterWebhookConfiguration",
@@ -79,7 +80,7 @@ struct ManifestBuilder {
                     document.location(ofField: "kind"), kind: object.kind, field: "kind",
                     message: "\(object.kind).\(object.group) is a Karmada control-plane kind Flotilla does not support; "
                         + "supported: Cluster, PropagationPolicy, ClusterPropagationPolicy, OverridePolicy, "
-                        + "ClusterOverridePolicy, FederatedHPA"))
+                        + "ClusterOverridePolicy, FederatedHPA, FederatedResourceQuota"))
             } else {
                 manifests.templates.append(object)
             }

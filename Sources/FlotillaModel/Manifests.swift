@@ -8,6 +8,7 @@ public struct Manifests: Sendable {
     public var overridePolicies: [OverridePolicy] = []
     public var clusterOverridePolicies: [ClusterOverridePolicy] = []
     public var federatedHPAs: [FederatedHPA] = []
+    public var federatedResourceQuotas: [FederatedResourceQuota] = []
     /// Karmada control-plane objects Flotilla accepts but does not act on yet (MultiClusterService, CronFederatedHPA,
     /// WorkloadRebalancer ...): never propagated to member clusters, reported as warnings.
     public var notActedOn: [KubernetesObject] = []
@@ -34,6 +35,7 @@ public struct Manifests: Sendable {
         overridePolicies += other.overridePolicies
         clusterOverridePolicies += other.clusterOverridePolicies
         federatedHPAs += other.federatedHPAs
+        federatedResourceQuotas += other.federatedResourceQuotas
         notActedOn += other.notActedOn
         errors += other.errors
     }

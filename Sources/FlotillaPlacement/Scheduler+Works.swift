@@ -40,21 +40,55 @@ extension Scheduler {
                 placement.overrideErrors.append(error)
                 continue
             }
-            var metadata = object["metadata"] ?? .object([:])
-            var labels = metadata["labels"]?.objectValue ?? [:]
-            labels[Self.managedByLabel] = managedByValue
-            metadata["labels"] = .object(labels)
-            var annotations = metadata["annotations"]?.objectValue ?? [:]
-            if !source.isEmpty { annotations[Self.sourceAnnotation] = sourceName }
-            if let policyName { annotations[Self.policyAnnotation] = policyName }
-            metadata["annotations"] = .object(annotations)
-            object["metadata"] = metadata
-            placement.works[cluster.name] = object
+            placement.works[cluster.name] = stamped(object, managedBy: managedByValue, source: sourceName,
+                                                    policy: policyName)
             if !rules.isEmpty { placement.overrides[cluster.name] = rules }
         }
         if !errors.isEmpty {
             placement.error = errors.joined(separator: "; ")
         }
+    }
+
+    /// The object with the ownership label and the source and policy annotations.
+    func stamped(_ object: JSONValue, managedBy: JSONValue, source sourceName: JSONValue, policy: JSONValue?) -> JSONValue {
+        var object = object
+        var metadata = object["metadata"] ?? .object([:])
+        var labels = metadata["labels"]?.objectValue ?? [:]
+        labels[Self.managedByLabel] = managedBy
+        metadata["labels"] = .object(labels)
+        var annotations = metadata["annotations"]?.objectValue ?? [:]
+        if !source.isEmpty { annotations[Self.sourceAnnotation] = sourceName }
+        if let policy { annotations[Self.policyAnnotation] = policy }
+        metadata["annotations"] = .object(annotations)
+        object["metadata"] = metadata
+        return object
+    }
+
+    /// A FederatedResourceQuota's placement: a `ResourceQuota` of its name, in its namespace, on every statically
+    /// assigned cluster (Karmada's static assignment). A cluster that is not registered is an error for its share.
+    func quotaPlacement(_ quota: FederatedResourceQuota, context: Context) -> TemplatePlacement {
+        let template = KubernetesObject(content: .object([
+            "apiVersion": .string("policy.karmada.io/v1alpha1"), "kind": .string(FederatedResourceQuotaKind.kind),
+            "metadata": .object(["name": .string(quota.metadata.name),
+                                 "namespace": .string(quota.metadata.namespace ?? "default")]),
+        ]), location: quota.location)
+        let reference = PolicyReference(kind: FederatedResourceQuotaKind.kind, namespace: quota.metadata.namespace ?? "default",
+                                        name: quota.metadata.name)
+        var works: [String: JSONValue] = [:]
+        var missing: [String] = []
+        for (cluster, object) in quota.resourceQuotas.sorted(by: { $0.key < $1.key }) {
+            guard context.clustersByName[cluster] != nil else { missing.append(cluster); continue }
+            works[cluster] = stamped(object, managedBy: .string(managedBy), source: .string(source),
+                                     policy: .string(reference.description))
+        }
+        let clusters = works.keys.sorted().map { TargetCluster(name: $0, replicas: 0) }
+        var placement = TemplatePlacement(template: template, policy: reference, clusters: clusters, hasReplicas: false,
+                                          decisions: [], works: rendersWorks ? works : [:], overrides: [:],
+                                          error: missing.isEmpty ? nil
+                                              : "staticAssignments name clusters that are not registered: "
+                                                + missing.joined(separator: ", "))
+        placement.reused = false
+        return placement
     }
 
     /// The object without the fields a server sets (status, uid, resourceVersion, managedFields ...).

@@ -122,6 +122,10 @@ public struct Scheduler: Sendable {
             }
         }
         attachDependencies(to: &placements, unplaced: &unplaced, context: context)
+        for quota in manifests.federatedResourceQuotas {
+            let placement = quotaPlacement(quota, context: context)
+            placements[placement.identity] = placement
+        }
         return Plan(revision: revision, placements: placements.keys.sorted().map { placements[$0]! },
                     unplaced: unplaced.sorted())
     }

@@ -74,6 +74,14 @@ struct KarmadaDecoder {
                                                                 location: object.location))
                 }
             }
+        case "FederatedResourceQuota":
+            if let spec = decodeSpec(FederatedResourceQuotaSpec.self, required: true, errors: &errors) {
+                errors += KarmadaValidation(document: document, kind: kind).validate(federatedResourceQuota: spec)
+                if errors.isEmpty {
+                    manifests.federatedResourceQuotas.append(
+                        FederatedResourceQuota(metadata: metadata, spec: spec, location: object.location))
+                }
+            }
         default:
             break
         }

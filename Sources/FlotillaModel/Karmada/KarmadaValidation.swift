@@ -264,4 +264,45 @@ struct KarmadaValidation {
         if spec.scaleTargetRef.name.isEmpty { errors.append(invalid("spec.scaleTargetRef.name", "must not be empty")) }
         return errors
     }
+
+    /// Karmada's rules for a FederatedResourceQuota: valid quantities, one assignment per cluster, every assigned
+    /// resource in `overall`, and the assignments together within it.
+    func validate(federatedResourceQuota spec: FederatedResourceQuotaSpec) -> [ManifestError] {
+        var errors: [ManifestError] = []
+        for (resource, quantity) in spec.overall.sorted(by: { $0.key < $1.key }) {
+            guard let milli = quantity.milliValue else {
+                errors.append(invalid("spec.overall.\(resource)", "\"\(quantity.text)\" is not a valid quantity"))
+                continue
+            }
+            if milli < 0 { errors.append(invalid("spec.overall.\(resource)", "must be greater than or equal to 0")) }
+        }
+        var seen: Set<String> = []
+        var totals: [String: Int64] = [:]
+        for (index, assignment) in (spec.staticAssignments ?? []).enumerated() {
+            let path = "spec.staticAssignments[\(index)]"
+            if assignment.clusterName.isEmpty {
+                errors.append(invalid("\(path).clusterName", "must not be empty"))
+            } else if !seen.insert(assignment.clusterName).inserted {
+                errors.append(invalid("\(path).clusterName", "duplicate cluster \"\(assignment.clusterName)\""))
+            }
+            for (resource, quantity) in assignment.hard.sorted(by: { $0.key < $1.key }) {
+                guard let milli = quantity.milliValue, milli >= 0 else {
+                    errors.append(invalid("\(path).hard.\(resource)", "\"\(quantity.text)\" is not a valid quantity"))
+                    continue
+                }
+                guard spec.overall[resource] != nil else {
+                    errors.append(invalid("\(path).hard.\(resource)", "must be a resource listed in spec.overall"))
+                    continue
+                }
+                let (sum, overflow) = (totals[resource] ?? 0).addingReportingOverflow(milli)
+                totals[resource] = overflow ? Int64.max : sum
+            }
+        }
+        for (resource, total) in totals.sorted(by: { $0.key < $1.key }) {
+            guard let overall = spec.overall[resource]?.milliValue, total > overall else { continue }
+            errors.append(invalid("spec.staticAssignments", "the assignments of \(resource) together exceed "
+                                    + "spec.overall.\(resource) (\(spec.overall[resource]?.text ?? ""))"))
+        }
+        return errors
+    }
 }
