@@ -38,9 +38,12 @@ public struct KubeconfigConnector: ClusterConnector {
     public let kubeconfig: Kubeconfig?
     public let kubeconfigError: String?
     public let credentialsDirectory: String?
+    /// Whether credentials may go to plain `http://` endpoints.
+    public let allowInsecureEndpoints: Bool
 
     /// Reads the kubeconfig at `path` (an unreadable one is reported for every cluster that would need it).
-    public init(kubeconfigPath: String?, credentialsDirectory: String?) {
+    public init(kubeconfigPath: String?, credentialsDirectory: String?, allowInsecureEndpoints: Bool = false) {
+        self.allowInsecureEndpoints = allowInsecureEndpoints
         var kubeconfig: Kubeconfig?
         var problem: String?
         if let kubeconfigPath {
@@ -56,7 +59,8 @@ public struct KubeconfigConnector: ClusterConnector {
     public func dialer(for cluster: Cluster) -> Result<ClusterDial, ConnectionFailure> {
         let (connection, error) = Engine.connection(for: cluster, kubeconfig: kubeconfig,
                                                     kubeconfigError: kubeconfigError,
-                                                    credentialsDirectory: credentialsDirectory)
+                                                    credentialsDirectory: credentialsDirectory,
+                                                    allowInsecureEndpoints: allowInsecureEndpoints)
         guard let connection else { return .failure(ConnectionFailure(error ?? "no connection")) }
         // Checked once here, so a bad certificate or URL is reported as the cluster's problem, not per request.
         do throws(KubeError) { _ = try CurlTransport(connection: connection) } catch {

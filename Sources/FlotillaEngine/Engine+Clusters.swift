@@ -52,8 +52,29 @@ extension Engine {
 
     /// The connection of a cluster: the kubeconfig context of its name, else a kubeconfig file of its name (or its
     /// secretRef's) in the credentials folder, else its `apiEndpoint` without credentials; or why there is none.
+    ///
+    /// Credentials are never sent to a plain `http://` endpoint unless `allowInsecureEndpoints` says so: the cluster
+    /// is then unreachable, and says why.
     public static func connection(for cluster: Cluster, kubeconfig: Kubeconfig?, kubeconfigError: String? = nil,
-                                  credentialsDirectory: String?) -> (ClusterConnection?, String?) {
+                                  credentialsDirectory: String?,
+                                  allowInsecureEndpoints: Bool = false) -> (ClusterConnection?, String?) {
+        let (found, problem) = resolvedConnection(for: cluster, kubeconfig: kubeconfig, kubeconfigError: kubeconfigError,
+                                                  credentialsDirectory: credentialsDirectory)
+        guard let found else { return (nil, problem) }
+        if !allowInsecureEndpoints, let refusal = insecureRefusal(found) { return (nil, refusal) }
+        return (found, nil)
+    }
+
+    /// Why credentials must not go to this connection's endpoint (plain HTTP), or nil.
+    static func insecureRefusal(_ connection: ClusterConnection) -> String? {
+        guard connection.server.scheme?.lowercased() == "http",
+              connection.credentials != .none || connection.clientCertificatePEM != nil else { return nil }
+        return "refusing to send credentials to \(connection.server.absoluteString) over plain http:// "
+            + "(use https, or --allow-insecure-endpoints)"
+    }
+
+    private static func resolvedConnection(for cluster: Cluster, kubeconfig: Kubeconfig?, kubeconfigError: String?,
+                                           credentialsDirectory: String?) -> (ClusterConnection?, String?) {
         if let kubeconfig, kubeconfig.contexts[cluster.name] != nil {
             do throws(KubeconfigError) { return (try kubeconfig.connection(context: cluster.name), nil) } catch {
                 return (nil, "\(error)")

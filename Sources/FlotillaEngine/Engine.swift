@@ -96,7 +96,8 @@ public actor Engine {
                                               timeout: .milliseconds(Int(configuration.gitTimeout * 1000)),
                                               logger: gitLogger)
         let kubeconfigConnector = KubeconfigConnector(kubeconfigPath: configuration.kubeconfig,
-                                                      credentialsDirectory: configuration.credentialsDirectory)
+                                                      credentialsDirectory: configuration.credentialsDirectory,
+                                                      allowInsecureEndpoints: configuration.allowInsecureEndpoints)
         self.connector = connector ?? kubeconfigConnector
         if let problem = (self.connector as? KubeconfigConnector)?.kubeconfigError {
             logger.error("cannot read the kubeconfig", metadata: ["error": "\(problem)"])

@@ -12,6 +12,8 @@ public struct EngineConfiguration: Sendable {
     public var kubeconfig: String?
     /// A folder of kubeconfig files named after clusters (`<cluster>`, `<cluster>.yaml`, `<cluster>.kubeconfig`).
     public var credentialsDirectory: String?
+    /// Whether cluster credentials may be sent to plain `http://` endpoints (off: such a cluster is unreachable).
+    public var allowInsecureEndpoints = false
     public var interval: Double = 30
     public var webhookSecret: String?
     /// The branch status goes to; nil: no status commits.

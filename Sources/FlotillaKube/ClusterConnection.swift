@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Everything needed to reach one cluster, resolved from a kubeconfig context: files read, paths resolved.
 public struct ClusterConnection: Sendable, Equatable {
@@ -6,6 +7,8 @@ public struct ClusterConnection: Sendable, Equatable {
     public enum Credentials: Sendable, Equatable {
         case none
         case bearerToken(String)
+        /// A token read from a file, read again when it changes (a projected service-account token rotates).
+        case tokenFile(String)
         case basic(username: String, password: String)
         /// A token or certificate obtained by running a plugin (cached until it expires).
         case exec(Kubeconfig.ExecConfig)
@@ -77,9 +80,8 @@ extension Kubeconfig {
         if let token = user.token, !token.isEmpty {
             connection.credentials = .bearerToken(token)
         } else if let file = user.tokenFile {
-            let data = try read(file, context: contextName, field: "\(prefix) tokenFile")
-            connection.credentials = .bearerToken(String(decoding: data, as: UTF8.self)
-                .trimmingCharacters(in: .whitespacesAndNewlines))
+            _ = try read(file, context: contextName, field: "\(prefix) tokenFile")  // readable now, or an error now
+            connection.credentials = .tokenFile(resolve(file))
         } else if let username = user.username {
             connection.credentials = .basic(username: username, password: user.password ?? "")
         } else if let exec = user.exec {
@@ -95,10 +97,31 @@ extension Kubeconfig {
 
     /// Reads a file named in the kubeconfig; relative paths resolve against the kubeconfig's folder.
     func read(_ path: String, context: String, field: String) throws(KubeconfigError) -> Data {
-        let resolved = path.hasPrefix("/") ? path : URL(fileURLWithPath: directory).appendingPathComponent(path).path
+        let resolved = resolve(path)
         guard let data = FileManager.default.contents(atPath: resolved) else {
             throw KubeconfigError.invalidField(context: context, field: field, reason: "cannot read \(resolved)")
         }
         return data
+    }
+
+    /// A path named in the kubeconfig, resolved against the kubeconfig's folder when relative.
+    func resolve(_ path: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: directory).appendingPathComponent(path).path
+    }
+}
+
+/// Tokens read from files, shared by every connection: read again when the file's modification time changes, or
+/// when a request was refused (401), so a rotated token is picked up without a restart. Never logged.
+public enum TokenFiles {
+    private static let cache = Mutex<[String: (modified: Date?, token: String)]>([:])
+
+    /// The token in `path`; nil when the file cannot be read.
+    public static func token(at path: String, reload: Bool = false) -> String? {
+        let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+        if !reload, let cached = cache.withLock({ $0[path] }), cached.modified == modified { return cached.token }
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        cache.withLock { $0[path] = (modified, token) }
+        return token
     }
 }

@@ -137,13 +137,32 @@ public final class CurlTransport: Sendable {
         try perform(request, onData: onData)
     }
 
+    /// Performs the request; when the server refuses the credential (401) and it can be renewed (an exec plugin's,
+    /// a token file's), renews it and tries once more, as client-go does.
     func perform(_ request: KubeRequest, onData: ((Data) -> Bool)?) throws(KubeError) -> KubeResponse {
+        let response = try perform(request, onData: onData, renew: false)
+        switch connection.credentials {
+        case .exec, .tokenFile:
+            guard response.status == 401 else { return response }
+            return try perform(request, onData: onData, renew: true)
+        case .bearerToken, .basic, .none:
+            return response
+        }
+    }
+
+    private func perform(_ request: KubeRequest, onData: ((Data) -> Bool)?, renew: Bool) throws(KubeError) -> KubeResponse {
         var token: String?
         var clientCertificate = connection.clientCertificatePEM
         var clientKey = connection.clientKeyPEM
         switch connection.credentials {
         case .bearerToken(let value): token = value
+        case .tokenFile(let path):
+            guard let value = TokenFiles.token(at: path, reload: renew) else {
+                throw KubeError.unauthorized(message: "cannot read the token file \(path)")
+            }
+            token = value
         case .exec(let config):
+            if renew { execCredentials.invalidate(config) }
             do {
                 let credential = try execCredentials.credential(for: config, context: connection.context)
                 token = credential.token

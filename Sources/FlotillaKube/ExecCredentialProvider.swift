@@ -1,3 +1,4 @@
+import Dispatch
 import FlotillaModel
 import Foundation
 import Synchronization
@@ -22,7 +23,20 @@ public final class ExecCredentialProvider: Sendable {
     /// How often each plugin ran (for tests and metrics).
     private let runs = Mutex<Int>(0)
 
-    public init() {}
+    /// How long a plugin may run before it is killed (a plugin waiting on a browser or a hung network never ends).
+    public let timeout: TimeInterval
+
+    public init(timeout: TimeInterval = 30) { self.timeout = timeout }
+
+    /// Forgets the cached credential of a plugin: the next request runs it again (after a 401, as client-go does).
+    public func invalidate(_ config: Kubeconfig.ExecConfig) {
+        cache.withLock { $0[Self.key(config)] = nil }
+    }
+
+    private static func key(_ config: Kubeconfig.ExecConfig) -> String {
+        ([config.apiVersion, config.command] + config.args + config.env.map { "\($0.name)=\($0.value)" })
+            .joined(separator: "\u{0}")
+    }
 
     /// The number of plugin runs so far.
     public var runCount: Int { runs.withLock { $0 } }
@@ -30,8 +44,7 @@ public final class ExecCredentialProvider: Sendable {
     /// A valid credential for the plugin: the cached one, or a fresh one when there is none or it has expired.
     public func credential(for config: Kubeconfig.ExecConfig, context: String,
                            now: Date = Date()) throws(KubeconfigError) -> ExecCredential {
-        let key = ([config.apiVersion, config.command] + config.args + config.env.map { "\($0.name)=\($0.value)" })
-            .joined(separator: "\u{0}")
+        let key = Self.key(config)
         if let cached = cache.withLock({ $0[key] }), cached.expiration.map({ $0 > now }) ?? true {
             return cached
         }
@@ -68,8 +81,25 @@ public final class ExecCredentialProvider: Sendable {
         } catch {
             throw failure("cannot start: \(error.localizedDescription)")
         }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        // The output is read on other threads, so a plugin that never ends (or leaves a child holding its pipes) is
+        // killed at the timeout without the caller waiting for the pipes to close.
+        let streams = Mutex((output: Data(), errors: Data()))
+        let reading = DispatchGroup()
+        DispatchQueue.global().async(group: reading) {
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            streams.withLock { $0.output = data }
+        }
+        DispatchQueue.global().async(group: reading) {
+            let data = errors.fileHandleForReading.readDataToEndOfFile()
+            streams.withLock { $0.errors = data }
+        }
+        if reading.wait(timeout: .now() + timeout) == .timedOut {
+            kill(process.processIdentifier, SIGKILL)
+            _ = reapedExitStatus(of: process)
+            throw failure("did not finish within \(Int(timeout)) s; killed")
+        }
+        let (data, errorData) = streams.withLock { ($0.output, $0.errors) }
+        let errorText = String(decoding: errorData, as: UTF8.self)
         let status = reapedExitStatus(of: process)
         guard status == 0 else {
             throw failure("exit status \(status): \(errorText.trimmingCharacters(in: .whitespacesAndNewlines).prefix(300))")

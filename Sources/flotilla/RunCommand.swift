@@ -9,7 +9,7 @@ import ServiceLifecycle
 
 /// The daemon's options: `flotilla.yaml`, every key overridable by a flag.
 struct DaemonOptions: ParsableArguments {
-    @Option(help: "Configuration file (YAML): repo, ref, path, kubeconfig, credentials, interval, instance, statusBranch, statusPrefix, statusInterval, listen, webhookSecretFile, selfHeal, prune, pruneGuard, gitAuthor, cacheDir, git: {username, passwordFile, tokenFile, sshKey, knownHosts, caFile, timeout}.")
+    @Option(help: "Configuration file (YAML): repo, ref, path, kubeconfig, credentials, interval, instance, statusBranch, statusPrefix, statusInterval, listen, webhookSecretFile, selfHeal, allowInsecureEndpoints, prune, pruneGuard, gitAuthor, cacheDir, git: {username, passwordFile, tokenFile, sshKey, knownHosts, caFile, timeout}.")
     var config: String?
 
     @Option(help: "Git URL of the source.") var repo: String?
@@ -28,6 +28,9 @@ struct DaemonOptions: ParsableArguments {
     @Option(name: .customLong("webhook-secret-file"), help: "File holding the webhook secret (HMAC-SHA256 / GitLab token).")
     var webhookSecretFile: String?
     @Flag(name: .customLong("no-self-heal"), help: "Record drift but do not correct it.") var noSelfHeal = false
+    @Flag(name: .customLong("allow-insecure-endpoints"),
+          help: "Send cluster credentials to plain http:// endpoints too (refused by default).")
+    var allowInsecureEndpoints = false
     @Option(name: .customLong("instance"),
             help: "This daemon's name (default flotilla): its managed-by label value, field manager and inventory.")
     var instance: String?
@@ -58,7 +61,8 @@ struct DaemonOptions: ParsableArguments {
     static let fileKeys: Set<String> = ["repo", "ref", "path", "kubeconfig", "credentials", "interval", "statusBranch",
                                         "statusInterval", "listen", "webhookSecretFile", "selfHeal", "prune", "pruneGuard",
                                         "gitAuthor", "cacheDir", "git", "probeInterval", "failureThreshold",
-                                        "clusterApiQps", "clusterApiBurst", "concurrentApplies", "statusPrefix", "instance"]
+                                        "clusterApiQps", "clusterApiBurst", "concurrentApplies", "statusPrefix", "instance",
+                                        "allowInsecureEndpoints"]
     static let gitKeys: Set<String> = ["username", "passwordFile", "tokenFile", "sshKey", "knownHosts", "caFile", "timeout"]
 
     func logger(_ label: String) -> Logger {
@@ -153,6 +157,7 @@ struct DaemonOptions: ParsableArguments {
             configuration.webhookSecret = try GitCredentials.readSecret(file: secretFile)
         }
         configuration.agent.selfHeal = noSelfHeal ? false : (try bool("selfHeal") ?? true)
+        configuration.allowInsecureEndpoints = allowInsecureEndpoints ? true : (try bool("allowInsecureEndpoints") ?? false)
         let name = try instance ?? string("instance") ?? "flotilla"
         guard ResourceNames.dns1123LabelProblem(name, maxLength: 53) == nil else {
             throw ValidationError("instance: \"\(name)\" must be a DNS label of at most 53 characters "
@@ -254,7 +259,8 @@ struct RunCommand: AsyncParsableCommand {
                                        cacheRoot: configuration.cacheRoot,
                                        timeout: .milliseconds(Int(configuration.gitTimeout * 1000)), logger: gitLogger)
             let connector = KubeconfigConnector(kubeconfigPath: configuration.kubeconfig,
-                                                credentialsDirectory: configuration.credentialsDirectory)
+                                                credentialsDirectory: configuration.credentialsDirectory,
+                                                allowInsecureEndpoints: configuration.allowInsecureEndpoints)
             engine = try Engine(configuration: configuration, logger: logger, source: source, connector: connector)
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

@@ -131,7 +131,8 @@ struct DiffCommand: AsyncParsableCommand {
         for cluster in manifests.clusters.sorted(by: { $0.name < $1.name }) {
             // Reached as the daemon reaches it.
             let (found, problem) = Engine.connection(for: cluster, kubeconfig: kubeconfig,
-                                                     credentialsDirectory: configuration.credentialsDirectory)
+                                                     credentialsDirectory: configuration.credentialsDirectory,
+                                                     allowInsecureEndpoints: configuration.allowInsecureEndpoints)
             guard let connection = found else {
                 text += "\(cluster.name): \(problem ?? "no connection"); skipped\n"
                 states[cluster.name] = ClusterState(ready: false)

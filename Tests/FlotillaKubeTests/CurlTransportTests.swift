@@ -23,6 +23,12 @@ import Testing
                     self.send(200, json.dumps({"major": "1", "minor": "31", "gitVersion": "v1.31.0"}))
                 elif self.path == "/whoami":
                     self.send(200, json.dumps({"authorization": self.headers.get("Authorization", "")}))
+                elif self.path == "/fresh-only":
+                    if self.headers.get("Authorization", "") == "Bearer fresh":
+                        self.send(200, json.dumps({"ok": True}))
+                    else:
+                        self.send(401, json.dumps({"kind": "Status", "apiVersion": "v1", "metadata": {},
+                            "status": "Failure", "message": "Unauthorized", "reason": "Unauthorized", "code": 401}))
                 elif self.path == "/throttled":
                     self.send(429, "Too many requests, please try again later.\\n", "text/plain", {"Retry-After": "2"})
                 else:
@@ -73,6 +79,33 @@ import Testing
                          "-CAkey", scratch.path("ca.key"), "-CAcreateserial", "-out", scratch.path("\(name).crt"),
                          "-days", "2"] + (name == "server" ? ["-extfile", scratch.path("san.ext")] : []))
         }
+    }
+
+    /// A token file that rotates (a projected service-account token) is read again: the new token is used without
+    /// a restart, and a 401 makes the transport read the file again before it gives up.
+    @Test func aRotatedTokenFileIsReadAgain() throws {
+        let scratch = try Scratch()
+        let server = try Self.start(scratch)
+        let tokenPath = scratch.path("token")
+        try "stale\n".write(toFile: tokenPath, atomically: false, encoding: .utf8)
+        var connection = ClusterConnection(context: "plain", server: URL(string: "http://127.0.0.1:\(server.port)")!)
+        connection.credentials = .tokenFile(tokenPath)
+        let transport = try CurlTransport(connection: connection)
+        #expect(throws: KubeError.self) { try transport.send(KubeRequest(path: "/fresh-only")) }
+        try "fresh\n".write(toFile: tokenPath, atomically: false, encoding: .utf8)
+        // Even with the modification time unchanged, the 401 makes the transport read the file again.
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_000_000)],
+                                              ofItemAtPath: tokenPath)
+        _ = TokenFiles.token(at: tokenPath)
+        try "stale\n".write(toFile: tokenPath, atomically: false, encoding: .utf8)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_000_000)],
+                                              ofItemAtPath: tokenPath)
+        _ = TokenFiles.token(at: tokenPath, reload: true)  // the cache now holds "stale" at that time
+        try "fresh\n".write(toFile: tokenPath, atomically: false, encoding: .utf8)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_000_000)],
+                                              ofItemAtPath: tokenPath)
+        let answer = try transport.send(KubeRequest(path: "/fresh-only"))
+        #expect(String(decoding: answer, as: UTF8.self).contains("true"))
     }
 
     @Test func statusHeadersBodiesAndTokens() throws {

@@ -110,7 +110,12 @@ final class KubeconfigFolder {
         let (scratch, config) = try folder()
         defer { withExtendedLifetime(scratch) {} }
         #expect(try config.connection(context: "basic").credentials == .basic(username: "admin", password: "hunter2"))
-        #expect(try config.connection(context: "token-file").credentials == .bearerToken("file-token"))
+        // A token file is named, not copied: it is read again when it rotates.
+        guard case .tokenFile(let path) = try config.connection(context: "token-file").credentials else {
+            Issue.record("expected a token file")
+            return
+        }
+        #expect(TokenFiles.token(at: path) == "file-token")
         let plain = try config.connection(context: "plain")
         #expect(plain.credentials == .none)
         #expect(plain.insecureSkipTLSVerify)
@@ -221,6 +226,36 @@ final class KubeconfigFolder {
             reason: "exit status 1: credentials expired, run aws sso login")) {
             try ExecCredentialProvider().credential(for: exec, context: "exec")
         }
+    }
+
+    /// A plugin that never ends (waiting for a browser, a hung network) is killed at the timeout.
+    @Test func aHungPluginIsKilledAtTheTimeout() throws {
+        let folder = try KubeconfigFolder()
+        try folder.write("plugin.sh", "#!/bin/sh\nsleep 30\n", executable: true)
+        guard case .exec(let exec) = try Self.config(folder).connection(context: "exec").credentials else {
+            Issue.record("expected an exec plugin")
+            return
+        }
+        #expect(throws: KubeconfigError.execPluginFailed(context: "exec", command: "\(folder.url.path)/plugin.sh",
+                                                        reason: "did not finish within 1 s; killed")) {
+            try ExecCredentialProvider(timeout: 1).credential(for: exec, context: "exec")
+        }
+    }
+
+    /// After a 401 the transport forgets the plugin's credential, so the next one runs the plugin again.
+    @Test func invalidatingRunsThePluginAgain() throws {
+        let folder = try KubeconfigFolder()
+        try Self.plugin(in: folder, expiry: "2030-01-01T00:00:00Z")
+        guard case .exec(let exec) = try Self.config(folder).connection(context: "exec").credentials else {
+            Issue.record("expected an exec plugin")
+            return
+        }
+        let provider = ExecCredentialProvider()
+        let now = ISO8601DateFormatter().date(from: "2029-12-31T00:00:00Z")!
+        _ = try provider.credential(for: exec, context: "exec", now: now)
+        provider.invalidate(exec)
+        _ = try provider.credential(for: exec, context: "exec", now: now)
+        #expect(provider.runCount == 2)
     }
 
     @Test func aPluginPrintingSomethingElseIsRejected() throws {
