@@ -11,11 +11,12 @@ extension Engine {
     /// own (at thousands of templates that takes longer than a whole reconcile), in order, the newest last.
     func persist(revision: String) {
         let placements = placementsInForce
+        let rebalanced = self.rebalanced
         let (source, path, logger) = (stateKey, PersistedState.path(cacheRoot: configuration.cacheRoot,
                                                                     instance: configuration.agent.instance), logger)
         Self.persistQueue.async {
             let state = PersistedState(source: source, revision: revision, placements: Dictionary(
-                uniqueKeysWithValues: placements.map { ($0.key.description, $0.value) }))
+                uniqueKeysWithValues: placements.map { ($0.key.description, $0.value) }), rebalanced: rebalanced)
             do { try state.save(path: path) } catch {
                 logger.warning("cannot record the state for the next start", metadata: ["error": "\(error)"])
             }
@@ -36,7 +37,7 @@ extension Engine {
     func branchState() -> Data? {
         guard let revision = inForce?.commit else { return nil }
         let state = PersistedState(source: branchStateKey, revision: revision, placements: Dictionary(
-            uniqueKeysWithValues: placementsInForce.map { ($0.key.description, $0.value) }))
+            uniqueKeysWithValues: placementsInForce.map { ($0.key.description, $0.value) }), rebalanced: rebalanced)
         return Data(state.encoded().utf8)
     }
 

@@ -50,12 +50,26 @@ extension Engine {
                                      withinBounds: (minimum...max(minimum, maximum)).contains(Int(replicas))))
         }
         autoscalers.sort { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
+        var rebalances: [StatusReport.Rebalance] = []
+        let now = Date()
+        for rebalancer in (inForce?.manifests.workloadRebalancers ?? []).sorted(by: { $0.metadata.name < $1.metadata.name }) {
+            for workload in rebalancer.spec.workloads {
+                let record = rebalanced[rebalancer.runKey(for: workload)]
+                let ttl = rebalancer.spec.ttlSecondsAfterFinished.map(TimeInterval.init)
+                rebalances.append(.init(rebalancer: rebalancer.metadata.name, workload: workload.identity.description,
+                                        result: record?.result ?? "Pending", reason: record?.reason,
+                                        finishedAt: record?.finishedAt,
+                                        expired: record.map { record in ttl.map { now >= record.finishedAt + $0 } ?? false }
+                                            ?? false))
+            }
+        }
         return StatusReport(revision: inForce?.commit, latestSeen: lastSeenCommit,
                             sourcePath: configuration.path, sourceErrors: sourceErrors,
                             ready: inForce != nil, clusters: clusters, placements: placements, works: works,
                             openDrift: open, healedDrift: Array(healed.prefix(50)),
                             statusCommits: statusCommits, lastPushError: lastPushError, autoscalers: autoscalers,
-                            sourceWarnings: (inForce?.manifests.warnings).flatMap { $0.isEmpty ? nil : $0 })
+                            sourceWarnings: (inForce?.manifests.warnings).flatMap { $0.isEmpty ? nil : $0 },
+                            rebalances: rebalances.isEmpty ? nil : rebalances)
     }
 
     /// Writes the status files when they changed (at most once per status interval, unless `force`).

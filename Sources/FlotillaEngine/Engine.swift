@@ -115,6 +115,9 @@ public actor Engine {
 
     /// What the cache folder held at start (the last revision in force, the placements), for the first revision.
     var restored: PersistedState?
+    /// WorkloadRebalancer runs done (restored at start, with the placements).
+    var rebalanced: [String: RebalanceRuns.Record] = [:]
+    var rebalancedRestored = false
     /// Whether the status branch was looked at for a state (once, at the first reconcile).
     var statusBranchChecked = false
     let stateKey: String
@@ -307,8 +310,14 @@ public actor Engine {
         for (name, agent) in agents { states[name] = agent.placementState() }
         plannedReadiness = states.mapValues { $0.ready ?? false }
         plannedAPIs = states.mapValues(\.apiEnablements)
-        let previous = inForce == nil && placementsInForce.isEmpty
-            ? restored?.previousPlacements(of: manifests.templates.map(\.identity)) ?? [:] : placementsInForce
+        if !rebalancedRestored {
+            rebalancedRestored = true
+            rebalanced = restored?.rebalanced ?? [:]
+        }
+        let rebalances = RebalanceRuns.due(manifests.workloadRebalancers, done: rebalanced)
+        let previous = RebalanceRuns.previous(inForce == nil && placementsInForce.isEmpty
+            ? restored?.previousPlacements(of: manifests.templates.map(\.identity)) ?? [:] : placementsInForce,
+            without: rebalances)
         let inputs = ReusablePlacements.Inputs(manifests: manifests, states: states, previous: previous)
         let reusable: [ResourceIdentity: TemplatePlacement] = inForce.map { old in
             let changed = ReusablePlacements.changedFiles(old.files.map { ($0.path, $0.contents) },
@@ -321,6 +330,12 @@ public actor Engine {
             path: configuration.path, instance: configuration.agent.instance, reusable: reusable,
             inForce: inForce.map { ($0.rendered, $0.index) })
         phase("plan")
+        rebalanced = RebalanceRuns.recorded(rebalances, plan: plan, rebalancers: manifests.workloadRebalancers,
+                                            done: rebalanced, at: Date())
+        for run in rebalances {
+            logger.notice("rebalanced: placed afresh", metadata: ["workload": "\(run.workload)",
+                                                                  "result": "\(rebalanced[run.key]?.result ?? "")"])
+        }
         for placement in plan.placements where placement.error != nil {
             logger.warning("template not placed; its last good works stay", metadata: [
                 "template": "\(placement.identity)", "error": "\(placement.error ?? "")"])

@@ -13,11 +13,15 @@ public struct PersistedState: Sendable, Equatable {
     public var revision: String?
     /// Template (`ResourceIdentity.description`) → clusters and replicas, sorted.
     public var placements: [String: [TargetCluster]]
+    /// The WorkloadRebalancer runs done, by run key (a rebalancer's name and workload).
+    public var rebalanced: [String: RebalanceRuns.Record] = [:]
 
-    public init(source: String, revision: String?, placements: [String: [TargetCluster]]) {
+    public init(source: String, revision: String?, placements: [String: [TargetCluster]],
+                rebalanced: [String: RebalanceRuns.Record] = [:]) {
         self.source = source
         self.revision = revision
         self.placements = placements
+        self.rebalanced = rebalanced
     }
 
     /// The file of an instance in a cache folder.
@@ -46,6 +50,12 @@ public struct PersistedState: Sendable, Equatable {
         for (template, clusters) in placements.sorted(by: { $0.key < $1.key }) {
             lines.append("\(template)\t" + clusters.map { "\($0.name)=\($0.replicas)" }.joined(separator: ","))
         }
+        // Rebalancer runs: `!rebalanced <name> <workload> <finished, unix seconds> <result> <reason>`.
+        for (key, record) in rebalanced.sorted(by: { $0.key < $1.key }) {
+            let reason = (record.reason ?? "").map { $0 == "\t" || $0 == "\n" ? " " : $0 }
+            lines.append("\(Self.rebalancedPrefix)\(key)\t\(Int(record.finishedAt.timeIntervalSince1970))\t\(record.result)\t"
+                         + String(reason))
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -59,7 +69,16 @@ public struct PersistedState: Sendable, Equatable {
         }
         guard let source = field("source"), let revision = field("revision") else { return nil }
         var placements: [String: [TargetCluster]] = [:]
+        var rebalanced: [String: RebalanceRuns.Record] = [:]
         for line in lines where !line.isEmpty {
+            if line.hasPrefix(rebalancedPrefix) {
+                let fields = line.dropFirst(rebalancedPrefix.count).split(separator: "\t", omittingEmptySubsequences: false)
+                guard fields.count == 5, let seconds = Double(fields[2]) else { return nil }
+                rebalanced["\(fields[0])\t\(fields[1])"] = RebalanceRuns.Record(
+                    finishedAt: Date(timeIntervalSince1970: seconds), result: String(fields[3]),
+                    reason: fields[4].isEmpty ? nil : String(fields[4]))
+                continue
+            }
             let parts = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
             guard parts.count == 2 else { return nil }
             var clusters: [TargetCluster] = []
@@ -70,10 +89,13 @@ public struct PersistedState: Sendable, Equatable {
             }
             placements[String(parts[0])] = clusters
         }
-        return PersistedState(source: source, revision: revision.isEmpty ? nil : revision, placements: placements)
+        return PersistedState(source: source, revision: revision.isEmpty ? nil : revision, placements: placements,
+                              rebalanced: rebalanced)
     }
 
     static let header = "# flotilla state v1"
+    /// Marks a rebalancer run's line (no template's description starts with `!`).
+    static let rebalancedPrefix = "!rebalanced\t"
 
     /// The placements keyed by identity, for the scheduler's `previous`.
     public func previousPlacements(of templates: [ResourceIdentity]) -> [ResourceIdentity: [TargetCluster]] {

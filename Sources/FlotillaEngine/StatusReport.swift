@@ -30,6 +30,18 @@ public struct StatusReport: Sendable, Codable {
         public var withinBounds: Bool
     }
 
+    /// One workload of a WorkloadRebalancer: placed afresh once, with Karmada's result.
+    public struct Rebalance: Sendable, Codable, Hashable {
+        public var rebalancer: String
+        public var workload: String
+        /// `Successful`, `Failed`, or `Pending` (not run yet: the revision in force came before it).
+        public var result: String
+        public var reason: String?
+        public var finishedAt: Date?
+        /// `ttlSecondsAfterFinished` has passed: Karmada would have deleted the rebalancer; it can leave the source.
+        public var expired: Bool
+    }
+
     public var revision: String?
     public var latestSeen: String?
     public var sourcePath: String
@@ -45,6 +57,7 @@ public struct StatusReport: Sendable, Codable {
     public var autoscalers: [Autoscaler] = []
     /// Objects of the revision in force accepted but not acted on (`file:line: ...`).
     public var sourceWarnings: [String]? = nil
+    public var rebalances: [Rebalance]? = nil
 
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
@@ -123,6 +136,16 @@ public enum StatusFiles {
             for hpa in report.autoscalers {
                 text += "| \(hpa.namespace)/\(hpa.name) | \(hpa.target) | \(hpa.minReplicas) | \(hpa.maxReplicas) | \(hpa.replicas) "
                     + "| \(hpa.withinBounds ? "ok" : "outside the bounds") |\n"
+            }
+        }
+        if let rebalances = report.rebalances, !rebalances.isEmpty {
+            text += "\n## Rebalances\n\n| WorkloadRebalancer | workload | result | finished | |\n"
+            text += "| --- | --- | --- | --- | --- |\n"
+            for entry in rebalances {
+                let finished = entry.finishedAt.map { ISO8601DateFormatter().string(from: $0) } ?? "-"
+                let note = [entry.reason, entry.expired ? "expired: ttlSecondsAfterFinished passed" : nil]
+                    .compactMap { $0 }.joined(separator: "; ")
+                text += "| \(entry.rebalancer) | \(entry.workload) | \(entry.result) | \(finished) | \(cell(note)) |\n"
             }
         }
         text += "\n## Open drift\n\n"

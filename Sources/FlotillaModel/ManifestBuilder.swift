@@ -42,7 +42,7 @@ struct ManifestBuilder {
         "cluster.karmada.io/Cluster", "policy.karmada.io/PropagationPolicy",
         "policy.karmada.io/ClusterPropagationPolicy", "policy.karmada.io/OverridePolicy",
         "policy.karmada.io/ClusterOverridePolicy", "autoscaling.karmada.io/FederatedHPA",
-        "policy.karmada.io/FederatedResourceQuota",
+        "policy.karmada.io/FederatedResourceQuota", "apps.karmada.io/WorkloadRebalancer",
     ]
 
     /// Karmada API kinds Flotilla accepts in a source but does not act on yet: a real Karmada repository holding them
@@ -50,7 +50,7 @@ struct ManifestBuilder {
     static let acceptedKarmadaKinds: Set<String> = [
         "policy.karmada.io/ClusterTaintPolicy",
         "autoscaling.karmada.io/CronFederatedHPA", "networking.karmada.io/MultiClusterService",
-        "networking.karmada.io/MultiClusterIngress", "apps.karmada.io/WorkloadRebalancer",
+        "networking.karmada.io/MultiClusterIngress",
         "config.karmada.io/ResourceInterpreterCustomization", "config.karmada.io/ResourceInterpreterWebhookConfiguration",
         "search.karmada.io/ResourceRegistry", "remedy.karmada.io/Remedy", "work.karmada.io/Work",
         "work.karmada.io/ResourceBinding", "work.karmada.io/ClusterResourceBinding",
@@ -80,7 +80,8 @@ struct ManifestBuilder {
                     document.location(ofField: "kind"), kind: object.kind, field: "kind",
                     message: "\(object.kind).\(object.group) is a Karmada control-plane kind Flotilla does not support; "
                         + "supported: Cluster, PropagationPolicy, ClusterPropagationPolicy, OverridePolicy, "
-                        + "ClusterOverridePolicy, FederatedHPA, FederatedResourceQuota"))
+                        + "ClusterOverridePolicy, FederatedHPA, FederatedResourceQuota, "
+                        + "WorkloadRebalancer"))
             } else {
                 manifests.templates.append(object)
             }

@@ -9,6 +9,7 @@ public struct Manifests: Sendable {
     public var clusterOverridePolicies: [ClusterOverridePolicy] = []
     public var federatedHPAs: [FederatedHPA] = []
     public var federatedResourceQuotas: [FederatedResourceQuota] = []
+    public var workloadRebalancers: [WorkloadRebalancer] = []
     /// Karmada control-plane objects Flotilla accepts but does not act on yet (MultiClusterService, CronFederatedHPA,
     /// WorkloadRebalancer ...): never propagated to member clusters, reported as warnings.
     public var notActedOn: [KubernetesObject] = []
@@ -36,6 +37,7 @@ public struct Manifests: Sendable {
         clusterOverridePolicies += other.clusterOverridePolicies
         federatedHPAs += other.federatedHPAs
         federatedResourceQuotas += other.federatedResourceQuotas
+        workloadRebalancers += other.workloadRebalancers
         notActedOn += other.notActedOn
         errors += other.errors
     }

@@ -64,6 +64,7 @@ public enum ResourceNames {
         "certificates.k8s.io/CertificateSigningRequest", "flowcontrol.apiserver.k8s.io/FlowSchema",
         "flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration",
         "cluster.karmada.io/Cluster", "policy.karmada.io/ClusterPropagationPolicy",
-        "policy.karmada.io/ClusterOverridePolicy",
+        "policy.karmada.io/ClusterOverridePolicy", "apps.karmada.io/WorkloadRebalancer",
+        "policy.karmada.io/ClusterTaintPolicy",
     ]
 }

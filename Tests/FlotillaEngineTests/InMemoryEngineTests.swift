@@ -580,3 +580,41 @@ extension InMemoryEngineTests {
         }
     }
 }
+
+extension InMemoryEngineTests {
+    /// A WorkloadRebalancer runs once: its result is in the status, and a restart (the state in the cache folder)
+    /// does not run it again.
+    @Test func aWorkloadRebalancerRunsOnceAcrossRestarts() async throws {
+        var files = Self.files
+        files["apps/rebalance.yaml"] = """
+            apiVersion: apps.karmada.io/v1alpha1
+            kind: WorkloadRebalancer
+            metadata: {name: again}
+            spec:
+              workloads:
+                - {apiVersion: apps/v1, kind: Deployment, name: cart, namespace: shop}
+                - {apiVersion: apps/v1, kind: Deployment, name: missing, namespace: shop}
+            """
+        let repository = try TestRepository(files)
+        let sims = SimConnector(["a", "b"])
+        let controllers = sims.runControllers()
+        defer { controllers.cancel() }
+        let cache = repository.folder.appendingPathComponent("cache").path
+        var finished: [Date?] = []
+        let first = try Self.engine(repository, sims, cache: cache)
+        try await Self.whileRunning(first) {
+            #expect(await Self.eventually { await Self.converged(first) })
+            let rebalances = await first.report().rebalances ?? []
+            #expect(rebalances.map(\.result) == ["Successful", "Failed"])
+            #expect(rebalances.last?.reason == "ReferencedBindingNotFound")
+            finished = rebalances.map(\.finishedAt)
+        }
+        let second = try Self.engine(repository, sims, cache: cache)
+        try await Self.whileRunning(second) {
+            #expect(await Self.eventually { await Self.converged(second) })
+            let rebalances = await second.report().rebalances ?? []
+            #expect(rebalances.map(\.finishedAt) == finished)
+            #expect(rebalances.allSatisfy { !$0.expired })
+        }
+    }
+}

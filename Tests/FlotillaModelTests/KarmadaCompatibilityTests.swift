@@ -26,7 +26,9 @@ struct KarmadaCompatibilityTests {
             """])
         #expect(manifests.errors.isEmpty, "\(manifests.errors)")
         #expect(manifests.templates.isEmpty)
-        #expect(manifests.notActedOn.map(\.kind).sorted() == ["CronFederatedHPA", "MultiClusterService", "WorkloadRebalancer"])
+        #expect(manifests.notActedOn.map(\.kind).sorted() == ["CronFederatedHPA", "MultiClusterService"])
+        // A WorkloadRebalancer is acted on now (cluster-scoped: its namespace is dropped).
+        #expect(manifests.workloadRebalancers.map(\.metadata.name) == ["once"])
         #expect(manifests.warnings.first == "karmada/extras.yaml:1: MultiClusterService.networking.karmada.io web is accepted "
                 + "but not acted on by Flotilla yet")
         // A kind that is no Karmada kind at all (a typo) is still an error.

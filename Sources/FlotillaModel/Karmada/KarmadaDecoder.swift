@@ -82,6 +82,14 @@ struct KarmadaDecoder {
                         FederatedResourceQuota(metadata: metadata, spec: spec, location: object.location))
                 }
             }
+        case "WorkloadRebalancer":
+            if let spec = decodeSpec(WorkloadRebalancerSpec.self, required: true, errors: &errors) {
+                errors += KarmadaValidation(document: document, kind: kind).validate(workloadRebalancer: spec)
+                if errors.isEmpty {
+                    manifests.workloadRebalancers.append(
+                        WorkloadRebalancer(metadata: metadata, spec: spec, location: object.location))
+                }
+            }
         default:
             break
         }

@@ -305,4 +305,24 @@ struct KarmadaValidation {
         }
         return errors
     }
+
+    /// Karmada's rules for a WorkloadRebalancer: at least one workload, each named completely, none twice.
+    func validate(workloadRebalancer spec: WorkloadRebalancerSpec) -> [ManifestError] {
+        var errors: [ManifestError] = []
+        if spec.workloads.isEmpty { errors.append(invalid("spec.workloads", "must name at least one workload")) }
+        var seen: Set<ResourceIdentity> = []
+        for (index, workload) in spec.workloads.enumerated() {
+            for (field, value) in [("apiVersion", workload.apiVersion), ("kind", workload.kind), ("name", workload.name)]
+            where value.isEmpty {
+                errors.append(invalid("spec.workloads[\(index)].\(field)", "must not be empty"))
+            }
+            if !seen.insert(workload.identity).inserted {
+                errors.append(invalid("spec.workloads[\(index)]", "\(workload.identity) is named twice"))
+            }
+        }
+        if let ttl = spec.ttlSecondsAfterFinished, ttl < 0 {
+            errors.append(invalid("spec.ttlSecondsAfterFinished", "must be greater than or equal to 0"))
+        }
+        return errors
+    }
 }
