@@ -5,7 +5,7 @@ DEBIAN_PACKAGES := libgit2-dev libcurl4-openssl-dev pkg-config git lighttpd ligh
                    openssh-server openssh-client python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build run test bench-smoke bench clean
+.PHONY: deps build run test bench-smoke bench fuzz clean
 
 # Installs the Debian packages the build and the tests need, when any is missing.
 deps:
@@ -51,6 +51,22 @@ bench: deps
 	$(SWIFT) build -c release --product flotilla
 	$(SWIFT) build -c release --package-path Benchmarks
 	python3 Benchmarks/scripts/bench.py all
+
+# Coverage-guided fuzzing with libFuzzer (Fuzz/): each target for FUZZ_SECONDS, starting from a copy of its seed
+# corpus (Tests/FlotillaKubeTests/FuzzCorpus/TARGET, which `make test` replays). A crash, leak, timeout or
+# out-of-memory input is written to fuzz-artifacts/ and fails the run: add it to the corpus as `regression-*`.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := manifests json quantity watch
+fuzz:
+	$(SWIFT) build -c release --package-path Fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -use-ld=lld
+	@set -o pipefail; mkdir -p fuzz-artifacts; bin="$$($(SWIFT) build -c release --package-path Fuzz --show-bin-path)/flotilla-fuzz"; \
+	for target in $(FUZZ_TARGETS); do \
+	  work=$$(mktemp -d); cp Tests/FlotillaKubeTests/FuzzCorpus/$$target/* $$work/; \
+	  echo "== $$target ($(FUZZ_SECONDS) s)"; \
+	  SWIFT_BACKTRACE=enable=no $$bin $$target -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 \
+	    -artifact_prefix=fuzz-artifacts/$$target- $$work 2>&1 | grep -E "DONE|ERROR|SUMMARY" || exit 1; \
+	  rm -rf $$work; \
+	done
 
 clean:
 	rm -rf .build

@@ -167,7 +167,11 @@ public enum YAMLDocumentReader {
     }
 
     private static func scalarValue(_ scalar: Node.Scalar) -> JSONValue {
-        switch tagName(of: scalar) {
+        var tag = tagName(of: scalar)
+        // YAML 1.1's base-60 numbers (`1:20`, `22:22`): strings to Kubernetes' YAML (go-yaml), and Yams' conversion
+        // traps on an overflowing one (found by fuzzing).
+        if (tag == .int || tag == .float) && scalar.string.contains(":") { tag = .str }
+        switch tag {
         case .null:
             return .null
         case .bool:
