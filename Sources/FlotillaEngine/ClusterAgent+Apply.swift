@@ -36,7 +36,8 @@ extension ClusterAgent {
         if exists { for path in work.delegatedPaths { body = DesiredWork.removing(path, from: body) } }
         do throws(KubeError) {
             // Forced when healing is on, and to take over an object under conflict resolution Overwrite.
-            let live = try client.apply(body, fieldManager: settings.fieldManager, force: settings.selfHeal || work.takeOver)
+            let live = try client.apply(body, fieldManager: settings.fieldManager,
+                                        force: settings.selfHeal || work.takeOver)
             let drift = state.withLock { state -> (DriftRecord, Double?)? in
                 state.applied[key] = work.comparable
                 // An apply of an older desired state: what it wrote may not be what is desired now.

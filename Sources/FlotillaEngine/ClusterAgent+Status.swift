@@ -37,7 +37,9 @@ extension ClusterAgent {
                     share = Self.requested(by: object)
                     state.allocationCache[key] = (version, share)
                 }
-                for (resource, amount) in share { allocated[resource, default: 0] = allocated[resource, default: 0] +| amount }
+                for (resource, amount) in share {
+                    allocated[resource, default: 0] = allocated[resource, default: 0] +| amount
+                }
             }
             if state.allocationCache.count > workloads {
                 state.allocationCache = state.allocationCache.filter { state.live[$0.key] != nil }

@@ -173,7 +173,8 @@ extension ClusterAgent {
             }
             state.keeps = decision.keeps.mapValues(\.description)
             for key in decision.adoptions {
-                logger.notice("taking over: the policy's conflict resolution is Overwrite", metadata: ["object": "\(key)"])
+                logger.notice("taking over: the policy's conflict resolution is Overwrite",
+                              metadata: ["object": "\(key)"])
             }
             return decision
         }

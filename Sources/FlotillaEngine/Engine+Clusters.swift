@@ -58,7 +58,8 @@ extension Engine {
     public static func connection(for cluster: Cluster, kubeconfig: Kubeconfig?, kubeconfigError: String? = nil,
                                   credentialsDirectory: String?,
                                   allowInsecureEndpoints: Bool = false) -> (ClusterConnection?, String?) {
-        let (found, problem) = resolvedConnection(for: cluster, kubeconfig: kubeconfig, kubeconfigError: kubeconfigError,
+        let (found, problem) = resolvedConnection(for: cluster, kubeconfig: kubeconfig,
+                                                  kubeconfigError: kubeconfigError,
                                                   credentialsDirectory: credentialsDirectory)
         guard let found else { return (nil, problem) }
         if !allowInsecureEndpoints, let refusal = insecureRefusal(found) { return (nil, refusal) }

@@ -52,15 +52,15 @@ extension Engine {
         autoscalers.sort { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
         var rebalances: [StatusReport.Rebalance] = []
         let now = Date()
-        for rebalancer in (inForce?.manifests.workloadRebalancers ?? []).sorted(by: { $0.metadata.name < $1.metadata.name }) {
+        let rebalancers = (inForce?.manifests.workloadRebalancers ?? []).sorted { $0.metadata.name < $1.metadata.name }
+        for rebalancer in rebalancers {
             for workload in rebalancer.spec.workloads {
                 let record = rebalanced[rebalancer.runKey(for: workload)]
                 let ttl = rebalancer.spec.ttlSecondsAfterFinished.map(TimeInterval.init)
+                let expired = record.map { record in ttl.map { now >= record.finishedAt + $0 } ?? false } ?? false
                 rebalances.append(.init(rebalancer: rebalancer.metadata.name, workload: workload.identity.description,
                                         result: record?.result ?? "Pending", reason: record?.reason,
-                                        finishedAt: record?.finishedAt,
-                                        expired: record.map { record in ttl.map { now >= record.finishedAt + $0 } ?? false }
-                                            ?? false))
+                                        finishedAt: record?.finishedAt, expired: expired))
             }
         }
         return StatusReport(revision: inForce?.commit, latestSeen: lastSeenCommit,

@@ -278,7 +278,7 @@ public actor Engine {
             metrics.reconciled("invalid")
             return
         }
-        var manifests = snapshot.manifests(cache: parseCache)
+        var manifests = await load(snapshot)
         phase("load")
         if !manifests.isValid {
             let pathPrefix = configuration.path.isEmpty ? "" : configuration.path + "/"
@@ -293,7 +293,7 @@ public actor Engine {
                   let last = try? await source.snapshot(ref: good, path: configuration.path, include: include) else {
                 return
             }
-            let lastManifests = last.manifests(cache: parseCache)
+            let lastManifests = await load(last)
             guard lastManifests.isValid else { return }
             logger.notice("the last good revision before the restart stays in force", metadata: ["revision": "\(good)"])
             snapshot = last
@@ -375,6 +375,27 @@ public actor Engine {
                     metadata: ["revision": "\(snapshot.commit)", "templates": "\(plan.placements.count)",
                                "works": "\(works.values.map(\.count).reduce(0, +))"])
         checkConvergence(changed: Set(agents.keys))
+    }
+
+    /// Loads a revision off the engine's actor (the status and the clusters' events are served meanwhile), within
+    /// `loadTimeout`: a load that outlasts it refuses the revision (it finishes in the background, unused).
+    func load(_ snapshot: GitSnapshot) async -> Manifests {
+        let cache = parseCache
+        let limit = configuration.loadTimeout
+        let once = ResumeOnce()
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Manifests, Never>) in
+            DispatchQueue.global(qos: .userInitiated).async {
+                let manifests = snapshot.manifests(cache: cache)
+                if once.claim() { continuation.resume(returning: manifests) }
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + limit) {
+                guard once.claim() else { return }
+                var refused = Manifests()
+                let reason = "loading the revision took longer than \(String(format: "%g", limit)) s; refused"
+                refused.errors = [.unreadable(file: snapshot.files.first?.path ?? "(source)", reason: reason)]
+                continuation.resume(returning: refused)
+            }
+        }
     }
 
     func clusterChanged(_ cluster: String, readinessChanged: Bool) {

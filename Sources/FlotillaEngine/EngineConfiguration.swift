@@ -9,6 +9,9 @@ public struct EngineConfiguration: Sendable {
     public var credentials = GitCredentials()
     public var cacheRoot: String
     public var gitTimeout: Double = 120
+    /// The longest loading a revision (parsing, validating) may take; past it the revision is refused, and the one
+    /// in force stays. The loader's own limits bound it long before this on any real source.
+    public var loadTimeout: Double = 60
     public var kubeconfig: String?
     /// A folder of kubeconfig files named after clusters (`<cluster>`, `<cluster>.yaml`, `<cluster>.kubeconfig`).
     public var credentialsDirectory: String?

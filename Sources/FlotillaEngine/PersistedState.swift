@@ -53,8 +53,8 @@ public struct PersistedState: Sendable, Equatable {
         // Rebalancer runs: `!rebalanced <name> <workload> <finished, unix seconds> <result> <reason>`.
         for (key, record) in rebalanced.sorted(by: { $0.key < $1.key }) {
             let reason = (record.reason ?? "").map { $0 == "\t" || $0 == "\n" ? " " : $0 }
-            lines.append("\(Self.rebalancedPrefix)\(key)\t\(Int(record.finishedAt.timeIntervalSince1970))\t\(record.result)\t"
-                         + String(reason))
+            let finished = Int(record.finishedAt.timeIntervalSince1970)
+            lines.append("\(Self.rebalancedPrefix)\(key)\t\(finished)\t\(record.result)\t" + String(reason))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -72,7 +72,8 @@ public struct PersistedState: Sendable, Equatable {
         var rebalanced: [String: RebalanceRuns.Record] = [:]
         for line in lines where !line.isEmpty {
             if line.hasPrefix(rebalancedPrefix) {
-                let fields = line.dropFirst(rebalancedPrefix.count).split(separator: "\t", omittingEmptySubsequences: false)
+                let fields = line.dropFirst(rebalancedPrefix.count)
+                    .split(separator: "\t", omittingEmptySubsequences: false)
                 guard fields.count == 5, let seconds = Double(fields[2]) else { return nil }
                 rebalanced["\(fields[0])\t\(fields[1])"] = RebalanceRuns.Record(
                     finishedAt: Date(timeIntervalSince1970: seconds), result: String(fields[3]),

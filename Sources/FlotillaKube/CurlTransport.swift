@@ -150,7 +150,8 @@ public final class CurlTransport: Sendable {
         }
     }
 
-    private func perform(_ request: KubeRequest, onData: ((Data) -> Bool)?, renew: Bool) throws(KubeError) -> KubeResponse {
+    private func perform(_ request: KubeRequest, onData: ((Data) -> Bool)?,
+                         renew: Bool) throws(KubeError) -> KubeResponse {
         var token: String?
         var clientCertificate = connection.clientCertificatePEM
         var clientKey = connection.clientKeyPEM

@@ -213,7 +213,8 @@ public final class ManifestParseCache: Sendable {
     }
 
     /// The objects of one parsed file, sorted into roles and validated, now or earlier from the same bytes and scopes.
-    func built(_ path: String, scopes: [String: Bool], make: () -> ManifestBuilder.Fragment) -> ManifestBuilder.Fragment {
+    func built(_ path: String, scopes: [String: Bool],
+               make: () -> ManifestBuilder.Fragment) -> ManifestBuilder.Fragment {
         if let built = entries.withLock({ $0[path]?.built }), built.scopes == scopes { return built.fragment }
         let fragment = make()
         entries.withLock { $0[path]?.built = (scopes, fragment) }

@@ -50,7 +50,8 @@ extension Scheduler {
     }
 
     /// The object with the ownership label and the source and policy annotations.
-    func stamped(_ object: JSONValue, managedBy: JSONValue, source sourceName: JSONValue, policy: JSONValue?) -> JSONValue {
+    func stamped(_ object: JSONValue, managedBy: JSONValue, source sourceName: JSONValue,
+                 policy: JSONValue?) -> JSONValue {
         var object = object
         var metadata = object["metadata"] ?? .object([:])
         var labels = metadata["labels"]?.objectValue ?? [:]
@@ -72,8 +73,8 @@ extension Scheduler {
             "metadata": .object(["name": .string(quota.metadata.name),
                                  "namespace": .string(quota.metadata.namespace ?? "default")]),
         ]), location: quota.location)
-        let reference = PolicyReference(kind: FederatedResourceQuotaKind.kind, namespace: quota.metadata.namespace ?? "default",
-                                        name: quota.metadata.name)
+        let reference = PolicyReference(kind: FederatedResourceQuotaKind.kind,
+                                        namespace: quota.metadata.namespace ?? "default", name: quota.metadata.name)
         var works: [String: JSONValue] = [:]
         var missing: [String] = []
         for (cluster, object) in quota.resourceQuotas.sorted(by: { $0.key < $1.key }) {

@@ -61,7 +61,8 @@ struct DaemonOptions: ParsableArguments {
     static let fileKeys: Set<String> = ["repo", "ref", "path", "kubeconfig", "credentials", "interval", "statusBranch",
                                         "statusInterval", "listen", "webhookSecretFile", "selfHeal", "prune", "pruneGuard",
                                         "gitAuthor", "cacheDir", "git", "probeInterval", "failureThreshold",
-                                        "clusterApiQps", "clusterApiBurst", "concurrentApplies", "statusPrefix", "instance",
+                                        "clusterApiQps", "clusterApiBurst", "concurrentApplies", "statusPrefix",
+                                        "instance",
                                         "allowInsecureEndpoints"]
     static let gitKeys: Set<String> = ["username", "passwordFile", "tokenFile", "sshKey", "knownHosts", "caFile", "timeout"]
 
@@ -157,7 +158,8 @@ struct DaemonOptions: ParsableArguments {
             configuration.webhookSecret = try GitCredentials.readSecret(file: secretFile)
         }
         configuration.agent.selfHeal = noSelfHeal ? false : (try bool("selfHeal") ?? true)
-        configuration.allowInsecureEndpoints = allowInsecureEndpoints ? true : (try bool("allowInsecureEndpoints") ?? false)
+        configuration.allowInsecureEndpoints = allowInsecureEndpoints
+            ? true : (try bool("allowInsecureEndpoints") ?? false)
         let name = try instance ?? string("instance") ?? "flotilla"
         guard ResourceNames.dns1123LabelProblem(name, maxLength: 53) == nil else {
             throw ValidationError("instance: \"\(name)\" must be a DNS label of at most 53 characters "

@@ -618,3 +618,20 @@ extension InMemoryEngineTests {
         }
     }
 }
+
+extension InMemoryEngineTests {
+    /// Loading runs off the engine with a time limit: a revision that takes longer is refused, and says so.
+    @Test func aRevisionThatLoadsTooLongIsRefused() async throws {
+        var files = Self.files
+        files["apps/shop.yaml"] = Self.app(configMaps: 3000)
+        let repository = try TestRepository(files)
+        let sims = SimConnector(["a", "b"])
+        let engine = try Self.engine(repository, sims) { $0.loadTimeout = 0.001 }
+        try await Self.whileRunning(engine) {
+            #expect(await Self.eventually {
+                await engine.report().sourceErrors.contains { $0.contains("took longer than 0.001 s; refused") }
+            })
+            #expect(await engine.report().revision == nil)
+        }
+    }
+}

@@ -40,7 +40,8 @@ let targets: [String: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt] = [
 
 var arguments = CommandLine.arguments
 guard arguments.count >= 2, let target = targets[arguments[1]] else {
-    FileHandle.standardError.write(Data("usage: flotilla-fuzz \(targets.keys.sorted().joined(separator: "|")) [libFuzzer flags] [corpus...]\n".utf8))
+    let names = targets.keys.sorted().joined(separator: "|")
+    FileHandle.standardError.write(Data("usage: flotilla-fuzz \(names) [libFuzzer flags] [corpus...]\n".utf8))
     exit(2)
 }
 arguments.remove(at: 1)

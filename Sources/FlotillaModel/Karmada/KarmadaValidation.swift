@@ -312,8 +312,8 @@ struct KarmadaValidation {
         if spec.workloads.isEmpty { errors.append(invalid("spec.workloads", "must name at least one workload")) }
         var seen: Set<ResourceIdentity> = []
         for (index, workload) in spec.workloads.enumerated() {
-            for (field, value) in [("apiVersion", workload.apiVersion), ("kind", workload.kind), ("name", workload.name)]
-            where value.isEmpty {
+            let fields = [("apiVersion", workload.apiVersion), ("kind", workload.kind), ("name", workload.name)]
+            for (field, value) in fields where value.isEmpty {
                 errors.append(invalid("spec.workloads[\(index)].\(field)", "must not be empty"))
             }
             if !seen.insert(workload.identity).inserted {
