@@ -17,7 +17,11 @@ extension Engine {
         var works: [WorkStatus] = []
         for name in agents.keys.sorted() {
             let agentWorks = agents[name]!.workStatuses()
-            clusters.append(agents[name]!.clusterStatus(works: agentWorks))
+            var cluster = agents[name]!.clusterStatus(works: agentWorks)
+            cluster.taints = policyTaints[name].map { taints in
+                taints.map { "\($0.key)\($0.value.map { "=" + $0 } ?? ""):\($0.effect.rawValue)" }
+            }
+            clusters.append(cluster)
             works += agentWorks
         }
         var open: [DriftRecord] = []

@@ -118,6 +118,16 @@ public actor Engine {
     /// WorkloadRebalancer runs done (restored at start, with the placements).
     var rebalanced: [String: RebalanceRuns.Record] = [:]
     var rebalancedRestored = false
+    /// The taints ClusterTaintPolicies put on each cluster (kept from plan to plan).
+    var policyTaints: [String: [Taint]] = [:]
+
+    /// `cluster: key=value:Effect, ...` per cluster, sorted.
+    static func describe(_ taints: [String: [Taint]]) -> String {
+        taints.keys.sorted().map { name in
+            "\(name): " + (taints[name] ?? []).map { "\($0.key)\($0.value.map { "=" + $0 } ?? ""):\($0.effect.rawValue)" }
+                .joined(separator: ", ")
+        }.joined(separator: "; ")
+    }
     /// Whether the status branch was looked at for a state (once, at the first reconcile).
     var statusBranchChecked = false
     let stateKey: String
@@ -328,8 +338,12 @@ public actor Engine {
         let (plan, rendered, index) = Self.desiredWorks(
             manifests: manifests, states: states, previous: previous, revision: snapshot.commit,
             path: configuration.path, instance: configuration.agent.instance, reusable: reusable,
-            inForce: inForce.map { ($0.rendered, $0.index) })
+            inForce: inForce.map { ($0.rendered, $0.index) }, policyTaints: policyTaints)
         phase("plan")
+        if plan.policyTaints != policyTaints {
+            logger.notice("cluster taints from ClusterTaintPolicies", metadata: ["taints": "\(Self.describe(plan.policyTaints))"])
+            policyTaints = plan.policyTaints
+        }
         rebalanced = RebalanceRuns.recorded(rebalances, plan: plan, rebalancers: manifests.workloadRebalancers,
                                             done: rebalanced, at: Date())
         for run in rebalances {

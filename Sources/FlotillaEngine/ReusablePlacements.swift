@@ -64,13 +64,14 @@ public enum ReusablePlacements {
               left.overridePolicies.count == right.overridePolicies.count,
               left.clusterOverridePolicies.count == right.clusterOverridePolicies.count,
               left.federatedHPAs.count == right.federatedHPAs.count,
-              left.federatedResourceQuotas.count == right.federatedResourceQuotas.count else { return false }
+              left.federatedResourceQuotas.count == right.federatedResourceQuotas.count,
+              left.clusterTaintPolicies.count == right.clusterTaintPolicies.count else { return false }
         if changedFiles.isEmpty { return true }
         for manifests in [left, right] {
             let files = manifests.clusters.map(\.location.file) + manifests.propagationPolicies.map(\.location.file)
                 + manifests.clusterPropagationPolicies.map(\.location.file) + manifests.overridePolicies.map(\.location.file)
                 + manifests.clusterOverridePolicies.map(\.location.file) + manifests.federatedHPAs.map(\.location.file)
-                + manifests.federatedResourceQuotas.map(\.location.file)
+                + manifests.federatedResourceQuotas.map(\.location.file) + manifests.clusterTaintPolicies.map(\.location.file)
             if files.contains(where: changedFiles.contains) { return false }
         }
         return true

@@ -127,6 +127,8 @@ public struct ClusterStatus: Sendable, Codable, Hashable {
     public var kept: [String]?
     /// Set when the cluster's capacity is unknown (its Nodes cannot be read): placement treats it as unbounded.
     public var capacity: String?
+    /// Taints a ClusterTaintPolicy put on the cluster (`key=value:Effect`).
+    public var taints: [String]? = nil
     public var works: Int
     public var synced: Int
     public var healthy: Int

@@ -10,6 +10,7 @@ public struct Manifests: Sendable {
     public var federatedHPAs: [FederatedHPA] = []
     public var federatedResourceQuotas: [FederatedResourceQuota] = []
     public var workloadRebalancers: [WorkloadRebalancer] = []
+    public var clusterTaintPolicies: [ClusterTaintPolicy] = []
     /// Karmada control-plane objects Flotilla accepts but does not act on yet (MultiClusterService, CronFederatedHPA,
     /// WorkloadRebalancer ...): never propagated to member clusters, reported as warnings.
     public var notActedOn: [KubernetesObject] = []
@@ -38,6 +39,7 @@ public struct Manifests: Sendable {
         federatedHPAs += other.federatedHPAs
         federatedResourceQuotas += other.federatedResourceQuotas
         workloadRebalancers += other.workloadRebalancers
+        clusterTaintPolicies += other.clusterTaintPolicies
         notActedOn += other.notActedOn
         errors += other.errors
     }

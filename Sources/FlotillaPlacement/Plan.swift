@@ -98,6 +98,8 @@ public struct Plan: Sendable {
     public var placements: [TemplatePlacement]
     /// Templates no policy selects (not an error: they are not propagated).
     public var unplaced: [ResourceIdentity]
+    /// The taints ClusterTaintPolicies put on each cluster for this plan (the next plan starts from them).
+    public var policyTaints: [String: [Taint]] = [:]
 
     public init(revision: String?, placements: [TemplatePlacement], unplaced: [ResourceIdentity]) {
         self.revision = revision

@@ -19,6 +19,9 @@ public struct Scheduler: Sendable {
     /// state, the template's previous placement): reused as they are, works included, instead of placed and rendered
     /// again. Templates another workload references (propagateDeps) are always placed afresh.
     public var reusable: [ResourceIdentity: TemplatePlacement] = [:]
+    /// The taints ClusterTaintPolicies had put on each cluster before this plan (a taint stays until its policy's
+    /// remove conditions match).
+    public var policyTaints: [String: [Taint]] = [:]
 
     public init(manifests: Manifests, states: [String: ClusterState] = [:],
                 previous: [ResourceIdentity: [TargetCluster]] = [:], source: String = "", rendersWorks: Bool = true,
@@ -76,7 +79,13 @@ public struct Scheduler: Sendable {
     }
 
     public func plan(revision: String? = nil) -> Plan {
-        let clusters = manifests.clusters.map { $0.applying(states[$0.name]) }.sorted { $0.name < $1.name }
+        let taints = ClusterTaints.evaluate(manifests.clusterTaintPolicies, clusters: manifests.clusters, states: states,
+                                            current: policyTaints)
+        let clusters = manifests.clusters.map { cluster in
+            var cluster = cluster.applying(states[cluster.name])
+            if let added = taints[cluster.name] { cluster.spec.taints = (cluster.spec.taints ?? []) + added }
+            return cluster
+        }.sorted { $0.name < $1.name }
         var capacities: [String: CapacityEstimator.Capacity] = [:]
         for cluster in clusters {
             // Clusters with resource models keep the model path of the estimator (rare; computed per template).
@@ -126,8 +135,10 @@ public struct Scheduler: Sendable {
             let placement = quotaPlacement(quota, context: context)
             placements[placement.identity] = placement
         }
-        return Plan(revision: revision, placements: placements.keys.sorted().map { placements[$0]! },
-                    unplaced: unplaced.sorted())
+        var plan = Plan(revision: revision, placements: placements.keys.sorted().map { placements[$0]! },
+                        unplaced: unplaced.sorted())
+        plan.policyTaints = taints
+        return plan
     }
 
     // MARK: One template

@@ -90,6 +90,14 @@ struct KarmadaDecoder {
                         WorkloadRebalancer(metadata: metadata, spec: spec, location: object.location))
                 }
             }
+        case "ClusterTaintPolicy":
+            if let spec = decodeSpec(ClusterTaintPolicySpec.self, required: true, errors: &errors) {
+                errors += KarmadaValidation(document: document, kind: kind).validate(clusterTaintPolicy: spec)
+                if errors.isEmpty {
+                    manifests.clusterTaintPolicies.append(
+                        ClusterTaintPolicy(metadata: metadata, spec: spec, location: object.location))
+                }
+            }
         default:
             break
         }

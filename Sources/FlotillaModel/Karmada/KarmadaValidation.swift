@@ -325,4 +325,29 @@ struct KarmadaValidation {
         }
         return errors
     }
+
+    /// Karmada's rules for a ClusterTaintPolicy: at least one taint, each NoSchedule or NoExecute with a key, and
+    /// conditions with a type and at least one status.
+    func validate(clusterTaintPolicy spec: ClusterTaintPolicySpec) -> [ManifestError] {
+        var errors: [ManifestError] = []
+        if spec.taints.isEmpty { errors.append(invalid("spec.taints", "must hold at least one taint")) }
+        for (index, taint) in spec.taints.enumerated() {
+            if taint.key.isEmpty { errors.append(invalid("spec.taints[\(index)].key", "must not be empty")) }
+            if taint.effect == .preferNoSchedule {
+                errors.append(invalid("spec.taints[\(index)].effect", "must be NoSchedule or NoExecute"))
+            }
+        }
+        for (field, conditions) in [("addOnConditions", spec.addOnConditions ?? []),
+                                    ("removeOnConditions", spec.removeOnConditions ?? [])] {
+            for (index, condition) in conditions.enumerated() {
+                if condition.conditionType.isEmpty {
+                    errors.append(invalid("spec.\(field)[\(index)].conditionType", "must not be empty"))
+                }
+                if condition.statusValues.isEmpty {
+                    errors.append(invalid("spec.\(field)[\(index)].statusValues", "must hold at least one status"))
+                }
+            }
+        }
+        return errors
+    }
 }
