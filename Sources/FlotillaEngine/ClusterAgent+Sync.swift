@@ -93,7 +93,8 @@ extension ClusterAgent {
             index = end
         }
 
-        let (kept, pruned) = prune(decision.prunes, client: client)
+        let (kept, deleted) = prune(decision.prunes, client: client)
+        let pruned = deleted.union(release(decision.releases, client: client))
         if !pruned.isDisjoint(with: recorded) {
             recorded.subtract(pruned)
             do throws(KubeError) { try writeInventory(recorded, client: client) } catch {
@@ -146,9 +147,13 @@ extension ClusterAgent {
                     foreign.insert(key)
                 }
             }
+            var preserved: Set<ObjectKey> = []
             for key in undesired {
                 if let live = state.live[key] {
                     owned[key] = live.value(at: ["metadata", "uid"])?.stringValue ?? ""
+                    if live.value(at: ["metadata", "annotations", DispatchOptions.preserveAnnotation])?.stringValue == "true" {
+                        preserved.insert(key)
+                    }
                 } else if state.foreign.contains(key) {
                     foreign.insert(key)
                 }
@@ -157,7 +162,7 @@ extension ClusterAgent {
                 error.cause == .skipped(.released) ? key : nil
             })
             let view = ClusterView(owned: owned, foreign: foreign, unavailable: unavailable, current: current,
-                                   released: released)
+                                   released: released, preserved: preserved)
             let decision = SyncDecision.decide(desired: desired, view: view, inventory: inventory,
                                                prune: settings.prune, guardPercent: settings.pruneGuardPercent)
             state.held = decision.held?.description
@@ -178,6 +183,32 @@ extension ClusterAgent {
             }
             return decision
         }
+    }
+
+    /// Releases what the decision preserves (preserveResourcesOnDeletion): the managed-by label and the preserve
+    /// annotation are taken off, and the object stays as it is, no longer Flotilla's. Returns the keys released (or
+    /// gone already), to be forgotten by the inventory.
+    private func release(_ releases: [Prune], client: KubeClient) -> Set<ObjectKey> {
+        var done: Set<ObjectKey> = []
+        let patch: JSONValue = .object(["metadata": .object([
+            "labels": .object([Self.managedBy: .null]),
+            "annotations": .object([DispatchOptions.preserveAnnotation: .null]),
+        ])])
+        for item in releases {
+            let key = item.key
+            do throws(KubeError) {
+                _ = try client.mergePatch(apiVersion: key.apiVersion, kind: key.kind, namespace: key.namespace,
+                                          name: key.name, patch: patch, fieldManager: settings.fieldManager)
+                logger.notice("released, not pruned: its policy preserves resources on deletion",
+                              metadata: ["object": "\(key)"])
+                done.insert(key)
+            } catch {
+                if case .notFound = error { done.insert(key) } else {
+                    logger.warning("release failed", metadata: ["object": "\(key)", "error": "\(error)"])
+                }
+            }
+        }
+        return done
     }
 
     /// Deletes what the decision prunes, in order: each with a uid precondition (an object someone re-created

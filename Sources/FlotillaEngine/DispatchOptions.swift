@@ -11,6 +11,12 @@ public struct DispatchOptions: Sendable, Hashable {
     public var suspendedClusters: Set<String> = []
     /// `conflictResolution: Overwrite`: an existing object of that name that Flotilla did not create is taken over.
     public var takeOver = false
+    /// `preserveResourcesOnDeletion`: when the template leaves the source, its objects are released, not deleted.
+    public var preserveOnDeletion = false
+
+    /// The annotation a work carries when its policy preserves it on deletion: it is on the object in the cluster,
+    /// so the release happens even when the template left the source while the daemon was down.
+    public static let preserveAnnotation = "flotilla.dev/preserve-on-deletion"
 
     public init() {}
 
@@ -43,6 +49,7 @@ public struct DispatchOptions: Sendable, Hashable {
 
     /// The options a policy spec and a template's annotations give.
     public init(spec: PropagationSpec?, annotations: [String: String]) {
+        preserveOnDeletion = spec?.preserveResourcesOnDeletion ?? false
         suspendedEverywhere = spec?.suspension?.dispatching ?? false
         suspendedClusters = Set(spec?.suspension?.dispatchingOnClusters?.clusterNames ?? [])
         switch annotations[Self.conflictAnnotation]?.lowercased() {

@@ -71,8 +71,12 @@ extension Engine {
             let paths: Set<String> = delegated.contains(placement.identity) ? ["spec.replicas"] : []
             var refs: [(cluster: String, key: ObjectKey)] = []
             let options = dispatch[placement.identity] ?? DispatchOptions()
-            for (cluster, object) in placement.works {
-                guard let key = ObjectKey(object) else { continue }
+            for (cluster, rendered) in placement.works {
+                guard let key = ObjectKey(rendered) else { continue }
+                var object = rendered
+                if options.preserveOnDeletion {
+                    object["metadata"]?["annotations"]?[DispatchOptions.preserveAnnotation] = .string("true")
+                }
                 let suspended = options.isSuspended(on: cluster)
                     ? "dispatching suspended by \(placement.policy?.description ?? "its policy")" : nil
                 works[cluster, default: [:]][key] = DesiredWork(object: object, template: placement.identity,

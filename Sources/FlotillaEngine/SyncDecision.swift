@@ -81,10 +81,13 @@ public struct ClusterView: Sendable {
     /// Keys Flotilla once owned and someone released (removed the label): never taken back, not even by a policy
     /// whose conflict resolution is Overwrite.
     public var released: Set<ObjectKey>
+    /// Owned objects that carry the preserve-on-deletion annotation (their policy said so when they were applied).
+    public var preserved: Set<ObjectKey>
 
     public init(owned: [ObjectKey: String], foreign: Set<ObjectKey>, unavailable: [KindKey: String] = [:],
-                current: Set<ObjectKey>, released: Set<ObjectKey> = []) {
+                current: Set<ObjectKey>, released: Set<ObjectKey> = [], preserved: Set<ObjectKey> = []) {
         self.released = released
+        self.preserved = preserved
         self.owned = owned
         self.foreign = foreign
         self.unavailable = unavailable
@@ -106,6 +109,9 @@ public struct SyncDecision: Sendable, Equatable {
     public var forgets: [ObjectKey] = []
     /// Desired works left alone this pass, and why.
     public var skips: [ObjectKey: SkipReason] = [:]
+    /// Owned objects no longer desired whose policy preserves them on deletion: released (the managed-by label taken
+    /// off, forgotten by the inventory), never deleted.
+    public var releases: [Prune] = []
     /// Owned objects kept although no longer desired, and why.
     public var keeps: [ObjectKey: KeepReason] = [:]
     /// Set when the guard holds every deletion back.
@@ -167,6 +173,8 @@ public struct SyncDecision: Sendable, Equatable {
                     decision.keeps[key] = .kindUnavailable("cannot list \(key.kind) (\(key.apiVersion)): \(reason)")
                 } else if view.foreign.contains(key) || view.owned[key] == nil {
                     decision.forgets.append(key)
+                } else if view.preserved.contains(key) {
+                    decision.releases.append(Prune(key: key, uid: view.owned[key]))
                 } else if key.isNamespace, let works = desiredNamespaces[key.name]?.count {
                     decision.keeps[key] = .namespaceInUse(works: works)
                 } else {

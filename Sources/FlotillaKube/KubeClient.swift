@@ -179,6 +179,15 @@ public final class KubeClient: Sendable {
                                     body: Data(object.canonicalJSON().utf8), contentType: "application/apply-patch+yaml"))
     }
 
+    /// A JSON merge patch (`application/merge-patch+json`) of one object; with `uid`, only the object of that uid.
+    public func mergePatch(apiVersion: String, kind: String, namespace: String?, name: String, patch: JSONValue,
+                           fieldManager: String) throws(KubeError) -> JSONValue {
+        let info = try resource(apiVersion: apiVersion, kind: kind)
+        return try send(KubeRequest(method: "PATCH", path: info.path(namespace: namespace, name: name)
+                                        + "?fieldManager=\(Self.encode(fieldManager))",
+                                    body: Data(patch.canonicalJSON().utf8), contentType: "application/merge-patch+json"))
+    }
+
     /// Creates an object (409 AlreadyExists when it exists).
     public func create(_ object: JSONValue, fieldManager: String? = nil) throws(KubeError) -> JSONValue {
         let (info, namespace, _) = try locate(object)

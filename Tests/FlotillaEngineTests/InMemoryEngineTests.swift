@@ -635,3 +635,34 @@ extension InMemoryEngineTests {
         }
     }
 }
+
+extension InMemoryEngineTests {
+    /// preserveResourcesOnDeletion: templates that leave the source leave their objects in the cluster, released
+    /// (no managed-by label), never deleted; without it they are pruned.
+    @Test func preservedResourcesAreReleasedNotDeleted() async throws {
+        let preserving = Self.app(configMaps: 2).replacingOccurrences(
+            of: "  placement:\n", with: "  preserveResourcesOnDeletion: true\n  placement:\n")
+        let repository = try TestRepository(["clusters/a.yaml": Self.cluster("a"), "clusters/b.yaml": Self.cluster("b"),
+                                             "apps/shop.yaml": preserving])
+        let sims = SimConnector(["a", "b"])
+        let controllers = sims.runControllers()
+        defer { controllers.cancel() }
+        let engine = try Self.engine(repository, sims)
+        try await Self.whileRunning(engine) {
+            #expect(await Self.eventually { await Self.converged(engine) })
+            let before = try sims.client("a").get(apiVersion: "v1", kind: "ConfigMap", namespace: "shop", name: "c1")
+            try repository.commit(["apps/shop.yaml": Self.app(configMaps: 1).replacingOccurrences(
+                of: "  placement:\n", with: "  preserveResourcesOnDeletion: true\n  placement:\n")],
+                                  message: "drop c1")
+            engine.trigger()
+            #expect(await Self.eventually {
+                let object = try? sims.client("a").get(apiVersion: "v1", kind: "ConfigMap", namespace: "shop", name: "c1")
+                return object != nil && object?.value(at: ["metadata", "labels", "app.kubernetes.io/managed-by"]) == nil
+            })
+            let after = try sims.client("a").get(apiVersion: "v1", kind: "ConfigMap", namespace: "shop", name: "c1")
+            #expect(after.value(at: ["metadata", "uid"]) == before.value(at: ["metadata", "uid"]))
+            #expect(after.value(at: ["data", "i"]) == .string("1"))
+            #expect(await engine.report().works.contains { $0.name == "c1" } == false)
+        }
+    }
+}

@@ -113,6 +113,18 @@ private func owned(_ keys: [ObjectKey]) -> [ObjectKey: String] {
         #expect(decision.skips[config] == (adopted ? nil : .collision))
     }
 
+    /// preserveResourcesOnDeletion: an object whose policy preserves it is released when its template leaves the
+    /// source, never deleted, and the release is no deletion for the guard.
+    @Test func aPreservedObjectIsReleasedNotPruned() {
+        let want = desired([namespace, deployment])
+        let view = ClusterView(owned: owned([namespace, deployment, config, service]), foreign: [],
+                               current: [namespace, deployment], preserved: [config, service])
+        let decision = SyncDecision.decide(desired: want, view: view, inventory: [namespace, deployment, config, service],
+                                           prune: true, guardPercent: 10)
+        #expect(decision.prunes.isEmpty && decision.held == nil)
+        #expect(decision.releases == [Prune(key: service, uid: "uid-web"), Prune(key: config, uid: "uid-settings")])
+    }
+
     @Test func anUndesiredObjectSomeoneTookOverOrDeletedIsForgottenNotDeleted() {
         let want = desired([namespace, deployment])
         let view = ClusterView(owned: owned([namespace, deployment]), foreign: [config], current: [namespace, deployment])
