@@ -25,8 +25,18 @@ public enum ReusablePlacements {
     /// an unchanged file at the same place is unchanged, without comparing its content.
     public static func find(plan: Plan, old: Inputs, new: Inputs, changedFiles: Set<String>)
         -> [ResourceIdentity: TemplatePlacement] {
-        guard old.states == new.states,
-              sameEverythingButTemplates(old.manifests, new.manifests, changedFiles: changedFiles) else { return [:] }
+        guard old.states == new.states else { return [:] }
+        let everythingElseSame = sameEverythingButTemplates(old.manifests, new.manifests, changedFiles: changedFiles)
+        // Karmada's `activationPreference: Lazy`: when only propagation policies changed, a template whose policy
+        // is Lazy keeps its placement until the template itself changes.
+        guard everythingElseSame
+                || sameEverythingButTemplates(old.manifests, new.manifests, changedFiles: changedFiles,
+                                              propagation: false) else { return [:] }
+        let lazy: PolicySelection.Index? = everythingElseSame ? nil
+            : PolicySelection.Index(propagationPolicies: new.manifests.propagationPolicies,
+                                    clusterPropagationPolicies: new.manifests.clusterPropagationPolicies)
+        var templates: [ResourceIdentity: KubernetesObject] = [:]
+        if lazy != nil { for template in new.manifests.templates { templates[template.identity] = template } }
         var before: [ResourceIdentity: SourceLocation] = [:]
         for template in old.manifests.templates { before[template.identity] = template.location }
         var unchanged: Set<ResourceIdentity> = []
@@ -37,6 +47,10 @@ public enum ReusablePlacements {
         var result: [ResourceIdentity: TemplatePlacement] = [:]
         for placement in plan.placements where placement.error == nil && unchanged.contains(placement.identity) {
             guard old.previous[placement.identity] == new.previous[placement.identity] else { continue }
+            if let lazy {
+                guard let template = templates[placement.identity],
+                      PolicySelection.choose(for: template, in: lazy)?.spec.activationPreference == .lazy else { continue }
+            }
             result[placement.identity] = placement
         }
         return result
@@ -57,10 +71,12 @@ public enum ReusablePlacements {
 
     /// Clusters, policies, overrides and autoscalers the same: none of them read from a changed file, and as many of
     /// each (a file that is unchanged holds the same objects at the same places).
-    static func sameEverythingButTemplates(_ left: Manifests, _ right: Manifests, changedFiles: Set<String>) -> Bool {
+    /// With `propagation: false`, propagation policies are left out of the comparison.
+    static func sameEverythingButTemplates(_ left: Manifests, _ right: Manifests, changedFiles: Set<String>,
+                                           propagation: Bool = true) -> Bool {
         guard left.clusters.count == right.clusters.count,
-              left.propagationPolicies.count == right.propagationPolicies.count,
-              left.clusterPropagationPolicies.count == right.clusterPropagationPolicies.count,
+              !propagation || left.propagationPolicies.count == right.propagationPolicies.count,
+              !propagation || left.clusterPropagationPolicies.count == right.clusterPropagationPolicies.count,
               left.overridePolicies.count == right.overridePolicies.count,
               left.clusterOverridePolicies.count == right.clusterOverridePolicies.count,
               left.federatedHPAs.count == right.federatedHPAs.count,
@@ -68,8 +84,9 @@ public enum ReusablePlacements {
               left.clusterTaintPolicies.count == right.clusterTaintPolicies.count else { return false }
         if changedFiles.isEmpty { return true }
         for manifests in [left, right] {
-            let files = manifests.clusters.map(\.location.file) + manifests.propagationPolicies.map(\.location.file)
-                + manifests.clusterPropagationPolicies.map(\.location.file) + manifests.overridePolicies.map(\.location.file)
+            let policies = propagation ? manifests.propagationPolicies.map(\.location.file)
+                + manifests.clusterPropagationPolicies.map(\.location.file) : []
+            let files = manifests.clusters.map(\.location.file) + policies + manifests.overridePolicies.map(\.location.file)
                 + manifests.clusterOverridePolicies.map(\.location.file) + manifests.federatedHPAs.map(\.location.file)
                 + manifests.federatedResourceQuotas.map(\.location.file) + manifests.clusterTaintPolicies.map(\.location.file)
             if files.contains(where: changedFiles.contains) { return false }

@@ -116,6 +116,41 @@ import Testing
         #expect(ReusablePlacements.find(plan: plan, old: inputs, new: otherPrevious, changedFiles: []).count == plan.placements.count - 1)
     }
 
+    /// Karmada's `activationPreference: Lazy`: a change of the propagation policy reaches a template only when the
+    /// template changes; the templates left as they were keep their placement.
+    @Test func aLazyPolicyChangeWaitsForTheTemplateToChange() {
+        func lazy(_ weightB: Int) -> String {
+            Self.policy(weightB: weightB).replacingOccurrences(of: "  placement:\n",
+                                                               with: "  activationPreference: Lazy\n  placement:\n")
+        }
+        var files = Self.base
+        files["policy.yaml"] = lazy(1)
+        let (plan, inputs) = planned(files, previous: [:])
+        files["policy.yaml"] = lazy(3)
+        files["two.yaml"] = Self.deployment("two", image: "x:2")
+        let next = ReusablePlacements.Inputs(manifests: Self.manifests(files), states: [:], previous: [:])
+        let reusable = ReusablePlacements.find(plan: plan, old: inputs, new: next,
+                                               changedFiles: ["policy.yaml", "two.yaml"])
+        #expect(reusable.keys.map(\.name) == ["one"])
+        var scheduler = Scheduler(manifests: next.manifests)
+        scheduler.reusable = reusable
+        let replanned = scheduler.plan()
+        // one keeps 2:2; two, changed, is placed by the new weights (1:3).
+        #expect(replanned.placements.map { $0.clusters.map(\.replicas) } == [[2, 2], [1, 3]])
+        // An override change is not deferred: nothing is reused then.
+        files["override.yaml"] = """
+            apiVersion: policy.karmada.io/v1alpha1
+            kind: OverridePolicy
+            metadata: {name: o, namespace: shop}
+            spec:
+              resourceSelectors: [{apiVersion: apps/v1, kind: Deployment}]
+              overrideRules: [{overriders: {labelsOverrider: [{operator: add, value: {x: "1"}}]}}]
+            """
+        let withOverride = ReusablePlacements.Inputs(manifests: Self.manifests(files), states: [:], previous: [:])
+        #expect(ReusablePlacements.find(plan: plan, old: inputs, new: withOverride,
+                                        changedFiles: ["policy.yaml", "two.yaml", "override.yaml"]).isEmpty)
+    }
+
     @Test func theEnginesIncrementalWorksEqualAFullRender() {
         var files = Self.base
         files["three.yaml"] = Self.deployment("three")
