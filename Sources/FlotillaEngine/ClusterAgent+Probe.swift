@@ -68,9 +68,9 @@ extension ClusterAgent {
     /// Reads discovery when it is due; returns whether what the cluster serves changed since the last read (the
     /// first read is no change: the first plan waits for the first probe).
     func discover(_ client: KubeClient, now: Date) -> Bool {
-        let due = state.withLock { state in
-            state.served == nil || state.discoveryDue
-                || now.timeIntervalSince(state.lastDiscovery ?? .distantPast) >= 30
+        let (due, generation) = state.withLock { state in
+            (state.served == nil || state.discoveryDue
+                || now.timeIntervalSince(state.lastDiscovery ?? .distantPast) >= 30, state.crdEvents)
         }
         guard due, let resources = try? client.servedResources() else { return false }
         var served: [KindKey: Bool] = [:]
@@ -82,7 +82,8 @@ extension ClusterAgent {
             let changed = state.served != nil && state.served != served
             state.served = served
             state.lastDiscovery = now
-            state.discoveryDue = false
+            // A CRD event that came while discovery was being read may not be in it: read again at the next probe.
+            if state.crdEvents == generation { state.discoveryDue = false }
             return changed
         }
     }

@@ -72,7 +72,10 @@ extension ClusterAgent {
         var relisted = false
         state.withLock { state in
             // A CRD changed: what the cluster serves may have too.
-            if kind == Self.crdKind { state.discoveryDue = true }
+            if kind == Self.crdKind {
+                state.discoveryDue = true
+                state.crdEvents &+= 1
+            }
             /// Stores what the watch says; nil when the object is not one or is already known at this resourceVersion
             /// (the echo of Flotilla's own apply, whose response it has already seen).
             func put(_ object: JSONValue) -> ObjectKey? {

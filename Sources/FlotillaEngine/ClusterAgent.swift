@@ -86,6 +86,8 @@ public final class ClusterAgent: @unchecked Sendable {
         var lastDiscovery: Date?
         /// A CRD changed: read discovery at the next probe.
         var discoveryDue = false
+        /// CRD events seen (a discovery read clears `discoveryDue` only if none came while it was read).
+        var crdEvents = 0
         var openDrift: [ObjectKey: DriftRecord] = [:]
         var healedDrift: [DriftRecord] = []
         var pendingHeals: Set<ObjectKey> = []

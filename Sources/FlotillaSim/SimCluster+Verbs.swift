@@ -95,6 +95,9 @@ extension SimCluster {
                               details: details(resource, name))
             }
             if let refused = admission(object, resource, name) { return refused }
+            if let refused = immutabilityProblem(object, previous: previous, resource: resource, name: name) {
+                return refused
+            }
             var updated = stamp(object, resource: resource, namespace: namespace, previous: previous, state: &state)
             updated = own(updated, before: previous, key: key, resource: resource, request: request, state: &state)
             state.objects[key] = updated
@@ -158,6 +161,10 @@ extension SimCluster {
                         }
                     }
                     if let refused = admission(object, resource, name) { return refused }
+                    if let previous,
+                       let refused = immutabilityProblem(object, previous: previous, resource: resource, name: name) {
+                        return refused
+                    }
                     var stored = stamp(object, resource: resource, namespace: namespace, previous: previous, state: &state)
                     state.managers[key] = managers
                     stored["metadata"]?["managedFields"] = SimFieldOwnership.render(managers)
@@ -180,6 +187,9 @@ extension SimCluster {
                 merged = SimMerge.merge(previous!, patch, nullDeletes: true)
             }
             if let refused = admission(merged, resource, name) { return refused }
+            if let refused = immutabilityProblem(merged, previous: previous!, resource: resource, name: name) {
+                return refused
+            }
             var updated = stamp(merged, resource: resource, namespace: namespace, previous: previous, state: &state)
             updated = own(updated, before: previous, key: key, resource: resource, request: request, state: &state)
             state.objects[key] = updated

@@ -102,6 +102,27 @@ import Testing
         #expect(good.status == 0, "\(good.errors)")
     }
 
+    /// Fields a real server refuses to change once set: a workload's selector, an immutable ConfigMap's data.
+    @Test func immutableFieldsAreRefusedAsARealServerRefusesThem() throws {
+        let sim = try Sim()
+        #expect(try sim.kubectl(["create", "namespace", "shop"]).status == 0)
+        #expect(try sim.kubectl(["apply", "--server-side"], stdin: Self.deployment).status == 0)
+        let moved = Self.deployment.replacingOccurrences(of: "selector: {matchLabels: {app: web}}",
+                                                         with: "selector: {matchLabels: {app: web, tier: front}}")
+            .replacingOccurrences(of: "metadata: {labels: {app: web}}", with: "metadata: {labels: {app: web, tier: front}}")
+        let refused = try sim.kubectl(["apply", "--server-side"], stdin: moved)
+        #expect(refused.status != 0)
+        #expect(refused.errors.contains("Deployment \"web\" is invalid: spec.selector: Invalid value"), "\(refused.errors)")
+        #expect(refused.errors.contains("field is immutable"), "\(refused.errors)")
+        let frozen = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: frozen, namespace: shop}\nimmutable: true\ndata: {a: \"1\"}\n"
+        #expect(try sim.kubectl(["apply", "--server-side"], stdin: frozen).status == 0)
+        let changed = try sim.kubectl(["apply", "--server-side"], stdin: frozen.replacingOccurrences(of: "\"1\"", with: "\"2\""))
+        #expect(changed.status != 0 && changed.errors.contains("field is immutable when `immutable` is set"),
+                "\(changed.errors)")
+        // The same object applied again is no change, and is accepted.
+        #expect(try sim.kubectl(["apply", "--server-side"], stdin: frozen).status == 0)
+    }
+
     /// A deleted Namespace is Terminating for a moment: its content goes at once, new content is refused (403), then
     /// the Namespace itself goes.
     @Test func aDeletedNamespaceTerminatesBeforeItGoes() throws {
