@@ -67,36 +67,23 @@ struct KarmadaDecoder {
                 }
             }
         case "FederatedHPA":
-            if let spec = decodeSpec(FederatedHPASpec.self, required: true, errors: &errors) {
-                errors += KarmadaValidation(document: document, kind: kind).validate(federatedHPA: spec)
-                if errors.isEmpty {
-                    manifests.federatedHPAs.append(FederatedHPA(metadata: metadata, spec: spec,
-                                                                location: object.location))
-                }
+            if let hpa = decodePolicy(FederatedHPAKind.self, metadata, &errors, { $0.validate(federatedHPA: $1) }) {
+                manifests.federatedHPAs.append(hpa)
             }
         case "FederatedResourceQuota":
-            if let spec = decodeSpec(FederatedResourceQuotaSpec.self, required: true, errors: &errors) {
-                errors += KarmadaValidation(document: document, kind: kind).validate(federatedResourceQuota: spec)
-                if errors.isEmpty {
-                    manifests.federatedResourceQuotas.append(
-                        FederatedResourceQuota(metadata: metadata, spec: spec, location: object.location))
-                }
+            if let quota = decodePolicy(FederatedResourceQuotaKind.self, metadata, &errors,
+                                        { $0.validate(federatedResourceQuota: $1) }) {
+                manifests.federatedResourceQuotas.append(quota)
             }
         case "WorkloadRebalancer":
-            if let spec = decodeSpec(WorkloadRebalancerSpec.self, required: true, errors: &errors) {
-                errors += KarmadaValidation(document: document, kind: kind).validate(workloadRebalancer: spec)
-                if errors.isEmpty {
-                    manifests.workloadRebalancers.append(
-                        WorkloadRebalancer(metadata: metadata, spec: spec, location: object.location))
-                }
+            if let rebalancer = decodePolicy(WorkloadRebalancerKind.self, metadata, &errors,
+                                             { $0.validate(workloadRebalancer: $1) }) {
+                manifests.workloadRebalancers.append(rebalancer)
             }
         case "ClusterTaintPolicy":
-            if let spec = decodeSpec(ClusterTaintPolicySpec.self, required: true, errors: &errors) {
-                errors += KarmadaValidation(document: document, kind: kind).validate(clusterTaintPolicy: spec)
-                if errors.isEmpty {
-                    manifests.clusterTaintPolicies.append(
-                        ClusterTaintPolicy(metadata: metadata, spec: spec, location: object.location))
-                }
+            if let policy = decodePolicy(ClusterTaintPolicyKind.self, metadata, &errors,
+                                         { $0.validate(clusterTaintPolicy: $1) }) {
+                manifests.clusterTaintPolicies.append(policy)
             }
         default:
             break
@@ -109,6 +96,16 @@ struct KarmadaDecoder {
             errors.append(.unknownField(document.location(ofField: "status"), kind: kind, field: "status"))
         }
         manifests.errors += errors
+    }
+
+    /// A Karmada object of a kind whose spec needs no defaulting: decoded, validated, and returned when both passed.
+    private func decodePolicy<Kind: KarmadaPolicyKind>(
+        _ kind: Kind.Type, _ metadata: ObjectMeta, _ errors: inout [ManifestError],
+        _ validate: (KarmadaValidation, Kind.Spec) -> [ManifestError]
+    ) -> KarmadaPolicy<Kind>? where Kind.Spec: Codable {
+        guard let spec = decodeSpec(Kind.Spec.self, required: true, errors: &errors) else { return nil }
+        errors += validate(KarmadaValidation(document: document, kind: self.kind), spec)
+        return errors.isEmpty ? KarmadaPolicy(metadata: metadata, spec: spec, location: object.location) : nil
     }
 
     private func decodeSpec<T: Codable & Sendable>(_ type: T.Type, required: Bool, errors: inout [ManifestError]) -> T? {
