@@ -65,16 +65,6 @@ extension ClusterAgent {
         return (best?.0, best?.1)
     }
 
-    func scheduleHeal() {
-        let start = state.withLock { state -> Bool in
-            if state.healScheduled { return false }
-            state.healScheduled = true
-            return true
-        }
-        guard start else { return }
-        syncQueue.async { [self] in heal() }
-    }
-
     /// Re-applies what drifted (the namespace first when it went too).
     func heal() {
         let (keys, desired, revision, version) = state.withLock { state in

@@ -8,10 +8,12 @@ import Logging
 import Synchronization
 
 extension ClusterAgent {
-    func probeLoop(_ dial: ClusterDial) {
-        guard let transport = try? dial.open() else { return }
+    /// One probe (blocking; on the probe lane): readiness, the version, discovery when due; tells the engine when
+    /// readiness or the APIs served changed. False when the cluster has no connection to probe with.
+    func probe(_ prober: Prober) -> Bool {
+        guard let transport = prober.transport else { return false }
         let client = KubeClient(transport: transport)
-        while !stopped.load(ordering: .acquiring) {
+        do {
             let now = clock.now()
             var healthy = false
             var problem: String?
@@ -61,8 +63,8 @@ extension ClusterAgent {
                 // The engine decides what happens next: a re-plan, or a sync of what this cluster already has.
                 onChange(name, true)
             }
-            clock.sleep(settings.probeInterval)
         }
+        return true
     }
 
     /// Reads discovery when it is due; returns whether what the cluster serves changed since the last read (the

@@ -21,7 +21,10 @@ extension ClusterAgent {
                 let informer = Informer(client: KubeClient(transport: transport), apiVersion: kind.apiVersion,
                                         kind: kind.kind,
                                         labelSelector: Self.watchedWhole(kind) ? nil : ownedSelector,
-                                        watchSeconds: settings.watchSeconds) { [weak self] event in
+                                        watchSeconds: settings.watchSeconds,
+                                        schedule: { [clock, name] seconds, work in
+                                            clock.schedule(after: seconds, tag: "watch-backoff \(name)", work)
+                                        }) { [weak self] event in
                     self?.handle(kind, event)
                 }
                 state.informers[kind] = informer

@@ -8,8 +8,9 @@ import Logging
 import Synchronization
 
 /// Converges one member cluster: applies its works, prunes what is no longer desired, keeps a watch-fed view of
-/// what Flotilla owns there, detects and heals drift, probes readiness. Every cluster call blocks, so an agent
-/// works on queues and threads of its own, never on the cooperative pool; one slow cluster never holds another.
+/// what Flotilla owns there, detects and heals drift, probes readiness. Its life (`run`) is one child task of the
+/// engine; every cluster call blocks, so the task hands them to lanes of its own (never the cooperative pool), and
+/// one slow cluster never holds another.
 public final class ClusterAgent: @unchecked Sendable {
     public static let inventoryNamespace = "flotilla-system"
     static let managedBy = Scheduler.managedByLabel
@@ -27,7 +28,13 @@ public final class ClusterAgent: @unchecked Sendable {
     let onRequest: @Sendable (_ cluster: String, _ verb: String, _ code: String) -> Void
     let onDrift: @Sendable (_ record: DriftRecord, _ delay: Double?) -> Void
 
-    let syncQueue: DispatchQueue
+    /// Syncs and heals, one at a time.
+    let syncLane: BlockingLane
+    /// Readiness probes and discovery.
+    let probeLane: BlockingLane
+    /// Wakes the agent's work loop (a sync or a heal was asked for); `stop` finishes it.
+    let wakes: AsyncStream<Void>
+    let wake: AsyncStream<Void>.Continuation
     let workerQueues: [DispatchQueue]
     let clients: [KubeClient]
     let state = Mutex(AgentState())
@@ -94,8 +101,8 @@ public final class ClusterAgent: @unchecked Sendable {
         var healScheduled = false
         var held: String?
         var syncError: ReconcileError?
-        var syncing = false
-        var syncAgain = false
+        /// A sync was asked for and has not started.
+        var syncWanted = false
         var failures = 0
         /// A retry after a failed sync is scheduled.
         var retryPending = false
@@ -116,7 +123,9 @@ public final class ClusterAgent: @unchecked Sendable {
         self.onChange = onChange
         self.onRequest = onRequest
         self.onDrift = onDrift
-        self.syncQueue = DispatchQueue(label: "flotilla.cluster.\(name)")
+        self.syncLane = BlockingLane(label: "flotilla.cluster.\(name)")
+        self.probeLane = BlockingLane(label: "flotilla.cluster.\(name).probe")
+        (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         var connectionError = connectionError
         var clients: [KubeClient] = []
         if let dial {
@@ -138,27 +147,6 @@ public final class ClusterAgent: @unchecked Sendable {
         self.connectionError = connectionError
         self.clients = clients
         self.workerQueues = clients.indices.map { DispatchQueue(label: "flotilla.cluster.\(name).worker\($0)") }
-    }
-
-    // MARK: Life
-
-    /// Starts probing and watching nodes.
-    public func start() {
-        guard let dial else {
-            state.withLock { $0.probeError = connectionError ?? "no connection" }
-            return
-        }
-        let thread = Thread { [self] in probeLoop(dial) }
-        thread.name = "probe \(name)"
-        thread.start()
-        // Started, not waited for: an unreachable cluster must not hold whoever starts it (the engine).
-        _ = ensureInformers([Self.nodeKind, Self.namespaceKind], wait: 0)
-    }
-
-    public func stop() {
-        stopped.store(true, ordering: .releasing)
-        state.withLock { state in for informer in state.informers.values { informer.stop() } }
-        signalViewChanged()
     }
 
     /// Wakes whatever waits for the view.
@@ -184,12 +172,7 @@ public final class ClusterAgent: @unchecked Sendable {
     /// Waits until the sync under way (if any) has finished its writes, or `timeout` seconds (a hung cluster must
     /// not hold SIGTERM: its writes are bounded by their own timeouts, and the inventory is grown before them).
     public func drain(timeout: Double = 8) async {
-        let once = ResumeOnce()
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let resume: @Sendable () -> Void = { if once.claim() { continuation.resume() } }
-            syncQueue.async(execute: resume)
-            DispatchQueue.global().asyncAfter(deadline: .now() + max(0, timeout), execute: resume)
-        }
+        await syncLane.drained(timeout: timeout)
     }
 
     /// A `ReconcileError` of this cluster.
@@ -225,53 +208,5 @@ public final class ClusterAgent: @unchecked Sendable {
         requestSync()
         // Freed on another thread, not on the caller's (the engine's) path.
         DispatchQueue.global(qos: .utility).async { withExtendedLifetime(replaced) {} }
-    }
-
-    /// Runs a sync on the cluster's queue; calls made while one runs coalesce into one more.
-    public func requestSync(after delay: Double = 0) {
-        let start = state.withLock { state -> Bool in
-            if state.syncing { state.syncAgain = true; return false }
-            state.syncing = true
-            return true
-        }
-        guard start else { return }
-        syncQueue.asyncAfter(deadline: .now() + delay) { [self] in runSyncs() }
-    }
-
-    func runSyncs() {
-        while true {
-            state.withLock { $0.syncAgain = false }
-            let ok = sync()
-            let again = state.withLock { state -> Bool in
-                if state.syncAgain { return true }
-                state.syncing = false
-                return false
-            }
-            onChange(name, false)
-            if again { continue }
-            if !ok, !stopped.load(ordering: .acquiring) {
-                // A retry with backoff that does not hold the queue: a new revision meanwhile syncs at once. One
-                // retry is pending at most (a sync asked for meanwhile that fails too does not start a second chain).
-                // (Failures count retries: a pass that fails while a retry is pending does not lengthen the next one.)
-                let permanent = onlyPermanentFailures
-                let failures = state.withLock { state -> Int? in
-                    if state.retryPending { return nil }
-                    state.retryPending = true
-                    state.failures = permanent ? max(state.failures + 1, 6) : state.failures + 1
-                    return state.failures
-                }
-                if let failures {
-                    let delay = min(30, 0.5 * pow(2, Double(min(failures, 6)))) * Double.random(in: 0.8...1.2)
-                    clock.schedule(after: delay, tag: "sync-retry \(name)") { [weak self] in
-                        guard let self else { return }
-                        self.state.withLock { $0.retryPending = false }
-                        if !self.stopped.load(ordering: .acquiring) { self.requestSync() }
-                    }
-                }
-            } else if ok {
-                state.withLock { $0.failures = 0 }
-            }
-            return
-        }
     }
 }

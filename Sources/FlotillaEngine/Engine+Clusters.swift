@@ -31,7 +31,7 @@ extension Engine {
                 })
             agents[name] = agent
             added.append(agent)
-            agent.start()
+            agentTasks.start(agent)
         }
         let names = Set(clusters.map(\.name))
         for (name, agent) in agents where !names.contains(name) {

@@ -43,6 +43,8 @@ public actor Engine {
     let source: GitSource
     let logger: Logger
     var agents: [String: ClusterAgent] = [:]
+    /// Runs each agent as a child task of `run`.
+    nonisolated let agentTasks = AgentTasks()
     /// How clusters are reached (chosen by the command line).
     let connector: any ClusterConnector
     /// The agents' clock (probes, failure threshold, backoff).
@@ -155,6 +157,7 @@ public actor Engine {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.reconcileLoop() }
             group.addTask { await self.statusLoop() }
+            group.addTask { await self.agentTasks.run() }
             await group.waitForAll()
         }
         for agent in agents.values { agent.stop() }

@@ -27,12 +27,22 @@ public final class Informer: Sendable {
     private let stopped = Atomic<Bool>(false)
     private let syncedOnce = Atomic<Bool>(false)
     private let watchSeconds: Int
-    /// Signalled to cut a backoff short (`retryNow`).
+    /// Signalled to cut a backoff short (`retryNow`), or when it is over.
     private let wakeUp = DispatchSemaphore(value: 0)
+    /// Runs the closure after that many seconds: the backoff's timer (the engine's clock, so tests advance it).
+    private let schedule: @Sendable (Double, @escaping @Sendable () -> Void) -> Void
+    /// Counts backoffs: a timer wakes only the backoff it was set for.
+    private let backoffs = Atomic<Int>(0)
 
     /// `client` must stream (a `KubeClient` over a `CurlTransport` of its own: a watch holds its connection).
+    /// `schedule` times the backoff after a failure (by default, the wall clock).
     public init(client: KubeClient, apiVersion: String, kind: String, labelSelector: String? = nil,
-                watchSeconds: Int = 240, handler: @escaping @Sendable (InformerEvent) -> Void) {
+                watchSeconds: Int = 240,
+                schedule: @escaping @Sendable (Double, @escaping @Sendable () -> Void) -> Void = { seconds, work in
+                    DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: work)
+                },
+                handler: @escaping @Sendable (InformerEvent) -> Void) {
+        self.schedule = schedule
         self.client = client
         self.labelSelector = labelSelector
         self.apiVersion = apiVersion
@@ -105,8 +115,20 @@ public final class Informer: Sendable {
                 resourceVersion = nil
                 failures += 1
                 let delay = min(10.0, 0.25 * pow(2.0, Double(min(failures, 6)))) * Double.random(in: 0.8...1.2)
-                _ = wakeUp.wait(timeout: .now() + delay)
+                backOff(delay)
             }
         }
+    }
+
+    /// Blocks the informer's thread for `seconds` of the scheduler's time, or until `retryNow` or `stop`.
+    private func backOff(_ seconds: Double) {
+        // (A `retryNow` that came while listing cuts it short: the kind may just have become served.)
+        if isStopped { return }
+        let backoff = backoffs.add(1, ordering: .acquiringAndReleasing).newValue
+        schedule(seconds) { [self] in
+            if backoffs.load(ordering: .acquiring) == backoff { wakeUp.signal() }
+        }
+        wakeUp.wait()
+        backoffs.add(1, ordering: .acquiringAndReleasing)
     }
 }

@@ -326,6 +326,34 @@ final class TestRepository {
         }
     }
 
+    /// A kind that cannot be listed backs off on the engine's clock (nothing retries until it moves), and the agents
+    /// are child tasks of the engine: cancelling it ends their probes, which were asleep on the clock.
+    @Test func watchBackoffRunsOnTheInjectedClockAndAgentsEndWithTheEngine() async throws {
+        let repository = try TestRepository(Self.files)
+        let sims = SimConnector(["a", "b"])
+        let controllers = sims.runControllers()
+        defer { controllers.cancel() }
+        let clock = ManualClock()
+        defer { clock.advance(by: 3600) }
+        sims.clusters["b"]!.1.set(SimFaults(forbidden: ["deployments"]))
+        let engine = try Self.engine(repository, sims, clock: clock)
+        try await Self.whileRunning(engine) {
+            #expect(await Self.eventually { !clock.scheduled("watch-backoff b").isEmpty })
+            #expect(clock.scheduled("watch-backoff b").allSatisfy { (0.1...0.7).contains($0) },
+                    "\(clock.scheduled("watch-backoff b"))")
+            #expect(clock.scheduled("watch-backoff a").isEmpty)
+            #expect(await Self.eventually { sims.replicas("a", "shop", "cart") == 2 })
+            // Allowed again: still nothing, in real time, until the engine's clock passes the backoff.
+            sims.clusters["b"]!.1.set(SimFaults())
+            try await Task.sleep(for: .milliseconds(1500))
+            #expect(sims.replicas("b", "shop", "cart") == nil)
+            clock.advance(by: 10)
+            #expect(await Self.eventually { sims.replicas("b", "shop", "cart") == 2 })
+            #expect(await Self.settle(clock, sleepers: 2))
+        }
+        #expect(clock.sleepers == 0, "the probes of both agents end with the engine")
+    }
+
     /// Informers select by the managed-by label: what others run in the cluster is never listed, watched or kept.
     /// A name someone else holds is looked up before anything is applied, and reported as a collision; once they
     /// delete it, the next revision creates Flotilla's.
