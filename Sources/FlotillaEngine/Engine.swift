@@ -461,11 +461,7 @@ public struct EngineService: Service {
 
     public func run() async throws {
         let engine = self.engine
-        let task = Task { await engine.run() }
-        await withGracefulShutdownHandler {
-            await task.value
-        } onGracefulShutdown: {
-            task.cancel()
-        }
+        // Structured: the engine (and each cluster's child task under it) is cancelled by the graceful shutdown.
+        await cancelWhenGracefulShutdown { await engine.run() }
     }
 }

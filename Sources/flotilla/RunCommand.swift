@@ -254,7 +254,7 @@ struct RunCommand: AsyncParsableCommand {
                           extraServices: [any Service] = [], started: (@Sendable (Engine) async -> Void)? = nil) async throws {
         let engine: Engine
         do {
-            // The composition root: the Git source and how clusters are reached are chosen here.
+            // The composition root: the Git source, how clusters are reached and the clock are chosen here.
             var gitLogger = logger
             gitLogger[metadataKey: "component"] = "git"
             let source = try GitSource(url: configuration.repo, credentials: configuration.credentials,
@@ -263,7 +263,8 @@ struct RunCommand: AsyncParsableCommand {
             let connector = KubeconfigConnector(kubeconfigPath: configuration.kubeconfig,
                                                 credentialsDirectory: configuration.credentialsDirectory,
                                                 allowInsecureEndpoints: configuration.allowInsecureEndpoints)
-            engine = try Engine(configuration: configuration, logger: logger, source: source, connector: connector)
+            engine = try Engine(configuration: configuration, logger: logger, source: source, connector: connector,
+                                clock: WallClock())
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
