@@ -91,6 +91,7 @@ public final class Informer: Sendable {
                     resourceVersion = listed.resourceVersion
                 }
                 var expired = false
+                var failure: KubeError?
                 let last = try client.watch(apiVersion: apiVersion, kind: kind, labelSelector: labelSelector,
                                             resourceVersion: resourceVersion,
                                             timeoutSeconds: watchSeconds) { [self] event in
@@ -98,12 +99,16 @@ public final class Informer: Sendable {
                     case .added(let object), .modified(let object): handler(.upserted(object))
                     case .deleted(let object): handler(.deleted(object))
                     case .bookmark: break
-                    case .error(_, let gone):
+                    case .error(let error, let gone):
                         expired = gone
+                        if !gone { failure = error }
                         return false
                     }
                     return !isStopped
                 }
+                // An ERROR event other than 410 (the server failed under the watch) is a failure, as client-go's
+                // reflector takes it: backoff, then a relist (never a tight loop of re-watches).
+                if let failure { throw failure }
                 if expired { resourceVersion = nil } else if let last { resourceVersion = last }
                 failures = 0
             } catch {

@@ -56,6 +56,16 @@ public struct InProcessTransport: StreamingKubeTransport {
         var lastBookmark = Date()
         while Date() < deadline {
             if let faults, faults.current.down || faults.current.hang { break }
+            if let faults, faults.current.blackhole {
+                // Silence until the client's own timeout.
+                let silentUntil = Date().addingTimeInterval(request.timeout)
+                while Date() < silentUntil, faults.current.blackhole { Thread.sleep(forTimeInterval: 0.01) }
+                throw KubeError.transport(cluster: cluster.name, reason: "operation timed out (blackhole, in-process fault)")
+            }
+            if let faults, faults.current.watchError {
+                _ = onData(cluster.watchErrorEvent())
+                break
+            }
             for line in cluster.nextEvents(&watch) where !onData(line) {
                 return KubeResponse(status: 200, headers: [:], body: Data())
             }
@@ -72,12 +82,14 @@ public struct InProcessTransport: StreamingKubeTransport {
         guard let faults else { return }
         let current = faults.current
         if current.down { throw KubeError.transport(cluster: cluster.name, reason: "connection refused (in-process fault)") }
-        if current.hang {
+        if current.hang || current.blackhole {
             let deadline = Date().addingTimeInterval(request.timeout)
-            while faults.current.hang, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-            if faults.current.hang { throw KubeError.transport(cluster: cluster.name, reason: "timed out (in-process fault)") }
+            func stalled() -> Bool { faults.current.hang || faults.current.blackhole }
+            while stalled(), Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+            if stalled() { throw KubeError.transport(cluster: cluster.name, reason: "timed out (in-process fault)") }
         }
         let (path, _) = Self.split(request.path)
+        if current.unauthorized { throw KubeError.unauthorized(message: "Unauthorized (in-process fault)") }
         if let resource = SimServer.resourceSegment(path), current.forbidden.contains(resource) {
             throw KubeError.forbidden(message: "\(resource) is forbidden (in-process fault)")
         }

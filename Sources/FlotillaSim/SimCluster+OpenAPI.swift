@@ -4,8 +4,9 @@ import Foundation
 /// The minimal OpenAPI v3 kubectl needs before `apply -f`/`create -f`: per group-version, one `patch` operation per
 /// kind that lists the `fieldValidation` parameter (so kubectl leaves validation to the server), no schemas.
 extension SimCluster {
-    func openAPI(_ segments: [String]) -> SimResponse? {
+    func openAPI(_ segments: [String], accept: String = "") -> SimResponse? {
         guard segments.first == "openapi" else { return nil }
+        if segments == ["openapi", "v2"] { return openAPIv2(accept: accept) }
         if segments == ["openapi", "v3"] {
             let resources = state.withLock { $0.resources }
             var paths: [String: JSONValue] = [:]

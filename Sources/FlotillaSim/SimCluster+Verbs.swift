@@ -43,6 +43,23 @@ extension SimCluster {
                                   "metadata": .object(metadata), "items": .array(page)]))
     }
 
+    /// A GET answered as a Table (`kubectl get`): the object or the list, printed.
+    func table(_ resource: SimResource, namespace: String?, name: String?, query: [String: String]) -> SimResponse {
+        let answer = name.map { get(resource, namespace: namespace, name: $0) }
+            ?? list(resource, namespace: namespace, query: query)
+        guard answer.status == 200, let body = try? JSONValue.parse(answer.body) else { return answer }
+        let objects = name == nil ? body["items"]?.arrayValue ?? [] : [body]
+        let crd = state.withLock { state in
+            state.objects[Key(resource: "apiextensions.k8s.io/customresourcedefinitions", namespace: "",
+                              name: "\(resource.resource).\(resource.group)")]
+        }
+        let columns = crd?.value(at: ["spec", "versions"])?.arrayValue?
+            .first { $0["name"]?.stringValue == resource.version }?["additionalPrinterColumns"]?.arrayValue
+        let version = (name == nil ? body : body["metadata"] ?? .null).value(at: name == nil ? ["metadata", "resourceVersion"] : ["resourceVersion"])
+        return json(200, SimTable.table(objects, kind: resource.kind, printerColumns: columns,
+                                        resourceVersion: version?.stringValue))
+    }
+
     func decodeBody(_ request: SimRequest) -> JSONValue? {
         // JSON (what clients send, apply patches included) is parsed as JSON; anything else as YAML.
         if let first = request.body.first(where: { ![0x20, 0x0a, 0x0d, 0x09].contains($0) }), first == UInt8(ascii: "{"),
@@ -235,7 +252,11 @@ extension SimCluster {
                 }
                 return json(200, terminating)
             }
-            removeRecorded(key, state: &state)
+            // DeleteOptions.propagationPolicy (or the older orphanDependents): who goes with the object.
+            let body = request.flatMap(decodeBody)
+            let orphan = (body?["propagationPolicy"]?.stringValue ?? request?.query["propagationPolicy"]) == "Orphan"
+                || body?["orphanDependents"] == .bool(true) || request?.query["orphanDependents"] == "true"
+            removeRecorded(key, state: &state, orphanDependents: orphan)
             if resource.kind == "CustomResourceDefinition", let group = object.value(at: ["spec", "group"])?.stringValue,
                let plural = object.value(at: ["spec", "names", "plural"])?.stringValue {
                 // Deleting a CRD deletes its custom resources and stops serving the kind, as the API server does.
@@ -288,6 +309,9 @@ extension SimCluster {
         } else if state.changedAt[key] == nil || type == "ADDED" {
             state.changedAt[key] = Date()
         }
+        if type != "DELETED" {
+            for owner in Self.ownerUIDs(object) { state.dependents[owner, default: []].insert(key) }
+        }
         let previousLabels = state.recordedLabels[key]
         state.recordedLabels[key] = type == "DELETED" ? nil : Self.labels(of: object)
         state.changes.append(Change(revision: state.revision, type: type, key: key, object: object,
@@ -339,12 +363,41 @@ extension SimCluster {
     }
 
     /// Removes an object and records its DELETED event at a new resourceVersion (nothing when it is not there).
-    func removeRecorded(_ key: Key, state: inout State) {
+    func removeRecorded(_ key: Key, state: inout State, orphanDependents: Bool = false) {
         guard var gone = state.objects.removeValue(forKey: key) else { return }
         state.managers[key] = nil
         state.revision += 1
         gone["metadata"]?["resourceVersion"] = .string(String(state.revision))
         record("DELETED", key, gone, state: &state)
+        if let uid = gone.value(at: ["metadata", "uid"])?.stringValue {
+            collectDependents(of: uid, orphan: orphanDependents, state: &state)
+        }
+    }
+
+    /// The garbage collector's part, for an owner that is gone: with `Orphan`, its dependents lose their reference
+    /// to it; otherwise (`Background`, `Foreground`) each dependent none of whose owners is left is deleted, and so
+    /// on down. (The real collector does it moments later; here it happens with the delete.)
+    func collectDependents(of uid: String, orphan: Bool, state: inout State) {
+        guard let keys = state.dependents.removeValue(forKey: uid) else { return }
+        let present = orphan ? [] : Set(state.objects.values.compactMap { $0.value(at: ["metadata", "uid"])?.stringValue })
+        for key in keys.sorted() {
+            guard var dependent = state.objects[key], Self.ownerUIDs(dependent).contains(uid) else { continue }
+            if orphan {
+                let kept = (dependent.value(at: ["metadata", "ownerReferences"])?.arrayValue ?? [])
+                    .filter { $0["uid"]?.stringValue != uid }
+                dependent["metadata"]?["ownerReferences"] = kept.isEmpty ? nil : .array(kept)
+                state.revision += 1
+                dependent["metadata"]?["resourceVersion"] = .string(String(state.revision))
+                state.objects[key] = dependent
+                record("MODIFIED", key, dependent, state: &state)
+            } else if Self.ownerUIDs(dependent).allSatisfy({ !present.contains($0) }) {
+                removeRecorded(key, state: &state)
+            }
+        }
+    }
+
+    static func ownerUIDs(_ object: JSONValue) -> [String] {
+        (object.value(at: ["metadata", "ownerReferences"])?.arrayValue ?? []).compactMap { $0["uid"]?.stringValue }
     }
 
     /// Quantities in the fields that hold them (`resources.requests`, `resources.limits`, a quota's `hard` …) in

@@ -57,6 +57,13 @@ extension SimCluster {
         }
     }
 
+    /// The ERROR event of a watch the server ends because of an internal failure (the `watch-error` fault).
+    public func watchErrorEvent() -> Data {
+        let error = status(500, reason: "InternalError",
+                           message: "Internal error occurred: etcdserver: request timed out (injected watch-error fault)")
+        return Data("{\"type\":\"ERROR\",\"object\":".utf8) + error.body + Data("}\n".utf8)
+    }
+
     /// The events after the watch's cursor (and moves it).
     public func nextEvents(_ watch: inout SimWatch) -> [Data] {
         let prefix = "\(watch.resource.group)/\(watch.resource.resource)"

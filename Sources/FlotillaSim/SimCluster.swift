@@ -11,9 +11,12 @@ public struct SimRequest: Sendable {
     public var contentType: String
     public var body: Data
     public var userAgent: String
+    /// The Accept header (`application/json;as=Table;v=v1;g=meta.k8s.io` asks for a Table).
+    public var accept: String
 
     public init(method: String, path: String, query: [String: String] = [:], contentType: String = "", body: Data = Data(),
-                userAgent: String = "") {
+                userAgent: String = "", accept: String = "") {
+        self.accept = accept
         self.method = method
         self.path = path
         self.query = query
@@ -99,6 +102,8 @@ public final class SimCluster: Sendable {
         var spare: [String: Int64]?
         /// The revision the controllers last brought up to date.
         var controllersRevision = -1
+        /// The objects naming each uid as an owner (entries can be stale: looked at again before use).
+        var dependents: [String: Set<Key>] = [:]
     }
 
     public let name: String
@@ -146,7 +151,10 @@ public final class SimCluster: Sendable {
                 "metadata": .object(["name": .string("\(name)-node-\(index)"),
                                      "labels": .object(["kubernetes.io/hostname": .string("\(name)-node-\(index)")])]),
                 "status": .object(["capacity": resources, "allocatable": resources,
-                                   "conditions": .array([.object(["type": .string("Ready"), "status": .string("True")])])])])
+                                   "conditions": .array([.object(["type": .string("Ready"), "status": .string("True")])]),
+                                   "nodeInfo": .object(["kubeletVersion": .string(kubernetesVersion.git),
+                                                        "operatingSystem": .string("linux"),
+                                                        "architecture": .string("amd64")])])])
             _ = handle(SimRequest(method: "POST", path: "/api/v1/nodes", contentType: "application/json",
                                   body: Data(node.canonicalJSON().utf8)))
         }
@@ -174,7 +182,7 @@ public final class SimCluster: Sendable {
         default:
             break
         }
-        if let document = openAPI(segments) { return document }
+        if let document = openAPI(segments, accept: request.accept) { return document }
         let route: Route
         switch self.route(segments) {
         case .failure(let error): return error.response
@@ -192,6 +200,9 @@ public final class SimCluster: Sendable {
         }
         if request.method == "GET", name == nil, ["true", "1"].contains(request.query["watch"] ?? "") {
             return status(400, reason: "BadRequest", message: "watch requests are served as streams")
+        }
+        if request.method == "GET", SimTable.wanted(request.accept) {
+            return table(resource, namespace: namespace, name: name, query: request.query)
         }
         switch (request.method, name) {
         case ("GET", nil): return list(resource, namespace: namespace, query: request.query)

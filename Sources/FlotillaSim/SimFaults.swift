@@ -20,9 +20,20 @@ public struct SimFaults: Sendable, Equatable {
     /// Every n-th request is answered 429 Too Many Requests with `Retry-After: 1`, as API Priority and Fairness
     /// answers (0: never).
     public var throttleEvery = 0
+    /// Connections are accepted and nothing is ever answered again, not even on watches already open (a black-holed
+    /// route): only the client's own timeouts end its calls.
+    public var blackhole = false
+    /// Every watch, open or new, gets an ERROR event (500, as when etcd fails under it) and ends.
+    public var watchError = false
+    /// Every request is answered 401 Unauthorized (the credentials were revoked or rotated).
+    public var unauthorized = false
 
     public init(down: Bool = false, hang: Bool = false, latencyMilliseconds: Int = 0, errorEvery: Int = 0,
-                forbidden: Set<String> = [], silentWatches: Bool = false, throttleEvery: Int = 0) {
+                forbidden: Set<String> = [], silentWatches: Bool = false, throttleEvery: Int = 0,
+                blackhole: Bool = false, watchError: Bool = false, unauthorized: Bool = false) {
+        self.blackhole = blackhole
+        self.watchError = watchError
+        self.unauthorized = unauthorized
         self.forbidden = forbidden
         self.throttleEvery = throttleEvery
         self.silentWatches = silentWatches
@@ -32,8 +43,9 @@ public struct SimFaults: Sendable, Equatable {
         self.errorEvery = errorEvery
     }
 
-    /// Parses `down`, `up`, `hang`, `slow=MS`, `errors=N` (every N-th request fails), `forbid=R1+R2` (requests for
-    /// these resources answer 403), `silent-watches`, comma-separated.
+    /// Parses `down`, `up`, `hang`, `blackhole`, `slow=MS`, `errors=N` (every N-th request fails), `throttle=N`,
+    /// `forbid=R1+R2` (requests for these resources answer 403), `silent-watches`, `watch-error`, `auth=401`,
+    /// comma-separated.
     public init(parsing text: String) throws {
         self.init()
         for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !part.isEmpty {
@@ -46,6 +58,9 @@ public struct SimFaults: Sendable, Equatable {
             case ("errors", let every?): errorEvery = every
             case ("silent-watches", nil): silentWatches = true
             case ("throttle", let every?): throttleEvery = every
+            case ("blackhole", nil): blackhole = true
+            case ("watch-error", nil): watchError = true
+            case ("auth", 401): unauthorized = true
             case ("forbid", nil) where pieces.count > 1:
                 forbidden.formUnion(pieces[1].split(separator: "+").map(String.init))
             default: throw SimFaultError(text: part)
@@ -57,7 +72,8 @@ public struct SimFaults: Sendable, Equatable {
 /// A fault description that does not parse.
 public struct SimFaultError: Error, CustomStringConvertible {
     public var text: String
-    public var description: String { "unknown fault \"\(text)\": use down, up, hang, slow=MS, errors=N, throttle=N, silent-watches or forbid=RESOURCE[+RESOURCE]" }
+    public var description: String { "unknown fault \"\(text)\": use down, up, hang, blackhole, slow=MS, errors=N, throttle=N, silent-watches, watch-error, auth=401 or "
+        + "forbid=RESOURCE[+RESOURCE]" }
 }
 
 /// The faults of a cluster, changeable while it runs.

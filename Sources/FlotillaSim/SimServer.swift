@@ -11,8 +11,9 @@ public enum SimServer {
     /// `errors=3`; `GET /clusters/<name>/faults` shows them.
     public static func run(_ clusters: [(cluster: SimCluster, port: Int)], faults: [String: SimFaultSwitch] = [:],
                            adminPort: Int? = nil, stateFile: String? = nil, tls: SimTLS? = nil,
-                           logger: Logger) async throws {
-        let tlsConfiguration = try tls?.serverConfiguration()
+                           token: String? = nil, logger: Logger) async throws {
+        // With a token, the token authenticates (client certificates are not asked for).
+        let tlsConfiguration = try tls?.serverConfiguration(clientCertificates: token == nil)
         if let stateFile {
             let saved = SimStateFile.load(stateFile)
             for (cluster, _) in clusters { if let snapshot = saved[cluster.name] { cluster.restore(snapshot) } }
@@ -63,8 +64,16 @@ public enum SimServer {
                 let responder = CallbackResponder<BasicRequestContext> { request, _ in
                     var request = request
                     let faults = faultSwitch.current
-                    if faults.hang {
-                        while faultSwitch.current.hang && !stopping { try await Task.sleep(for: .milliseconds(50)) }
+                    if faults.hang || faults.blackhole {
+                        while (faultSwitch.current.hang || faultSwitch.current.blackhole) && !stopping {
+                            try await Task.sleep(for: .milliseconds(50))
+                        }
+                    }
+                    if faults.unauthorized || !Self.authorized(request.headers[.authorization], token: token) {
+                        // As the real server answers a missing, wrong or revoked bearer token.
+                        let answer = cluster.status(401, reason: "Unauthorized", message: "Unauthorized")
+                        return Response(status: .unauthorized, headers: [.contentType: answer.contentType],
+                                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
                     }
                     if faults.latencyMilliseconds > 0 { try await Task.sleep(for: .milliseconds(faults.latencyMilliseconds)) }
                     if faultSwitch.throttlesNext() {
@@ -116,7 +125,7 @@ public enum SimServer {
                                                 while !stopping { try await Task.sleep(for: .milliseconds(200)) }
                                             })
                         }
-                        return watchResponse(cluster, path: request.uri.path, query: query)
+                        return watchResponse(cluster, path: request.uri.path, query: query, faults: faultSwitch)
                     }
                     if request.method == .post, request.uri.path == "/flotilla/compact" {
                         // `?write=true`: compaction followed by a write, so even the newest resourceVersion a client
@@ -127,7 +136,7 @@ public enum SimServer {
                     let answer = cluster.handle(SimRequest(
                         method: request.method.rawValue, path: request.uri.path, query: query,
                         contentType: request.headers[.contentType] ?? "", body: Data(buffer: body),
-                        userAgent: request.headers[.userAgent] ?? ""))
+                        userAgent: request.headers[.userAgent] ?? "", accept: request.headers[.accept] ?? ""))
                     var headers = HTTPFields()
                     headers[.contentType] = answer.contentType
                     return Response(status: .init(code: answer.status), headers: headers,
@@ -210,7 +219,14 @@ public enum SimServer {
         return parts[0]
     }
 
-    static func watchResponse(_ cluster: SimCluster, path: String, query: [String: String]) -> Response {
+    /// Whether a request carries the bearer token the sim was started with (any request, when it has none).
+    static func authorized(_ header: String?, token: String?) -> Bool {
+        guard let token else { return true }
+        return header == "Bearer \(token)"
+    }
+
+    static func watchResponse(_ cluster: SimCluster, path: String, query: [String: String],
+                              faults: SimFaultSwitch) -> Response {
         let started: (SimWatch, [Data])
         switch cluster.startWatch(path: path, query: query) {
         case .failure(let error):
@@ -233,7 +249,18 @@ public enum SimServer {
             let deadline = ContinuousClock.now + .milliseconds(Int(watch.timeoutSeconds * 1000))
             var lastBookmark = ContinuousClock.now
             // (A shutdown ends the stream, as a real server's does: clients resume from their last resourceVersion.)
-            while ContinuousClock.now < deadline && !stopping {
+            while !stopping {
+                let current = faults.current
+                if current.blackhole {
+                    // Silence: the connection stays open and says nothing more, and does not end at its timeout.
+                    try await Task.sleep(for: .milliseconds(50))
+                    continue
+                }
+                if ContinuousClock.now >= deadline { break }
+                if current.watchError {
+                    try await writer.write(ByteBuffer(bytes: cluster.watchErrorEvent()))
+                    break
+                }
                 let lines = cluster.nextEvents(&watch)
                 for line in lines { try await writer.write(ByteBuffer(bytes: line)) }
                 if watch.bookmarks && ContinuousClock.now - lastBookmark > .seconds(1) {
@@ -247,8 +274,10 @@ public enum SimServer {
     }
 
     /// A kubeconfig with one context per simulated cluster: plain HTTP without credentials, or with `tls` HTTPS with
-    /// the sim's CA and client certificate inline.
-    public static func kubeconfig(_ clusters: [(name: String, port: Int)], tls: SimTLS? = nil) -> String {
+    /// the sim's CA and client certificate inline; with `token`, the bearer token the sim requires instead of the
+    /// certificate (kubectl never sends a token over plain HTTP, and neither does Flotilla).
+    public static func kubeconfig(_ clusters: [(name: String, port: Int)], tls: SimTLS? = nil,
+                                  token: String? = nil) -> String {
         func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
         var text = "apiVersion: v1\nkind: Config\npreferences: {}\n"
         text += "current-context: \(clusters.first?.name ?? "")\nclusters:\n"
@@ -256,12 +285,14 @@ public enum SimServer {
             text += "  - name: \(cluster.name)\n    cluster:\n      server: \(tls == nil ? "http" : "https")://127.0.0.1:\(cluster.port)\n"
             if let tls { text += "      certificate-authority-data: \(base64(tls.caPEM))\n" }
         }
-        if let tls {
-            text += "users:\n  - name: sim\n    user:\n      client-certificate-data: \(base64(tls.clientCertificatePEM))\n"
-            text += "      client-key-data: \(base64(tls.clientKeyPEM))\ncontexts:\n"
-        } else {
-            text += "users:\n  - name: sim\n    user: {}\ncontexts:\n"
+        text += "users:\n  - name: sim\n    user:\(tls == nil && token == nil ? " {}" : "")\n"
+        if let token {
+            text += "      token: \(token)\n"
+        } else if let tls {
+            text += "      client-certificate-data: \(base64(tls.clientCertificatePEM))\n"
+            text += "      client-key-data: \(base64(tls.clientKeyPEM))\n"
         }
+        text += "contexts:\n"
         for cluster in clusters {
             text += "  - name: \(cluster.name)\n    context:\n      cluster: \(cluster.name)\n      user: sim\n"
         }

@@ -70,12 +70,14 @@ public struct SimTLS: Sendable {
     }
 
     /// The server's TLS configuration: its certificate, and a client certificate signed by the CA required.
-    public func serverConfiguration() throws -> TLSConfiguration {
+    /// The server's TLS: a client certificate signed by the CA is required, unless `clientCertificates` is false
+    /// (clients then authenticate with a bearer token).
+    public func serverConfiguration(clientCertificates: Bool = true) throws -> TLSConfiguration {
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(serverCertificatePEM.utf8), format: .pem))],
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(serverKeyPEM.utf8), format: .pem)))
         configuration.trustRoots = .certificates([try NIOSSLCertificate(bytes: Array(caPEM.utf8), format: .pem)])
-        configuration.certificateVerification = .noHostnameVerification
+        configuration.certificateVerification = clientCertificates ? .noHostnameVerification : .none
         return configuration
     }
 }

@@ -19,6 +19,10 @@ struct SimCommand: AsyncParsableCommand {
     @Flag(help: "Serve HTTPS with a CA made at start-up and require its client certificate (written into the kubeconfig).")
     var tls = false
 
+    @Option(name: .customLong("token-file"),
+            help: "With --tls: require the bearer token in this file on every request instead of a client certificate (401 without it); it goes into the kubeconfig.")
+    var tokenFile: String?
+
     @Option(help: "Nodes per simulated cluster.")
     var nodes: Int = 3
 
@@ -61,9 +65,21 @@ struct SimCommand: AsyncParsableCommand {
             parsed.append((String(parts[0]), port))
         }
         let certificates = tls ? try SimTLS() : nil
+        var token: String?
+        if let tokenFile {
+            guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8),
+                  case let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines), !trimmed.isEmpty,
+                  !trimmed.contains(where: \.isWhitespace) else {
+                throw ValidationError("--token-file \(tokenFile): cannot read a token (one line, no spaces) there")
+            }
+            token = trimmed
+            // Clients send no token over plain HTTP (kubectl's rule, and Flotilla's).
+            guard tls else { throw ValidationError("--token-file needs --tls: no client sends a token over plain http") }
+        }
         if let kubeconfigOut {
-            // It holds a client key when --tls: readable by its owner only.
-            FileManager.default.createFile(atPath: kubeconfigOut, contents: Data(SimServer.kubeconfig(parsed, tls: certificates).utf8),
+            // It holds a client key or a token: readable by its owner only.
+            let text = SimServer.kubeconfig(parsed, tls: certificates, token: token)
+            FileManager.default.createFile(atPath: kubeconfigOut, contents: Data(text.utf8),
                                            attributes: [.posixPermissions: 0o600])
         } else if tls {
             throw ValidationError("--tls needs --kubeconfig-out: the client certificate is only handed out there")
@@ -86,7 +102,7 @@ struct SimCommand: AsyncParsableCommand {
         // Under swift-service-lifecycle, so SIGTERM and SIGINT stop it cleanly (exit 0).
         let service = SimService(clusters: parsed.map { (SimCluster(name: $0.name, topology: topology), $0.port) },
                                  faults: switches, adminPort: adminPort, stateFile: stateFile, tls: certificates,
-                                 logger: logger)
+                                 token: token, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [.init(service: service)],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

@@ -108,13 +108,16 @@ struct SimService: Service {
     var adminPort: Int?
     var stateFile: String?
     var tls: SimTLS?
+    /// The bearer token every request must carry (nil: none).
+    var token: String?
     let logger: Logger
 
     func run() async throws {
-        let (clusters, faults, adminPort, stateFile, tls, logger) = (self.clusters, self.faults, self.adminPort,
-                                                                     self.stateFile, self.tls, self.logger)
+        let (clusters, faults, adminPort, stateFile, tls, token, logger) = (self.clusters, self.faults, self.adminPort,
+                                                                            self.stateFile, self.tls, self.token,
+                                                                            self.logger)
         // A graceful shutdown reaches the simulated clusters' servers, which close their connections and end.
         try await SimServer.run(clusters, faults: faults, adminPort: adminPort, stateFile: stateFile, tls: tls,
-                                logger: logger)
+                                token: token, logger: logger)
     }
 }

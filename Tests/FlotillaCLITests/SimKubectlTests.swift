@@ -25,8 +25,8 @@ import Testing
                                         "--kubeconfig-out", kubeconfig] + (tls ? ["--tls"] : []) + arguments, port: port)
         }
 
-        func kubectl(_ arguments: [String], stdin: String? = nil) throws -> CommandResult {
-            var all = ["kubectl", "--kubeconfig", kubeconfig, "--context", "member1"] + arguments
+        func kubectl(_ arguments: [String], stdin: String? = nil, binary: String = "kubectl") throws -> CommandResult {
+            var all = [binary, "--kubeconfig", kubeconfig, "--context", "member1"] + arguments
             if let stdin {
                 let file = folder.appendingPathComponent("input-\(UUID()).yaml").path
                 try stdin.write(toFile: file, atomically: true, encoding: .utf8)

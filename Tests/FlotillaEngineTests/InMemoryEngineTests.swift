@@ -433,6 +433,32 @@ final class TestRepository {
         }
     }
 
+    /// A server that fails under its watches (ERROR events, not 410) is backed off from on the engine's clock, as
+    /// client-go's reflector does, never re-watched in a tight loop; once it recovers, the relist finds what changed.
+    @Test func watchErrorsBackOffAndTheRelistFindsWhatChanged() async throws {
+        let repository = try TestRepository(Self.files)
+        let sims = SimConnector(["a", "b"])
+        let controllers = sims.runControllers()
+        defer { controllers.cancel() }
+        let clock = ManualClock()
+        defer { clock.advance(by: 3600) }
+        let engine = try Self.engine(repository, sims, clock: clock)
+        try await Self.whileRunning(engine) {
+            #expect(await Self.eventually { await Self.converged(engine) })
+            sims.clusters["a"]!.1.set(SimFaults(watchError: true))
+            #expect(await Self.eventually { clock.scheduled("watch-backoff a").count >= 2 },
+                    "\(clock.scheduled("watch-backoff a"))")
+            #expect(clock.scheduled("watch-backoff b").isEmpty)
+            var live = try sims.client("a").get(apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: "cart")
+            live["spec"]?["replicas"] = .int(9)
+            live["metadata"]?["managedFields"] = nil
+            _ = try sims.client("a").update(live, fieldManager: "someone")
+            sims.clusters["a"]!.1.set(SimFaults())
+            clock.advance(by: 30)
+            #expect(await Self.eventually(15) { sims.replicas("a", "shop", "cart") == 2 })
+        }
+    }
+
     /// Scope comes from each cluster's discovery: a custom resource whose CRD someone else installed (not in the
     /// source) is cluster-scoped there, so it is applied and tracked without a namespace, and converges.
     @Test func scopeComesFromDiscovery() async throws {
