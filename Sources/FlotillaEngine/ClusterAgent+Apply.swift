@@ -38,7 +38,13 @@ extension ClusterAgent {
             // Forced when healing is on, and to take over an object under conflict resolution Overwrite.
             let live = try client.apply(body, fieldManager: settings.fieldManager,
                                         force: settings.selfHeal || work.takeOver)
+            let dropped = work.dropped(by: live)
+            if !dropped.isEmpty {
+                logger.warning("the server dropped fields it does not know",
+                               metadata: ["object": "\(key)", "fields": "\(dropped.joined(separator: ", "))"])
+            }
             let drift = state.withLock { state -> (DriftRecord, Double?)? in
+                state.dropped[key] = dropped.isEmpty ? nil : Set(dropped)
                 state.applied[key] = work.comparable
                 // An apply of an older desired state: what it wrote may not be what is desired now.
                 if version == state.desiredVersion { state.current.insert(key) } else { state.current.remove(key) }

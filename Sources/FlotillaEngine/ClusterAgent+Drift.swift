@@ -21,7 +21,7 @@ extension ClusterAgent {
         guard state.currentKnown, let work = state.desired[key], state.current.contains(key) else { return nil }
         let now = Date()
         if let live = state.live[key] {
-            let fields = work.differences(from: live)
+            let fields = work.differences(from: live, ignoring: state.dropped[key] ?? [])
             if fields.isEmpty {
                 if var record = state.openDrift.removeValue(forKey: key) {
                     record.healedAt = now

@@ -108,7 +108,8 @@ extension ClusterAgent {
                                   appliedRevision: state.appliedRevision[key],
                                   lastError: state.errors[key]?.description ?? work.failure,
                                   errorCode: state.errors[key]?.code ?? work.failure.map { _ in "RenderFailed" },
-                                  retryable: state.errors[key]?.isRetryable ?? work.failure.map { _ in false })
+                                  retryable: state.errors[key]?.isRetryable ?? work.failure.map { _ in false },
+                                  droppedFields: state.dropped[key].map { $0.sorted() })
             }
         }
     }

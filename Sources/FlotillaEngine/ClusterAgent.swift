@@ -67,6 +67,8 @@ public final class ClusterAgent: @unchecked Sendable {
         var healthyAt: [ObjectKey: String] = [:]
         var appliedRevision: [ObjectKey: String] = [:]
         var errors: [ObjectKey: ReconcileError] = [:]
+        /// Fields the server dropped from the last apply of each work (unknown to its schema): never drift.
+        var dropped: [ObjectKey: Set<String>] = [:]
         var live: [ObjectKey: JSONValue] = [:]
         var foreign: Set<ObjectKey> = []
         var inventory: Set<ObjectKey>?

@@ -222,6 +222,9 @@ public enum StatusFiles {
             }
             text += "    appliedRevision: \(work.appliedRevision.map(yamlString) ?? "null")\n"
             if let error = work.lastError { text += "    lastError: \(yamlString(error))\n" }
+            if let dropped = work.droppedFields, !dropped.isEmpty {
+                text += "    droppedFields: [\(dropped.map(yamlString).joined(separator: ", "))]\n"
+            }
         }
         return text
     }

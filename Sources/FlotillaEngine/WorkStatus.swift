@@ -43,10 +43,10 @@ public struct DesiredWork: Sendable {
         self.delegatedPaths = delegatedPaths
     }
 
-    /// The fields of this work the live object does not hold as applied: the source annotation and delegated fields
-    /// never count; Secret values are redacted.
-    public func differences(from live: JSONValue) -> [FieldDrift] {
-        let found = LiveComparison.differences(desired: comparable, live: live, ignoring: delegatedPaths)
+    /// The fields of this work the live object does not hold as applied: the source annotation, delegated fields
+    /// and fields the server `dropped` never count; Secret values are redacted.
+    public func differences(from live: JSONValue, ignoring dropped: Set<String> = []) -> [FieldDrift] {
+        let found = LiveComparison.differences(desired: comparable, live: live, ignoring: delegatedPaths.union(dropped))
         guard template.kind == "Secret", template.group.isEmpty else { return found }
         return found.map { drift in
             guard drift.path.hasPrefix("data") || drift.path.hasPrefix("stringData") else { return drift }
@@ -89,6 +89,9 @@ public struct WorkStatus: Sendable, Codable, Hashable {
     public var errorCode: String?
     /// Whether retrying can help without a new revision (nil without an error).
     public var retryable: Bool?
+    /// Fields of the template the cluster's API server dropped as unknown to it (a typo, a field of a newer
+    /// version): never drift, reported here so they are seen.
+    public var droppedFields: [String]? = nil
 }
 
 /// A change someone else made to what Flotilla manages.
@@ -132,4 +135,19 @@ public struct ClusterStatus: Sendable, Codable, Hashable {
     public var works: Int
     public var synced: Int
     public var healthy: Int
+}
+
+extension DesiredWork {
+    /// The fields of this work the server did not keep when it was applied (`live` is the apply's answer): unknown
+    /// to its schema, so pruned. Empty maps and lists, which a server may leave out, do not count.
+    func dropped(by live: JSONValue) -> [String] {
+        LiveComparison.differences(desired: comparable, live: live, ignoring: delegatedPaths).compactMap { field in
+            guard field.live == nil, let desired = field.desired else { return nil }
+            switch desired {
+            case .object(let members) where members.isEmpty: return nil
+            case .array(let items) where items.isEmpty: return nil
+            default: return field.path
+            }
+        }
+    }
 }

@@ -78,6 +78,11 @@ extension SimCluster {
             return invalid(resource, "", "metadata.name: Required value: name or generateName is required")
         }
         if let problem = namespaceProblem(resource, namespace) { return problem }
+        let warnings: [String]
+        switch pruned(object, resource, schema: pruningSchema(resource), request: request) {
+        case .failure(let refusal): return refusal.response
+        case .success(let (kept, found)): (object, warnings) = (kept, found)
+        }
         if let refused = admission(object, resource, name) { return refused }
         return state.withLock { state -> SimResponse in
             let key = key(resource, namespace, name)
@@ -90,13 +95,18 @@ extension SimCluster {
             state.objects[key] = object
             record("ADDED", key, object, state: &state)
             if resource.kind == "CustomResourceDefinition" { serveCustomResource(object, state: &state) }
-            return json(201, object)
+            return json(201, object).warning(warnings)
         }
     }
 
     func update(_ resource: SimResource, namespace: String?, name: String, request: SimRequest) -> SimResponse {
-        guard let object = decodeBody(request), case .object = object else {
+        guard var object = decodeBody(request), case .object = object else {
             return status(400, reason: "BadRequest", message: "the request body is not a \(resource.kind) object")
+        }
+        let warnings: [String]
+        switch pruned(object, resource, schema: pruningSchema(resource), request: request) {
+        case .failure(let refusal): return refusal.response
+        case .success(let (kept, found)): (object, warnings) = (kept, found)
         }
         return state.withLock { state -> SimResponse in
             let key = key(resource, namespace, name)
@@ -119,7 +129,7 @@ extension SimCluster {
             updated = own(updated, before: previous, key: key, resource: resource, request: request, state: &state)
             state.objects[key] = updated
             record("MODIFIED", key, updated, state: &state)
-            return json(200, updated)
+            return json(200, updated).warning(warnings)
         }
     }
 
@@ -154,6 +164,15 @@ extension SimCluster {
             return status(400, reason: "BadRequest", message: "Incorrect version specified in apply patch. "
                           + "Specified patch version: \(sentVersion), expected: \(resource.groupVersion)")
         }
+        let schema = pruningSchema(resource)
+        var config = patch
+        var warnings: [String] = []
+        if isApply {
+            switch pruned(patch, resource, schema: schema, request: request) {
+            case .failure(let refusal): return refusal.response
+            case .success(let (kept, found)): (config, warnings) = (kept, found)
+            }
+        }
         return state.withLock { state -> SimResponse in
             let key = key(resource, namespace, name)
             let previous = state.objects[key]
@@ -161,7 +180,6 @@ extension SimCluster {
                 return objectNotFound(resource, name)
             }
             if isApply {
-                var config = patch
                 config["metadata"]?["managedFields"] = nil
                 let outcome = SimFieldOwnership.apply(
                     config, live: previous, managers: state.managers[key] ?? [], manager: request.query["fieldManager"] ?? "",
@@ -174,7 +192,7 @@ extension SimCluster {
                         var unchanged = object
                         unchanged["metadata"]?["managedFields"] = previous.value(at: ["metadata", "managedFields"])
                         if unchanged == previous && managers.map(\.fields) == (state.managers[key] ?? []).map(\.fields) {
-                            return json(200, previous)  // identical: not written, same resourceVersion
+                            return json(200, previous).warning(warnings)  // identical: not written, same resourceVersion
                         }
                     }
                     if let refused = admission(object, resource, name) { return refused }
@@ -188,10 +206,10 @@ extension SimCluster {
                     state.objects[key] = stored
                     record(previous == nil ? "ADDED" : "MODIFIED", key, stored, state: &state)
                     if resource.kind == "CustomResourceDefinition" { serveCustomResource(stored, state: &state) }
-                    return json(previous == nil ? 201 : 200, stored)
+                    return json(previous == nil ? 201 : 200, stored).warning(warnings)
                 }
             }
-            let merged: JSONValue
+            var merged: JSONValue
             if isJSONPatch {
                 do throws(SimJSONPatch.Failure) {
                     merged = try SimJSONPatch.apply(patch, to: previous!)
@@ -203,6 +221,10 @@ extension SimCluster {
             } else {
                 merged = SimMerge.merge(previous!, patch, nullDeletes: true)
             }
+            switch pruned(merged, resource, schema: schema, request: request) {
+            case .failure(let refusal): return refusal.response
+            case .success(let (kept, found)): (merged, warnings) = (kept, found)
+            }
             if let refused = admission(merged, resource, name) { return refused }
             if let refused = immutabilityProblem(merged, previous: previous!, resource: resource, name: name) {
                 return refused
@@ -211,7 +233,7 @@ extension SimCluster {
             updated = own(updated, before: previous, key: key, resource: resource, request: request, state: &state)
             state.objects[key] = updated
             record("MODIFIED", key, updated, state: &state)
-            return json(200, updated)
+            return json(200, updated).warning(warnings)
         }
     }
 

@@ -44,6 +44,8 @@ public struct SimResponse: Sendable {
     public var status: Int
     public var contentType: String
     public var body: Data
+    /// Warnings for the client (`Warning: 299 - "..."` headers), such as the unknown fields dropped.
+    public var warnings: [String] = []
 }
 
 /// One simulated member cluster: a Kubernetes API (discovery, generic storage for every built-in kind and every

@@ -139,6 +139,10 @@ public enum SimServer {
                         userAgent: request.headers[.userAgent] ?? "", accept: request.headers[.accept] ?? ""))
                     var headers = HTTPFields()
                     headers[.contentType] = answer.contentType
+                    for warning in answer.warnings {
+                        headers.append(.init(name: .init("Warning")!,
+                                             value: "299 - \"\(warning.replacingOccurrences(of: "\"", with: "\\\""))\""))
+                    }
                     return Response(status: .init(code: answer.status), headers: headers,
                                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
                 }

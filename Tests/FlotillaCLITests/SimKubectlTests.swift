@@ -567,6 +567,8 @@ import Testing
             listed ['from-python']
             events [('ADDED', 'watched-by-python')]
             status 404 Not Found
+            orphaned None
+            strict 400 True
 
             """)
     }

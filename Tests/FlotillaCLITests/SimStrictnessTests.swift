@@ -88,6 +88,63 @@ import Testing
         #expect(wide.output.contains("COLOUR") && wide.output.contains("blue"), "\(wide.output)")
     }
 
+    @Test func unknownFieldsArePrunedByTheSchemaOrRefusedWhenStrict() throws {
+        let sim = try SimKubectlTests.Sim()
+        let crd = """
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata: {name: gizmos.example.com}
+            spec:
+              group: example.com
+              scope: Namespaced
+              names: {plural: gizmos, singular: gizmo, kind: Gizmo}
+              versions:
+                - name: v1
+                  served: true
+                  storage: true
+                  schema:
+                    openAPIV3Schema:
+                      type: object
+                      properties:
+                        spec:
+                          type: object
+                          properties:
+                            size: {type: integer}
+                            extra: {type: object, x-kubernetes-preserve-unknown-fields: true}
+            """
+        #expect(try sim.kubectl(["apply", "--server-side"], stdin: crd).status == 0)
+        let gizmo = """
+            apiVersion: example.com/v1
+            kind: Gizmo
+            metadata: {name: g, namespace: default}
+            spec: {size: 3, colour: blue, extra: {anything: [1, 2]}}
+            """
+        // kubectl validates strictly by default: the server refuses the unknown field, by its path.
+        var strict = try sim.kubectl(["apply", "--server-side"], stdin: gizmo)
+        for _ in 0..<50 where strict.errors.contains("the server doesn't have a resource type")
+            || strict.errors.contains("no matches for kind") {
+            usleep(100_000)
+            strict = try sim.kubectl(["apply", "--server-side"], stdin: gizmo)
+        }
+        #expect(strict.status != 0 && strict.errors.contains(#"unknown field "spec.colour""#), "\(strict.errors)")
+        // Warn: applied without it, and kubectl shows the server's warning.
+        let warned = try sim.kubectl(["apply", "--server-side", "--validate=warn"], stdin: gizmo)
+        #expect(warned.status == 0 && warned.errors.contains(#"Warning: unknown field "spec.colour""#), "\(warned.errors)")
+        let stored = try sim.kubectl(["get", "gizmo", "g", "-o", "jsonpath={.spec}"])
+        let spec = try JSONValue.parse(stored.output)
+        #expect(spec["colour"] == nil && spec["size"] == .int(3), "\(stored.output)")
+        #expect(spec["extra"]?["anything"]?.arrayValue?.count == 2, "what the schema preserves stays: \(stored.output)")
+        // A built-in kind: a misspelt metadata field and an unknown top-level field.
+        let configMap = try sim.kubectl(["apply", "--server-side"], stdin: """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: typo, namespace: default, lables: {a: b}}
+            datas: {a: b}
+            """)
+        #expect(configMap.status != 0 && configMap.errors.contains(#"unknown field "datas""#)
+                    && configMap.errors.contains(#"unknown field "metadata.lables""#), "\(configMap.errors)")
+    }
+
     @Test func aBearerTokenIsRequiredAndAWrongOneGets401() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-token-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -459,6 +459,38 @@ final class TestRepository {
         }
     }
 
+    /// A field the server does not know is dropped by it (as a real API server prunes it): the work converges,
+    /// says which fields the server dropped, and the missing field is never drift to heal over and over.
+    @Test func fieldsTheServerDropsAreReportedNotHealedForever() async throws {
+        var files = Self.files
+        files["apps/typo.yaml"] = """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: settings, namespace: shop, lables: {team: a}}
+            datas: {level: debug}
+            data: {mode: fast}
+            """
+        let repository = try TestRepository(files)
+        let sims = SimConnector(["a", "b"])
+        let controllers = sims.runControllers()
+        defer { controllers.cancel() }
+        let engine = try Self.engine(repository, sims)
+        try await Self.whileRunning(engine) {
+            #expect(await Self.eventually { await Self.converged(engine) })
+            let live = try sims.client("a").get(apiVersion: "v1", kind: "ConfigMap", namespace: "shop", name: "settings")
+            #expect(live["datas"] == nil && live["data"]?["mode"] == .string("fast"))
+            try await Task.sleep(for: .milliseconds(500))
+            let report = await engine.report()
+            #expect(!report.openDrift.contains { $0.name == "settings" }, "\(report.openDrift)")
+            #expect(!report.healedDrift.contains { $0.name == "settings" }, "\(report.healedDrift)")
+            let work = report.works.first { $0.cluster == "a" && $0.kind == "ConfigMap" && $0.name == "settings" }
+            #expect(work?.droppedFields == ["datas", "metadata.lables"], "\(String(describing: work))")
+            let page = StatusFiles.render(report)["status/resources/shop/ConfigMap.settings.yaml"]
+            let text = page.map { String(decoding: $0, as: UTF8.self) } ?? "(none: \(StatusFiles.render(report).keys.sorted()))"
+            #expect(text.contains(#"droppedFields: ["datas", "metadata.lables"]"#), "\(text)")
+        }
+    }
+
     /// Scope comes from each cluster's discovery: a custom resource whose CRD someone else installed (not in the
     /// source) is cluster-scoped there, so it is applied and tracked without a namespace, and converges.
     @Test func scopeComesFromDiscovery() async throws {
