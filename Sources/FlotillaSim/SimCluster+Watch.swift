@@ -45,7 +45,7 @@ extension SimCluster {
                 let current = state.objects.filter { $0.key.resource == prefix && (namespace == nil || $0.key.namespace == namespace) }
                     .sorted { $0.key < $1.key }.map(\.value).filter { matches($0, watch.selector) && watch.fieldSelector.matches($0) }
                 watch.cursor = state.revision
-                return .success((watch, current.map { line("ADDED", $0) }))
+                return .success((watch, current.map { line("ADDED", $0, as: resource) }))
             }
             if from < state.compactedRevision {
                 let error = status(410, reason: "Expired",
@@ -84,18 +84,18 @@ extension SimCluster {
         let selector = watch.selector.map(SimLabelSelector.init)
         return changes.compactMap { change -> Data? in
             guard watch.fieldSelector.matches(change.object) else { return nil }
-            guard let selector else { return line(change.type, change.object) }
+            guard let selector else { return line(change.type, change.object, as: watch.resource) }
             let now = selector.matches(Self.labels(of: change.object))
             let before = change.previousLabels.map(selector.matches) ?? false
             switch (change.type, before, now) {
-            case ("MODIFIED", false, true): return line("ADDED", change.object)
+            case ("MODIFIED", false, true): return line("ADDED", change.object, as: watch.resource)
             case ("MODIFIED", true, false):
                 // The object as the watcher last saw it matching (its labels then), at this revision.
                 var object = change.object
                 object["metadata"]?["labels"] = .object(change.previousLabels!.mapValues { .string($0) })
-                return line("DELETED", object)
-            case (_, _, true): return line(change.type, change.object)
-            case ("DELETED", true, _): return line("DELETED", change.object)
+                return line("DELETED", object, as: watch.resource)
+            case (_, _, true): return line(change.type, change.object, as: watch.resource)
+            case ("DELETED", true, _): return line("DELETED", change.object, as: watch.resource)
             default: return nil
             }
         }
@@ -125,8 +125,10 @@ extension SimCluster {
         (object.value(at: ["metadata", "labels"])?.objectValue ?? [:]).compactMapValues(\.stringValue)
     }
 
-    func line(_ type: String, _ object: JSONValue) -> Data {
-        Data("{\"type\":\"\(type)\",\"object\":\(object.canonicalJSON())}\n".utf8)
+    /// A watch event's line, with the object in the version the watch asked for.
+    func line(_ type: String, _ object: JSONValue, as resource: SimResource? = nil) -> Data {
+        let served = resource.map { SimConversion.convert(object, of: $0, to: $0.version) } ?? object
+        return Data("{\"type\":\"\(type)\",\"object\":\(served.canonicalJSON())}\n".utf8)
     }
 }
 

@@ -206,6 +206,13 @@ public final class SimCluster: Sendable {
         if request.method == "GET", SimTable.wanted(request.accept) {
             return table(resource, namespace: namespace, name: name, query: request.query)
         }
+        return servedConverting(resource, namespace: namespace, name: name, request: request) { resource, request in
+            serve(resource, namespace: namespace, name: name, request: request)
+        }
+    }
+
+    /// Serves a verb on a resource (in its storage version).
+    func serve(_ resource: SimResource, namespace: String?, name: String?, request: SimRequest) -> SimResponse {
         switch (request.method, name) {
         case ("GET", nil): return list(resource, namespace: namespace, query: request.query)
         case ("GET", let name?): return get(resource, namespace: namespace, name: name)

@@ -45,6 +45,8 @@ public struct SimResource: Sendable, Hashable {
             named("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", namespaced: false, ["crd"]),
             named("coordination.k8s.io", "v1", "leases", "Lease"),
             named("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", ["hpa"]),
+            // Served in v1 too (stored in v2, the preferred version, listed first).
+            named("autoscaling", "v1", "horizontalpodautoscalers", "HorizontalPodAutoscaler", ["hpa"]),
             named("metrics.k8s.io", "v1beta1", "pods", "PodMetrics"),
             named("metrics.k8s.io", "v1beta1", "nodes", "NodeMetrics", namespaced: false),
         ]

@@ -145,6 +145,36 @@ import Testing
                     && configMap.errors.contains(#"unknown field "metadata.lables""#), "\(configMap.errors)")
     }
 
+    @Test func horizontalPodAutoscalersAreServedInV1AndV2() throws {
+        let sim = try SimKubectlTests.Sim()
+        let applied = try sim.kubectl(["apply", "--server-side"], stdin: """
+            apiVersion: autoscaling/v1
+            kind: HorizontalPodAutoscaler
+            metadata: {name: web, namespace: default}
+            spec:
+              scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+              minReplicas: 2
+              maxReplicas: 5
+              targetCPUUtilizationPercentage: 70
+            """)
+        #expect(applied.status == 0, "\(applied.errors)")
+        let v2 = try sim.kubectl(["get", "horizontalpodautoscalers.v2.autoscaling", "web", "-o", "json"])
+        let asV2 = try JSONValue.parse(v2.output)
+        #expect(asV2["apiVersion"] == .string("autoscaling/v2"))
+        #expect(asV2.value(at: ["spec", "metrics"])?.arrayValue?.first?
+            .value(at: ["resource", "target", "averageUtilization"]) == .int(70), "\(v2.output)")
+        #expect(asV2.value(at: ["spec", "targetCPUUtilizationPercentage"]) == nil)
+        // Changed through v2, read through v1.
+        let patched = try sim.kubectl(["patch", "horizontalpodautoscalers.v2.autoscaling", "web", "--type", "merge", "-p",
+                                       #"{"spec":{"metrics":[{"type":"Resource","resource":{"name":"cpu","target":{"type":"Utilization","averageUtilization":55}}}]}}"#])
+        #expect(patched.status == 0, "\(patched.errors)")
+        let v1 = try sim.kubectl(["get", "horizontalpodautoscalers.v1.autoscaling", "web",
+                                  "-o", "jsonpath={.apiVersion} {.spec.targetCPUUtilizationPercentage}"])
+        #expect(v1.output == "autoscaling/v1 55", "\(v1.output) \(v1.errors)")
+        let listed = try sim.kubectl(["get", "hpa", "--no-headers"])
+        #expect(listed.output.hasPrefix("web ") && listed.output.contains("Deployment/web"), "\(listed.output)")
+    }
+
     @Test func aBearerTokenIsRequiredAndAWrongOneGets401() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-token-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

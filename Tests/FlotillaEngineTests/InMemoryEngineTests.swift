@@ -491,6 +491,46 @@ final class TestRepository {
         }
     }
 
+    /// A template in an older version the cluster still serves (an `autoscaling/v1` HorizontalPodAutoscaler, stored
+    /// as v2) converges through that version and is not drift.
+    @Test func aTemplateInAnotherServedVersionConvergesWithoutDrift() async throws {
+        var files = Self.files
+        files["apps/hpa.yaml"] = """
+            apiVersion: autoscaling/v1
+            kind: HorizontalPodAutoscaler
+            metadata: {name: cart, namespace: shop}
+            spec:
+              scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: cart}
+              minReplicas: 1
+              maxReplicas: 4
+              targetCPUUtilizationPercentage: 60
+            ---
+            apiVersion: policy.karmada.io/v1alpha1
+            kind: PropagationPolicy
+            metadata: {name: hpa, namespace: shop}
+            spec:
+              resourceSelectors: [{apiVersion: autoscaling/v1, kind: HorizontalPodAutoscaler}]
+              placement: {clusterAffinity: {clusterNames: [a]}}
+            """
+        let repository = try TestRepository(files)
+        let sims = SimConnector(["a", "b"])
+        let controllers = sims.runControllers()
+        defer { controllers.cancel() }
+        let engine = try Self.engine(repository, sims)
+        try await Self.whileRunning(engine) {
+            #expect(await Self.eventually { await Self.converged(engine) })
+            let stored = try sims.client("a").get(apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler",
+                                                  namespace: "shop", name: "cart")
+            #expect(stored.value(at: ["spec", "metrics"])?.arrayValue?.first?
+                .value(at: ["resource", "target", "averageUtilization"]) == .int(60))
+            try await Task.sleep(for: .milliseconds(500))
+            let report = await engine.report()
+            #expect(!report.openDrift.contains { $0.name == "cart" && $0.kind == "HorizontalPodAutoscaler" })
+            let work = report.works.first { $0.kind == "HorizontalPodAutoscaler" }
+            #expect(work?.sync == .synced && work?.droppedFields == nil, "\(String(describing: work))")
+        }
+    }
+
     /// Scope comes from each cluster's discovery: a custom resource whose CRD someone else installed (not in the
     /// source) is cluster-scoped there, so it is applied and tracked without a namespace, and converges.
     @Test func scopeComesFromDiscovery() async throws {
