@@ -23,7 +23,8 @@ public final class GitMirror {
     /// The bare repository's folder.
     public let directory: String
     let credentials: GitCredentials
-    let repository: GitHandle
+    /// Reopened after a compaction (which replaces the packs under it).
+    var repository: GitHandle
     /// Raised by a watchdog to abort the network operation in flight.
     public let abort = AbortSignal()
 

@@ -31,6 +31,8 @@ public final class GitSource: Sendable {
     /// The longest a network operation may take.
     public let timeout: Duration
     private let logger: Logger
+    /// Snapshots taken (every 64th also looks at the mirror's size).
+    private let snapshots = Atomic<Int>(0)
 
     public init(url: String, credentials: GitCredentials = GitCredentials(), cacheRoot: String,
                 timeout: Duration = .seconds(120), logger: Logger = Logger(label: "flotilla.git")) throws(GitError) {
@@ -85,8 +87,11 @@ public final class GitSource: Sendable {
                          include: @escaping @Sendable (String) -> Bool = { _ in true }) async throws(GitError) -> GitSnapshot {
         let started = ContinuousClock.now
         do {
-            let snapshot = try await run("fetch") { mirror throws(GitError) in
+            let maintenanceDue = snapshots.add(1, ordering: .relaxed).newValue % 64 == 1
+            let snapshot = try await run("fetch") { [logger] mirror throws(GitError) in
                 try mirror.fetch()
+                // Every 64th fetch (and after status pushes): the mirror kept from growing without bound.
+                if maintenanceDue { Self.maintain(mirror, logger: logger) }
                 let commit = try mirror.resolve(ref)
                 return GitSnapshot(commit: commit, files: try mirror.readFiles(commit: commit, path: path,
                                                                                  include: include),
@@ -104,7 +109,11 @@ public final class GitSource: Sendable {
 
     /// Commits and pushes files onto a branch (see `GitMirror.commitAndPush`).
     public func commitAndPush(_ request: GitCommitRequest) async throws(GitError) -> GitPushResult {
-        let result = try await run("push") { mirror throws(GitError) in try mirror.commitAndPush(request) }
+        let result = try await run("push") { [logger] mirror throws(GitError) in
+            let result = try mirror.commitAndPush(request)
+            Self.maintain(mirror, logger: logger)
+            return result
+        }
         switch result {
         case .pushed(let commit, let attempts):
             logger.info("pushed", metadata: ["git.branch": "\(request.branch)", "git.revision": "\(commit)",
@@ -114,7 +123,22 @@ public final class GitSource: Sendable {
         }
         return result
     }
+
+    /// Compacts the mirror when its packs or loose objects pass their bounds; a failure is logged, never fatal (the
+    /// mirror is only larger than it should be).
+    static func maintain(_ mirror: GitMirror, logger: Logger) {
+        do throws(GitError) {
+            let before = mirror.footprint()
+            if try mirror.compactIfNeeded() {
+                logger.info("compacted the mirror", metadata: ["packs.before": "\(before.packs)",
+                                                               "loose.before": "\(before.looseObjects)"])
+            }
+        } catch {
+            logger.warning("could not compact the mirror", metadata: ["error": "\(error)"])
+        }
+    }
 }
 
 /// The mirror crosses into `GitSource`'s serial queue and is only ever touched there.
-extension GitMirror: @unchecked Sendable {}
+extension GitMirror: @unchecked Sendable {
+}
