@@ -58,6 +58,7 @@ struct ManifestBuilder {
 
     mutating func build(into manifests: inout Manifests) {
         for document in documents {
+            manifests.readWarnings += document.warnings
             guard let object = header(of: document, errors: &manifests.errors) else { continue }
             let groupKind = "\(object.group)/\(object.kind)"
             if let previous = seen[object.identity] {

@@ -15,9 +15,13 @@ public struct Manifests: Sendable {
     /// WorkloadRebalancer ...): never propagated to member clusters, reported as warnings.
     public var notActedOn: [KubernetesObject] = []
 
-    /// A warning line (`file:line: ...`) for each object accepted but not acted on, in file order.
+    /// What reading the files accepted with a warning (`file:line: ...`), such as a mapping key defined twice.
+    public var readWarnings: [String] = []
+
+    /// A warning line (`file:line: ...`) for each thing accepted with a warning: what reading the files found, then
+    /// each object accepted but not acted on, in file order.
     public var warnings: [String] {
-        notActedOn.sorted { $0.location < $1.location }.map { object in
+        readWarnings + notActedOn.sorted { $0.location < $1.location }.map { object in
             "\(object.location): \(object.kind).\(object.group) \(object.name) is accepted but not acted on by Flotilla yet"
         }
     }
@@ -41,6 +45,7 @@ public struct Manifests: Sendable {
         workloadRebalancers += other.workloadRebalancers
         clusterTaintPolicies += other.clusterTaintPolicies
         notActedOn += other.notActedOn
+        readWarnings += other.readWarnings
         errors += other.errors
     }
 

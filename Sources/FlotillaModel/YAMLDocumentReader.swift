@@ -9,11 +9,14 @@ public struct ParsedDocument: Sendable {
     public var location: SourceLocation
     /// The line of each field, keyed by its path (`spec.placement.clusterAffinity`, `spec.resourceSelectors[0]`).
     public var fieldLines: [String: Int]
+    /// What was accepted with a warning (`file:line: ...`): a mapping key defined twice, whose last value is used.
+    public var warnings: [String]
 
-    public init(value: JSONValue, location: SourceLocation, fieldLines: [String: Int] = [:]) {
+    public init(value: JSONValue, location: SourceLocation, fieldLines: [String: Int] = [:], warnings: [String] = []) {
         self.value = value
         self.location = location
         self.fieldLines = fieldLines
+        self.warnings = warnings
     }
 
     /// The location of the field at `path`, or of its nearest ancestor that has one, or of the document.
@@ -46,8 +49,62 @@ public enum YAMLDocumentReader {
     /// Parses every document of `text`; `file` names it in locations.
     /// At most `maxNodes` values per document once aliases are expanded (an alias bomb is an error, not an
     /// exhausted memory).
+    ///
+    /// A mapping key defined twice is a warning, not an error, as the API server's default field validation makes
+    /// it: the last value is used (the earlier key is renamed out of the way and dropped, then the text parsed again;
+    /// more than 32 in a file are an error, so a hostile file cannot make it parse again and again).
     public static func read(_ text: String, file: String,
                             maxNodes: Int = ManifestLimits.standard.documentNodes) throws(ManifestError) -> [ParsedDocument] {
+        var text = text
+        var warnings: [String] = []
+        while true {
+            do {
+                var documents = try readOnce(text, file: file, maxNodes: maxNodes)
+                if !warnings.isEmpty, !documents.isEmpty { documents[0].warnings = warnings }
+                return documents
+            } catch let duplicate as DuplicateKey {
+                guard warnings.count < 32, let renamed = duplicate.renamingEarlier(in: text, tag: warnings.count) else {
+                    throw ManifestError.syntax(duplicate.location(file: file),
+                                               problem: "mapping key \"\(duplicate.key)\" defined more than once")
+                }
+                warnings.append("\(duplicate.location(file: file)): mapping key \"\(duplicate.key)\" defined more than "
+                                + "once; the last value is used")
+                text = renamed
+            } catch let error as ManifestError {
+                throw error
+            } catch {
+                throw ManifestError.syntax(SourceLocation(file: file, line: 1), problem: "\(error)")
+            }
+        }
+    }
+
+    /// The prefix a key defined twice is renamed to before the text is parsed again (and dropped when converted).
+    static let duplicatePrefix = "__flotilla_duplicate__"
+
+    /// A mapping key defined more than once, at its first definition (line and column from 1).
+    struct DuplicateKey: Error {
+        var key: String
+        var line: Int
+        var column: Int
+
+        func location(file: String) -> SourceLocation { SourceLocation(file: file, line: line, column: column) }
+
+        /// The text with the first definition renamed out of the way (nil when it cannot be found there).
+        func renamingEarlier(in text: String, tag: Int) -> String? {
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            guard lines.indices.contains(line - 1) else { return nil }
+            var characters = Array(lines[line - 1])
+            var at = column - 1
+            guard characters.indices.contains(at) else { return nil }
+            if characters[at] == "\"" || characters[at] == "'" { at += 1 }
+            guard String(characters[at...]).hasPrefix(key) else { return nil }
+            characters.insert(contentsOf: "\(YAMLDocumentReader.duplicatePrefix)\(tag)_", at: at)
+            lines[line - 1] = String(characters)
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    private static func readOnce(_ text: String, file: String, maxNodes: Int) throws -> [ParsedDocument] {
         var documents: [ParsedDocument] = []
         do {
             let parser = try Parser(yaml: text, resolver: resolver)
@@ -60,9 +117,13 @@ public enum YAMLDocumentReader {
                 documents.append(ParsedDocument(value: value, location: SourceLocation(file: file, line: line),
                                                 fieldLines: lines))
             }
+        } catch let YamlError.duplicatedKeysInMapping(duplicates, context) where duplicates.count == 1 {
+            throw DuplicateKey(key: duplicates[0], line: context.mark.line, column: context.mark.column)
         } catch let error as YamlError {
             throw syntaxError(error, file: file)
         } catch let error as ManifestError {
+            throw error
+        } catch let error as DuplicateKey {
             throw error
         } catch {
             throw ManifestError.syntax(SourceLocation(file: file, line: 1), problem: "\(error)")
@@ -136,10 +197,12 @@ public enum YAMLDocumentReader {
                     continue
                 }
                 let key = keyScalar.string
+                // A key renamed out of the way because it is defined again later: the later value is used.
+                if key.hasPrefix(duplicatePrefix) { continue }
                 if members[key] != nil {
-                    throw ManifestError.syntax(
-                        SourceLocation(file: file, line: keyNode.mark?.line ?? 1, column: keyNode.mark?.column),
-                        problem: "mapping key \"\(key)\" already defined")
+                    // The same key written two ways (`k` and `"k"`): as a key defined twice.
+                    throw DuplicateKey(key: key, line: mapping.first { $0.key.string == key }?.key.mark?.line ?? 1,
+                                       column: mapping.first { $0.key.string == key }?.key.mark?.column ?? 1)
                 }
                 let childPath = path.isEmpty ? key : "\(path).\(key)"
                 if let line = keyNode.mark?.line { lines[childPath] = line }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import FlotillaModel
 
@@ -41,7 +42,6 @@ import Testing
     @Test(arguments: [
         ("a:\n\tb: 1\n", 2, "found character that cannot start any token"),
         ("a: [1, 2\n", 2, "did not find expected ',' or ']'"),
-        ("a: 1\na: 2\n", 1, "mapping key \"a\" defined more than once"),
         ("a: 1\n  b: 2\n", 2, "mapping values are not allowed in this context"),
     ])
     func syntaxErrorsCarryLineAndColumn(text: String, line: Int, problem: String) {
@@ -52,6 +52,41 @@ import Testing
             return location.file == "bad.yaml" && location.line == line && location.column != nil
                 && message.contains(problem)
         }
+    }
+
+    /// A key defined twice is accepted as the API server's default field validation accepts it: the last value wins,
+    /// and a warning names the first definition's line.
+    @Test func aKeyDefinedTwiceIsAWarningAndTheLastValueWins() throws {
+        let text = """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: b, namespace: default, name: c}
+        data:
+          "k": one
+          k: two
+          other: x
+          k: three
+        ---
+        second: {a: 1, a: 2}
+        """
+        let documents = try YAMLDocumentReader.read(text, file: "f.yaml")
+        #expect(documents.count == 2)
+        #expect(documents[0].value.value(at: ["metadata", "name"]) == .string("c"))
+        #expect(documents[0].value["data"] == .object(["k": .string("three"), "other": .string("x")]))
+        #expect(documents[1].value["second"] == .object(["a": .int(2)]))
+        #expect(documents[0].warnings == [
+            "f.yaml:3:12: mapping key \"name\" defined more than once; the last value is used",
+            "f.yaml:5:3: mapping key \"k\" defined more than once; the last value is used",
+            "f.yaml:6:3: mapping key \"k\" defined more than once; the last value is used",
+            "f.yaml:10:10: mapping key \"a\" defined more than once; the last value is used",
+        ])
+        // Through the loader, the warnings reach `validate`, `plan` and the status; the source stays valid.
+        let first = String(text[..<text.range(of: "---")!.lowerBound])
+        let manifests = ManifestLoader.load(files: [ManifestFile(path: "f.yaml", contents: Data(first.utf8))])
+        #expect(manifests.isValid && manifests.warnings.count == 3, "\(manifests.errors) \(manifests.warnings)")
+        #expect(manifests.templates.first?.name == "c")
+        // The field lines still point at the key that is used.
+        #expect(documents[0].fieldLines["data.k"] == 8)
     }
 
     @Test func syntaxErrorInALaterDocumentIsNotSwallowed() {
