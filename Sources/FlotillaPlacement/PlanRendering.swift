@@ -33,7 +33,8 @@ public enum PlanRendering {
     }
 
     /// The plan as one JSON object.
-    public static func json(_ plan: Plan, errors: [ManifestError] = [], changes: JSONValue? = nil) -> String {
+    public static func json(_ plan: Plan, errors: [ManifestError] = [], changes: JSONValue? = nil,
+                            quotaViolations: [QuotaCheck.Violation] = []) -> String {
         var placements: [JSONValue] = []
         for placement in plan.placements {
             var members: [String: JSONValue] = ["template": templateJSON(placement.template)]
@@ -55,6 +56,7 @@ public enum PlanRendering {
             })
             members["works"] = .object(placement.works.mapValues(redactingSecrets))
             members["error"] = placement.error.map(JSONValue.string) ?? .null
+            if let priority = placement.priority { members["priority"] = .int(priority) }
             placements.append(.object(members))
         }
         let document: JSONValue = .object([
@@ -65,6 +67,11 @@ public enum PlanRendering {
             }),
             "placements": .array(placements),
             "unplaced": .array(plan.unplaced.map(identityJSON)),
+            "quotaViolations": .array(quotaViolations.map { violation in
+                .object(["quota": .string(violation.quota), "resource": .string(violation.resource),
+                         "used": .int(violation.used), "allowed": .int(violation.allowed),
+                         "message": .string(violation.description)])
+            }),
         ])
         var withChanges = document
         if let changes { withChanges["changes"] = changes }
@@ -93,6 +100,7 @@ public enum PlanRendering {
             let policy = placement.policy.map { "  (\($0.description))" } ?? ""
             lines.append(title(placement.template) + policy)
             if let error = placement.error { lines.append("  error: \(error)") }
+            if let priority = placement.priority { lines.append("  schedule priority: \(priority)") }
             for decision in placement.decisions {
                 let name = decision.cluster.padding(toLength: width, withPad: " ", startingAt: 0)
                 if decision.selected {

@@ -120,7 +120,17 @@ public struct Scheduler: Sendable {
                         works: [:], overrides: [:],
                         error: "waiting for dependentOverrides: \(missing.joined(separator: ", ")) not found")
                 } else {
-                    placements[template.identity] = place(template, spec: choice.spec, context: context, policy: reference)
+                    switch schedulePriority(choice.spec.schedulePriority) {
+                    case .success(let priority):
+                        var placement = place(template, spec: choice.spec, context: context, policy: reference)
+                        placement.priority = priority
+                        placements[template.identity] = placement
+                    case .failure(let problem):
+                        // Karmada's binding creation fails: the template waits (its works in force stay).
+                        placements[template.identity] = TemplatePlacement(
+                            template: template, policy: reference, clusters: [], hasReplicas: false, decisions: [],
+                            works: [:], overrides: [:], error: problem.message)
+                    }
                 }
             } else if template.kind == "Namespace" && template.group.isEmpty && !Self.isSystemNamespace(template.name)
                         && template.labels[Self.skipAutoPropagationLabel] != "true" {
@@ -276,6 +286,31 @@ public struct Scheduler: Sendable {
         let missing = Set(wanted).subtracting(existing).sorted()
         return missing.isEmpty ? nil : missing.map { choice.kind == .clusterPropagationPolicy
             ? "ClusterOverridePolicy \($0)" : "OverridePolicy \(choice.namespace ?? "default")/\($0)" }
+    }
+
+    /// The priority a policy's `schedulePriority` gives (nil without one): the value of the `scheduling.k8s.io`
+    /// PriorityClass it names, from the source or Kubernetes' two system classes. Another source, or a class that does
+    /// not exist, fails as Karmada's binding creation fails.
+    func schedulePriority(_ priority: SchedulePriority?) -> Result<Int64?, PriorityProblem> {
+        guard let priority else { return .success(nil) }
+        let source = priority.priorityClassSource ?? ""
+        guard source == "KubePriorityClass" else {
+            return .failure(PriorityProblem(message: "unsupported schedulePriority.priorityClassSource \"\(source)\""))
+        }
+        let name = priority.priorityClassName ?? ""
+        let system: [String: Int64] = ["system-cluster-critical": 2_000_000_000, "system-node-critical": 2_000_001_000]
+        if let value = system[name] { return .success(value) }
+        let found = manifests.templates.first {
+            $0.group == "scheduling.k8s.io" && $0.kind == "PriorityClass" && $0.name == name
+        }
+        guard let found else {
+            return .failure(PriorityProblem(message: "priorityclasses.scheduling.k8s.io \"\(name)\" not found"))
+        }
+        return .success(found.content["value"]?.intValue ?? 0)
+    }
+
+    struct PriorityProblem: Error {
+        var message: String
     }
 
     func everywhere(_ template: KubernetesObject, context: Context, reason: String) -> TemplatePlacement {

@@ -29,7 +29,7 @@ struct PlanCommand: AsyncParsableCommand {
     var base: String?
 
     @Flag(name: .customLong("exit-code"),
-          help: "Exit like `git diff --exit-code`: 0 no changes against --base, 1 changes, 2 error (a source that does not validate, a template that cannot be placed).")
+          help: "Exit like `git diff --exit-code`: 0 no changes against --base, 1 changes, 2 error (a source that does not validate, a template that cannot be placed, a FederatedResourceQuota's overall limit exceeded).")
     var exitCode = false
 
     func run() async throws {
@@ -78,18 +78,26 @@ struct PlanCommand: AsyncParsableCommand {
                 throw ExitCode(failure)
             }
         }
+        // FederatedResourceQuotas' overall limits, checked against what this plan places.
+        let violations = QuotaCheck.violations(plan, quotas: manifests.federatedResourceQuotas)
+        let quotaText = violations.isEmpty ? ""
+            : "\nOver quota:\n" + violations.map { "  \($0)\n" }.joined()
         switch format {
         case .text:
-            print(PlanRendering.text(plan) + (changes.map { ChangeRendering.text($0, base: base ?? "") } ?? ""),
-                  terminator: "")
+            print(PlanRendering.text(plan) + quotaText
+                  + (changes.map { ChangeRendering.text($0, base: base ?? "") } ?? ""), terminator: "")
         case .markdown:
-            print(PlanRendering.markdown(plan) + (changes.map { ChangeRendering.markdown($0, base: base ?? "") } ?? ""),
-                  terminator: "")
+            let quotaMarkdown = violations.isEmpty ? ""
+                : "\n### Over quota\n\n" + violations.map { "- \($0)\n" }.joined()
+            print(PlanRendering.markdown(plan) + quotaMarkdown
+                  + (changes.map { ChangeRendering.markdown($0, base: base ?? "") } ?? ""), terminator: "")
         case .json:
-            print(PlanRendering.json(plan, changes: changes.map(ChangeRendering.json)), terminator: "")
+            print(PlanRendering.json(plan, changes: changes.map(ChangeRendering.json), quotaViolations: violations),
+                  terminator: "")
         }
+        for violation in violations { FileHandle.standardError.write(Data("warning: \(violation)\n".utf8)) }
         guard exitCode else { return }
-        if plan.placements.contains(where: { $0.error != nil }) { throw ExitCode(2) }
+        if plan.placements.contains(where: { $0.error != nil }) || !violations.isEmpty { throw ExitCode(2) }
         if let changes, PlanComparison.hasChanges(changes) { throw ExitCode(1) }
     }
 

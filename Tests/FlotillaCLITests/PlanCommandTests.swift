@@ -67,4 +67,53 @@ import Testing
         #expect(result.status == 2)
         #expect(result.errors.hasPrefix("\(folder.path)/bad.yaml:4:1: syntax error"))
     }
+
+    /// A FederatedResourceQuota's overall limit the plan goes over: reported in every format, and `--exit-code`
+    /// fails with 2 as for a template that cannot be placed.
+    @Test func aPlanOverAFederatedResourceQuotaIsReported() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-quota-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        func write(replicas: Int) throws {
+            try """
+                apiVersion: cluster.karmada.io/v1alpha1
+                kind: Cluster
+                metadata: {name: east}
+                spec: {syncMode: Push}
+                ---
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: api, namespace: team}
+                spec:
+                  replicas: \(replicas)
+                  selector: {matchLabels: {app: api}}
+                  template:
+                    metadata: {labels: {app: api}}
+                    spec: {containers: [{name: api, image: "api:1", resources: {requests: {cpu: "1"}}}]}
+                ---
+                apiVersion: policy.karmada.io/v1alpha1
+                kind: PropagationPolicy
+                metadata: {name: api, namespace: team}
+                spec:
+                  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment}]
+                  placement: {clusterAffinity: {clusterNames: [east]}}
+                ---
+                apiVersion: policy.karmada.io/v1alpha1
+                kind: FederatedResourceQuota
+                metadata: {name: quota, namespace: team}
+                spec: {overall: {cpu: "4"}}
+                """.write(to: folder.appendingPathComponent("team.yaml"), atomically: true, encoding: .utf8)
+        }
+        try write(replicas: 4)
+        #expect(try runFlotilla(["plan", folder.path, "--exit-code"]).status == 0)
+        try write(replicas: 6)
+        let message = "FederatedResourceQuota team/quota: cpu: the plan requests 6, the overall quota allows 4"
+        let text = try runFlotilla(["plan", folder.path, "--exit-code"])
+        #expect(text.status == 2 && text.output.contains("Over quota:\n  \(message)"), "\(text.output)")
+        #expect(text.errors.contains("warning: \(message)"))
+        let json = try runFlotilla(["plan", folder.path, "--format", "json"])
+        let document = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
+        let violations = document?["quotaViolations"] as? [[String: Any]]
+        #expect(violations?.first?["message"] as? String == message && violations?.first?["used"] as? Int == 6000)
+    }
 }

@@ -69,3 +69,63 @@ import Testing
         #expect(manifests.errors.map(\.description) == [message])
     }
 }
+
+/// A FederatedResourceQuota's overall limits checked against a plan (`flotilla plan` reports each limit the plan goes
+/// over): per-replica requests as the estimator computes them, times the replicas placed on every cluster.
+@Suite struct QuotaCheckTests {
+    static func manifests(replicas: Int) -> Manifests {
+        let source = """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: api, namespace: team}
+            spec:
+              replicas: \(replicas)
+              selector: {matchLabels: {app: api}}
+              template:
+                metadata: {labels: {app: api}}
+                spec: {containers: [{name: api, image: api:1, resources: {requests: {cpu: 500m}, limits: {memory: 1Gi}}}]}
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: elsewhere, namespace: other}
+            spec:
+              replicas: 50
+              selector: {matchLabels: {app: x}}
+              template:
+                metadata: {labels: {app: x}}
+                spec: {containers: [{name: x, image: x:1, resources: {requests: {cpu: "4"}}}]}
+            ---
+            apiVersion: policy.karmada.io/v1alpha1
+            kind: ClusterPropagationPolicy
+            metadata: {name: all}
+            spec:
+              resourceSelectors: [{apiVersion: apps/v1, kind: Deployment}]
+              placement: {clusterAffinity: {clusterNames: [east, west]}, replicaScheduling: {replicaSchedulingType: Duplicated}}
+            ---
+            apiVersion: policy.karmada.io/v1alpha1
+            kind: FederatedResourceQuota
+            metadata: {name: team-quota, namespace: team}
+            spec:
+              overall: {requests.cpu: "4", memory: 12Gi, pods: "8", limits.cpu: "1"}
+            """
+        return ManifestLoader.load(files: [ManifestFile(path: "clusters.yaml", contents: Data(FederatedResourceQuotaTests.clusters.utf8)),
+                                           ManifestFile(path: "team.yaml", contents: Data(source.utf8))])
+    }
+
+    @Test func aPlanOverTheOverallQuotaIsReportedPerLimit() {
+        // 4 replicas on each of two clusters: 8 pods, 4 CPUs, 8 Gi (memory from the limit): within every limit.
+        var manifests = Self.manifests(replicas: 4)
+        #expect(manifests.errors.isEmpty, "\(manifests.errors)")
+        var plan = Scheduler(manifests: manifests).plan()
+        #expect(QuotaCheck.violations(plan, quotas: manifests.federatedResourceQuotas).isEmpty)
+        // 5 on each: 10 pods and 5 CPUs go over; 10 Gi does not; limits.cpu is not checked; the other namespace
+        // never counts.
+        manifests = Self.manifests(replicas: 5)
+        plan = Scheduler(manifests: manifests).plan()
+        let violations = QuotaCheck.violations(plan, quotas: manifests.federatedResourceQuotas)
+        #expect(violations.map(\.description) == [
+            "FederatedResourceQuota team/team-quota: pods: the plan requests 10, the overall quota allows 8",
+            "FederatedResourceQuota team/team-quota: requests.cpu: the plan requests 5, the overall quota allows 4",
+        ])
+    }
+}

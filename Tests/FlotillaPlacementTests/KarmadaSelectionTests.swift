@@ -127,3 +127,54 @@ struct DependentOverridesTests {
         #expect(placed?.works["east"]?.value(at: ["data", "a"])?.stringValue == "2")
     }
 }
+
+/// `schedulePriority`: the value of the PriorityClass the policy names (Kubernetes' system classes included); a
+/// class that does not exist, or another source, fails the template as Karmada's binding creation fails. It never
+/// changes where the template goes.
+struct SchedulePriorityTests {
+    static func placement(_ priority: String, priorityClass: Bool = true) -> TemplatePlacement? {
+        var yaml = """
+            \(SchedulerTests.eastCluster)
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: web, namespace: default}
+            data: {a: "1"}
+            ---
+            apiVersion: policy.karmada.io/v1alpha1
+            kind: PropagationPolicy
+            metadata: {name: web, namespace: default}
+            spec:
+              resourceSelectors: [{apiVersion: v1, kind: ConfigMap}]
+              schedulePriority: \(priority)
+              placement: {clusterAffinity: {clusterNames: [east]}}
+
+            """
+        if priorityClass {
+            yaml += """
+                ---
+                apiVersion: scheduling.k8s.io/v1
+                kind: PriorityClass
+                metadata: {name: high}
+                value: 1000
+
+                """
+        }
+        return Scheduler(manifests: SchedulerTests.manifests(yaml)).plan().placements.first { $0.template.kind == "ConfigMap" }
+    }
+
+    @Test(arguments: [
+        ("{priorityClassSource: KubePriorityClass, priorityClassName: high}", true, Int64(1000) as Int64?, nil as String?),
+        ("{priorityClassSource: KubePriorityClass, priorityClassName: system-cluster-critical}", false,
+         Int64(2_000_000_000), nil),
+        ("{priorityClassSource: KubePriorityClass, priorityClassName: high}", false, nil,
+         "priorityclasses.scheduling.k8s.io \"high\" not found"),
+        ("{priorityClassSource: PodPriorityClass, priorityClassName: high}", true, nil,
+         "unsupported schedulePriority.priorityClassSource \"PodPriorityClass\""),
+    ])
+    func priorities(priority: String, priorityClass: Bool, value: Int64?, error: String?) {
+        let placement = Self.placement(priority, priorityClass: priorityClass)
+        #expect(placement?.priority == value)
+        #expect(placement?.error == error)
+        #expect(placement?.clusters.map(\.name) == (error == nil ? ["east"] : []))
+    }
+}
