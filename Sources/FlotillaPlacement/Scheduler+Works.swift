@@ -24,12 +24,16 @@ extension Scheduler {
         let policyName = placement.policy.map { JSONValue.string($0.description) }
         let sourceName = JSONValue.string(source)
         let managedByValue = JSONValue.string(managedBy)
+        let divided = placement.hasReplicas && strategy != .duplicated
+        // A divided Job's completions are divided too, by Webster with each cluster's parallelism as its weight.
+        let completions = divided ? Self.jobCompletions(placement) : [:]
         for target in placement.clusters {
             guard let cluster = clustersByName[target.name] else { continue }
             var object = base
-            if placement.hasReplicas && strategy != .duplicated {
-                object["spec"]?["replicas"] = .int(Int64(target.replicas))
+            if divided, let field = WorkloadInterpreter.replicasField(of: placement.template) {
+                object["spec"]?[field] = .int(Int64(target.replicas))
             }
+            if let share = completions[target.name] { object["spec"]?["completions"] = .int(Int64(share)) }
             let rules: [AppliedOverride]
             do {
                 (object, rules) = try OverrideApplication.render(object, template: placement.template, cluster: cluster,
@@ -104,5 +108,16 @@ extension Scheduler {
             result["metadata"] = metadata
         }
         return result
+    }
+
+    /// A divided Job's `spec.completions` per cluster (Karmada's `DivideReplicasByJobCompletions`): dispensed by
+    /// Webster with the clusters' parallelism as weights; empty for other kinds, or a Job without completions.
+    static func jobCompletions(_ placement: TemplatePlacement) -> [String: Int32] {
+        guard placement.template.kind == "Job", placement.template.group == "batch",
+              let total = placement.template.content.value(at: ["spec", "completions"])?.intValue,
+              placement.clusters.contains(where: { $0.replicas > 0 }) else { return [:] }
+        var dispenser = ReplicaDispenser(numReplicas: Int32(clamping: total))
+        dispenser.allocate(byWeight: placement.clusters.map { ($0.name, Int64($0.replicas)) })
+        return Dictionary(uniqueKeysWithValues: dispenser.result.map { ($0.name, $0.replicas) })
     }
 }

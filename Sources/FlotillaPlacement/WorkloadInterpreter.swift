@@ -14,16 +14,31 @@ public enum WorkloadInterpreter {
         }
     }
 
-    /// The replicas of a workload (Deployment, ReplicaSet and StatefulSet default to 1; a Job's parallelism);
-    /// nil for kinds without replicas.
+    /// The replicas of a workload, as Karmada's `GetReplicas` reads them from a template the API server defaulted:
+    /// Deployment, ReplicaSet and StatefulSet `spec.replicas` (1 when absent); a Job `min(parallelism,
+    /// completions ?? parallelism)` (parallelism 1 when absent); a Pod 1; nil for kinds without replicas.
     public static func replicas(of template: KubernetesObject) -> Int32? {
         switch template.kind {
         case "Deployment", "ReplicaSet", "StatefulSet":
             return Int32(clamping: template.content.value(at: ["spec", "replicas"])?.intValue ?? 1)
         case "Job":
-            return Int32(clamping: template.content.value(at: ["spec", "parallelism"])?.intValue ?? 1)
+            let parallelism = template.content.value(at: ["spec", "parallelism"])?.intValue ?? 1
+            let completions = template.content.value(at: ["spec", "completions"])?.intValue ?? parallelism
+            return Int32(clamping: min(parallelism, completions))
+        case "Pod":
+            return template.group.isEmpty ? 1 : nil
         default:
             return nil
+        }
+    }
+
+    /// Where a workload's per-cluster replicas are written (Karmada's `ReviseReplica`): `spec.parallelism` for a
+    /// Job, `spec.replicas` for the others that have them; nil for a Pod (one replica, never revised).
+    public static func replicasField(of template: KubernetesObject) -> String? {
+        switch template.kind {
+        case "Job": return "parallelism"
+        case "Deployment", "ReplicaSet", "StatefulSet": return "replicas"
+        default: return nil
         }
     }
 
