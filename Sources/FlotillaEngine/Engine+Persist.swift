@@ -12,11 +12,13 @@ extension Engine {
     func persist(revision: String) {
         let placements = placementsInForce
         let rebalanced = self.rebalanced
+        let taints = policyTaints
         let (source, path, logger) = (stateKey, PersistedState.path(cacheRoot: configuration.cacheRoot,
                                                                     instance: configuration.agent.instance), logger)
         Self.persistQueue.async {
             let state = PersistedState(source: source, revision: revision, placements: Dictionary(
-                uniqueKeysWithValues: placements.map { ($0.key.description, $0.value) }), rebalanced: rebalanced)
+                uniqueKeysWithValues: placements.map { ($0.key.description, $0.value) }), rebalanced: rebalanced,
+                taints: taints)
             do { try state.save(path: path) } catch {
                 logger.warning("cannot record the state for the next start", metadata: ["error": "\(error)"])
             }
@@ -37,7 +39,8 @@ extension Engine {
     func branchState() -> Data? {
         guard let revision = inForce?.commit else { return nil }
         let state = PersistedState(source: branchStateKey, revision: revision, placements: Dictionary(
-            uniqueKeysWithValues: placementsInForce.map { ($0.key.description, $0.value) }), rebalanced: rebalanced)
+            uniqueKeysWithValues: placementsInForce.map { ($0.key.description, $0.value) }), rebalanced: rebalanced,
+            taints: policyTaints)
         return Data(state.encoded().utf8)
     }
 

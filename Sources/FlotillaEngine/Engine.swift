@@ -326,6 +326,8 @@ public actor Engine {
         if !rebalancedRestored {
             rebalancedRestored = true
             rebalanced = restored?.rebalanced ?? [:]
+            // The taints ClusterTaintPolicies had put on clusters stay until a policy removes them.
+            if policyTaints.isEmpty { policyTaints = restored?.taints ?? [:] }
         }
         let rebalances = RebalanceRuns.due(manifests.workloadRebalancers, done: rebalanced)
         let previous = RebalanceRuns.previous(inForce == nil && placementsInForce.isEmpty

@@ -15,9 +15,13 @@ public struct PersistedState: Sendable, Equatable {
     public var placements: [String: [TargetCluster]]
     /// The WorkloadRebalancer runs done, by run key (a rebalancer's name and workload).
     public var rebalanced: [String: RebalanceRuns.Record] = [:]
+    /// The taints ClusterTaintPolicies put on each cluster (they stay until a policy's remove conditions match, as
+    /// on Karmada's Cluster objects, across restarts too).
+    public var taints: [String: [Taint]] = [:]
 
     public init(source: String, revision: String?, placements: [String: [TargetCluster]],
-                rebalanced: [String: RebalanceRuns.Record] = [:]) {
+                rebalanced: [String: RebalanceRuns.Record] = [:], taints: [String: [Taint]] = [:]) {
+        self.taints = taints
         self.source = source
         self.revision = revision
         self.placements = placements
@@ -56,6 +60,13 @@ public struct PersistedState: Sendable, Equatable {
             let finished = Int(record.finishedAt.timeIntervalSince1970)
             lines.append("\(Self.rebalancedPrefix)\(key)\t\(finished)\t\(record.result)\t" + String(reason))
         }
+        // Policy taints: `!taint <cluster> <key> <value> <effect> <timeAdded>`.
+        for cluster in taints.keys.sorted() {
+            for taint in taints[cluster] ?? [] {
+                lines.append("\(Self.taintPrefix)\(cluster)\t\(taint.key)\t\(taint.value ?? "")\t\(taint.effect.rawValue)\t"
+                             + (taint.timeAdded ?? ""))
+            }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -70,7 +81,16 @@ public struct PersistedState: Sendable, Equatable {
         guard let source = field("source"), let revision = field("revision") else { return nil }
         var placements: [String: [TargetCluster]] = [:]
         var rebalanced: [String: RebalanceRuns.Record] = [:]
+        var taints: [String: [Taint]] = [:]
         for line in lines where !line.isEmpty {
+            if line.hasPrefix(taintPrefix) {
+                let fields = line.dropFirst(taintPrefix.count).split(separator: "\t", omittingEmptySubsequences: false)
+                guard fields.count == 5, let effect = TaintEffect(rawValue: String(fields[3])) else { return nil }
+                taints[String(fields[0]), default: []].append(Taint(
+                    key: String(fields[1]), value: fields[2].isEmpty ? nil : String(fields[2]), effect: effect,
+                    timeAdded: fields[4].isEmpty ? nil : String(fields[4])))
+                continue
+            }
             if line.hasPrefix(rebalancedPrefix) {
                 let fields = line.dropFirst(rebalancedPrefix.count)
                     .split(separator: "\t", omittingEmptySubsequences: false)
@@ -91,12 +111,14 @@ public struct PersistedState: Sendable, Equatable {
             placements[String(parts[0])] = clusters
         }
         return PersistedState(source: source, revision: revision.isEmpty ? nil : revision, placements: placements,
-                              rebalanced: rebalanced)
+                              rebalanced: rebalanced, taints: taints)
     }
 
     static let header = "# flotilla state v1"
     /// Marks a rebalancer run's line (no template's description starts with `!`).
     static let rebalancedPrefix = "!rebalanced\t"
+    /// Marks a policy taint's line.
+    static let taintPrefix = "!taint\t"
 
     /// The placements keyed by identity, for the scheduler's `previous`.
     public func previousPlacements(of templates: [ResourceIdentity]) -> [ResourceIdentity: [TargetCluster]] {

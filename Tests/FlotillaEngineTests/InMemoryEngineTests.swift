@@ -746,6 +746,45 @@ extension InMemoryEngineTests {
 }
 
 extension InMemoryEngineTests {
+    /// A taint a ClusterTaintPolicy put on a cluster stays until the policy's remove conditions match, as on Karmada's
+    /// Cluster object, across a restart too (it lived only in memory).
+    @Test func policyTaintsSurviveARestart() async throws {
+        var files = Self.files
+        files["clusters/taints.yaml"] = """
+            apiVersion: policy.karmada.io/v1alpha1
+            kind: ClusterTaintPolicy
+            metadata: {name: quarantine-b}
+            spec:
+              targetClusters: {clusterNames: [b]}
+              addOnConditions: [{conditionType: Ready, operator: NotIn, statusValues: ["True"]}]
+              removeOnConditions: [{conditionType: Ready, operator: In, statusValues: ["Unknown"]}]
+              taints: [{key: example.com/quarantine, effect: NoSchedule}]
+            """
+        let repository = try TestRepository(files)
+        let sims = SimConnector(["a", "b"])
+        let controllers = sims.runControllers()
+        defer { controllers.cancel() }
+        let cache = repository.folder.appendingPathComponent("cache").path
+        sims.clusters["b"]!.1.set(SimFaults(down: true))
+        let first = try Self.engine(repository, sims, cache: cache)
+        try await Self.whileRunning(first) {
+            #expect(await Self.eventually {
+                await first.report().clusters.first { $0.name == "b" }?.taints == ["example.com/quarantine:NoSchedule"]
+            })
+            #expect(await Self.eventually { sims.replicas("a", "shop", "cart") == 4 })
+        }
+        // b is back and Ready: the add conditions no longer match, the remove conditions do not either.
+        sims.clusters["b"]!.1.set(SimFaults())
+        let second = try Self.engine(repository, sims, cache: cache)
+        try await Self.whileRunning(second) {
+            #expect(await Self.eventually { await second.report().clusters.first { $0.name == "b" }?.ready == true })
+            #expect(await Self.eventually { await Self.converged(second) })
+            let b = await second.report().clusters.first { $0.name == "b" }
+            #expect(b?.taints == ["example.com/quarantine:NoSchedule"], "\(String(describing: b))")
+            #expect(sims.replicas("b", "shop", "cart") == nil && sims.replicas("a", "shop", "cart") == 4)
+        }
+    }
+
     /// Loading runs off the engine with a time limit: a revision that takes longer is refused, and says so.
     @Test func aRevisionThatLoadsTooLongIsRefused() async throws {
         var files = Self.files

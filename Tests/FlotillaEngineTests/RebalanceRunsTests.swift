@@ -77,8 +77,11 @@ import Testing
         #expect(records.values.contains { $0.reason == "ReferencedBindingNotFound" })
         // Done: not due again, and the record survives a restart.
         #expect(RebalanceRuns.due(manifests.workloadRebalancers, done: records).isEmpty)
-        let state = PersistedState(source: "s", revision: "r", placements: [:], rebalanced: records)
+        let taints = ["east": [Taint(key: "example.com/q", value: "yes", effect: .noExecute, timeAdded: "2026-12-03T10:00:00Z"),
+                               Taint(key: "example.com/r", effect: .noSchedule)]]
+        let state = PersistedState(source: "s", revision: "r", placements: [:], rebalanced: records, taints: taints)
         #expect(PersistedState.decode(state.encoded()) == state)
+        #expect(state.encoded().contains("!taint\teast\texample.com/q\tyes\tNoExecute\t2026-12-03T10:00:00Z\n"))
         // The rebalancer leaves the source: its records are forgotten.
         #expect(RebalanceRuns.recorded([], plan: fresh, rebalancers: [], done: records, at: now).isEmpty)
     }
