@@ -43,13 +43,14 @@ extension Engine {
                              previous: [ResourceIdentity: [TargetCluster]], revision: String, path: String,
                              instance: String, reusable: [ResourceIdentity: TemplatePlacement],
                              inForce: (works: [String: [ObjectKey: DesiredWork]], index: WorkIndex)?,
-                             policyTaints: [String: [Taint]] = [:])
+                             policyTaints: [String: [Taint]] = [:], pinned: [ResourceIdentity: PolicyChoice] = [:])
         -> (Plan, [String: [ObjectKey: DesiredWork]], WorkIndex) {
         let label = path.isEmpty ? "." : path
         var scheduler = Scheduler(manifests: manifests, states: states, previous: previous,
                                   source: "\(label)@\(revision.prefix(12))", managedBy: instance)
         scheduler.reusable = reusable
         scheduler.policyTaints = policyTaints
+        scheduler.pinned = pinned
         let plan = scheduler.plan(revision: revision)
         let delegated = delegatedTemplates(manifests)
         let dispatch = DispatchOptions.of(plan, manifests: manifests)

@@ -122,6 +122,8 @@ public actor Engine {
     var rebalancedRestored = false
     /// The taints ClusterTaintPolicies put on each cluster (kept from plan to plan).
     var policyTaints: [String: [Taint]] = [:]
+    /// The policy that last placed each template, as it was then (`activationPreference: Lazy`).
+    var lazyRecords: [ResourceIdentity: LazyActivation.Record] = [:]
 
     /// `cluster: key=value:Effect, ...` per cluster, sorted.
     static func describe(_ taints: [String: [Taint]]) -> String {
@@ -340,10 +342,13 @@ public actor Engine {
             return ReusablePlacements.find(plan: old.plan, old: old.inputs, new: inputs, changedFiles: changed)
         } ?? [:]
         phase("reusable")
+        let pinned = LazyActivation.pins(manifests, records: lazyRecords)
         let (plan, rendered, index) = Self.desiredWorks(
             manifests: manifests, states: states, previous: previous, revision: snapshot.commit,
-            path: configuration.path, instance: configuration.agent.instance, reusable: reusable,
-            inForce: inForce.map { ($0.rendered, $0.index) }, policyTaints: policyTaints)
+            path: configuration.path, instance: configuration.agent.instance,
+            reusable: reusable,
+            inForce: inForce.map { ($0.rendered, $0.index) }, policyTaints: policyTaints, pinned: pinned)
+        lazyRecords = LazyActivation.records(plan, previous: lazyRecords)
         phase("plan")
         if plan.policyTaints != policyTaints {
             logger.notice("cluster taints from ClusterTaintPolicies", metadata: ["taints": "\(Self.describe(plan.policyTaints))"])

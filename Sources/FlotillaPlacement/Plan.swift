@@ -72,6 +72,9 @@ public struct TemplatePlacement: Sendable {
     public var overrideErrors: [OverrideError] = []
     /// True when the plan took this placement over from a previous plan unchanged (`Scheduler.reusable`).
     public var reused = false
+    /// The policy that placed the template, as it was then (a Lazy template keeps being placed by it until the
+    /// template itself changes).
+    public var choice: PolicyChoice?
     /// The scheduling priority from the policy's `schedulePriority` (its PriorityClass's value; nil without one).
     /// As in Karmada, it orders scheduling only, never the placement itself.
     public var priority: Int64?

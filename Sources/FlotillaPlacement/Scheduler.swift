@@ -19,6 +19,9 @@ public struct Scheduler: Sendable {
     /// state, the template's previous placement): reused as they are, works included, instead of placed and rendered
     /// again. Templates another workload references (propagateDeps) are always placed afresh.
     public var reusable: [ResourceIdentity: TemplatePlacement] = [:]
+    /// Templates placed by the policy that placed them before, not the one that selects them now (Karmada's
+    /// `activationPreference: Lazy`: a policy change reaches a template only when the template itself changes).
+    public var pinned: [ResourceIdentity: PolicyChoice] = [:]
     /// The taints ClusterTaintPolicies had put on each cluster before this plan (a taint stays until its policy's
     /// remove conditions match).
     public var policyTaints: [String: [Taint]] = [:]
@@ -110,7 +113,7 @@ public struct Scheduler: Sendable {
             if var reused = reusable[template.identity], !dependencies.contains(template.identity) {
                 reused.reused = true
                 placements[template.identity] = reused
-            } else if let choice = PolicySelection.choose(for: template, in: policies) {
+            } else if let choice = pinned[template.identity] ?? PolicySelection.choose(for: template, in: policies) {
                 let reference = PolicyReference(kind: choice.kind.rawValue, namespace: choice.namespace, name: choice.name)
                 if let missing = missingDependentOverrides(choice) {
                     // Karmada's detector does not apply the policy until they exist: the template waits (its works
@@ -122,8 +125,15 @@ public struct Scheduler: Sendable {
                 } else {
                     switch schedulePriority(choice.spec.schedulePriority) {
                     case .success(let priority):
-                        var placement = place(template, spec: choice.spec, context: context, policy: reference)
+                        // A pinned (Lazy) template's older spec is cached apart from the policy's current one.
+                        let cacheAs = pinned[template.identity].map {
+                            PolicyReference(kind: reference.kind, namespace: reference.namespace,
+                                            name: "\(reference.name)\u{0}\($0.spec.hashValue)")
+                        }
+                        var placement = place(template, spec: choice.spec, context: context, policy: reference,
+                                              cacheAs: cacheAs)
                         placement.priority = priority
+                        placement.choice = choice
                         placements[template.identity] = placement
                     case .failure(let problem):
                         // Karmada's binding creation fails: the template waits (its works in force stay).
@@ -153,8 +163,11 @@ public struct Scheduler: Sendable {
 
     // MARK: One template
 
+    /// `cacheAs` names the policy in the plan's caches (a pinned template's older spec must not share them with the
+    /// policy's current one).
     func place(_ template: KubernetesObject, spec: PropagationSpec, context: Context,
-               policy: PolicyReference) -> TemplatePlacement {
+               policy: PolicyReference, cacheAs: PolicyReference? = nil) -> TemplatePlacement {
+        let cacheKey = cacheAs ?? policy
         let clusters = context.clusters
         let placement = spec.placement ?? Placement()
         let replicas = WorkloadInterpreter.replicas(of: template)
@@ -179,23 +192,23 @@ public struct Scheduler: Sendable {
         let strategy = ReplicaStrategy(placement.replicaScheduling)
         var staticWeights: [Int64]?
         if strategy == .staticWeight {
-            if let cached = context.staticWeights.entries[policy] {
+            if let cached = context.staticWeights.entries[cacheKey] {
                 staticWeights = cached
             } else {
                 let rules = placement.replicaScheduling?.weightPreference?.staticWeightList ?? []
                 let weights = clusters.map { cluster in
                     rules.filter { $0.targetCluster.matches(cluster) }.map(\.weight).max() ?? 0
                 }
-                context.staticWeights.entries[policy] = weights
+                context.staticWeights.entries[cacheKey] = weights
                 staticWeights = weights
             }
         }
         for term in terms {
             var decisions = [ClusterDecision?](repeating: nil, count: clusters.count)
             var feasible: [ScoredCluster] = []
-            let cacheKey = RejectionCache.Key(policy: policy, term: term.name, apiVersion: template.apiVersion,
-                                              kind: template.kind)
-            let cached = scheduled.isEmpty ? context.rejections.entries[cacheKey] : nil
+            let rejectionKey = RejectionCache.Key(policy: cacheKey, term: term.name, apiVersion: template.apiVersion,
+                                                  kind: template.kind)
+            let cached = scheduled.isEmpty ? context.rejections.entries[rejectionKey] : nil
             var computed: [String?] = []
             for (index, cluster) in clusters.enumerated() {
                 let reason = cached.map { $0[index] } ?? rejection(of: cluster, template: template, placement: term.placement,
@@ -215,7 +228,7 @@ public struct Scheduler: Sendable {
                                                                  observedAffinityName: term.name),
                     position: index))
             }
-            if scheduled.isEmpty && cached == nil { context.rejections.entries[cacheKey] = computed }
+            if scheduled.isEmpty && cached == nil { context.rejections.entries[rejectionKey] = computed }
             do throws(PlacementError) {
                 guard !feasible.isEmpty else {
                     var reasons: [String: Int] = [:]

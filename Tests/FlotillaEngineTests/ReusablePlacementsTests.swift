@@ -151,6 +151,37 @@ import Testing
                                         changedFiles: ["policy.yaml", "two.yaml", "override.yaml"]).isEmpty)
     }
 
+    /// Lazy holds beyond reuse: when a cluster's state changes (nothing can be reused then), a template left as it
+    /// was is still placed by the policy as it was when the template last changed, as Karmada's binding keeps it.
+    @Test func aLazyTemplateKeepsItsPolicyWhenClusterStateChanges() {
+        func lazy(_ weightB: Int) -> String {
+            Self.policy(weightB: weightB).replacingOccurrences(of: "  placement:\n",
+                                                               with: "  activationPreference: Lazy\n  placement:\n")
+        }
+        var files = Self.base
+        files["policy.yaml"] = lazy(1)
+        let first = Self.manifests(files)
+        let plan = Scheduler(manifests: first).plan()
+        let records = LazyActivation.records(plan, previous: [:])
+        files["policy.yaml"] = lazy(3)
+        files["two.yaml"] = Self.deployment("two", image: "x:2")
+        let next = Self.manifests(files)
+        let pins = LazyActivation.pins(next, records: records)
+        #expect(pins.keys.map(\.name) == ["one"])
+        // A cluster's state changed: nothing is reused, and yet one keeps 2:2 while two, changed, gets 1:3.
+        var scheduler = Scheduler(manifests: next, states: ["a": ClusterState(ready: true), "b": ClusterState(ready: true)])
+        scheduler.pinned = pins
+        let replanned = scheduler.plan()
+        #expect(replanned.placements.map { $0.clusters.map(\.replicas) } == [[2, 2], [1, 3]])
+        // Once one changes too, the policy of now places it.
+        files["one.yaml"] = Self.deployment("one", image: "x:2")
+        let later = Self.manifests(files)
+        #expect(LazyActivation.pins(later, records: LazyActivation.records(replanned, previous: records)).isEmpty)
+        // Without a Lazy policy nothing is pinned (and nothing looked at).
+        files["policy.yaml"] = Self.policy(weightB: 3)
+        #expect(LazyActivation.pins(Self.manifests(files), records: records).isEmpty)
+    }
+
     @Test func theEnginesIncrementalWorksEqualAFullRender() {
         var files = Self.base
         files["three.yaml"] = Self.deployment("three")
