@@ -75,6 +75,25 @@ public enum HealthCheck {
         case ("batch", "CronJob"):
             return live.value(at: ["spec", "suspend"])?.boolValue == true ? HealthAssessment(status: .suspended)
                 : HealthAssessment(status: .healthy)
+        case ("apps", "DaemonSet"):
+            return daemonSet(live)
+        case ("networking.k8s.io", "Ingress"), ("extensions", "Ingress"):
+            // Karmada's interpreter: an Ingress needs a load-balancer entry with an ip or hostname.
+            let entries = live.value(at: ["status", "loadBalancer", "ingress"])?.arrayValue ?? []
+            return entries.contains { $0["ip"] != nil || $0["hostname"] != nil } ? HealthAssessment(status: .healthy)
+                : HealthAssessment(status: .progressing, message: "waiting for a load balancer")
+        case ("", "Pod"):
+            let phase = live.value(at: ["status", "phase"])?.stringValue
+            if phase == "Succeeded" || (phase == "Running" && condition(live, "Ready") == "True") {
+                return HealthAssessment(status: .healthy)
+            }
+            return phase == "Failed" ? HealthAssessment(status: .degraded, message: "the pod failed")
+                : HealthAssessment(status: .progressing, message: phase.map { "phase \($0)" })
+        case ("policy", "PodDisruptionBudget"):
+            let current = live.value(at: ["status", "currentHealthy"])?.intValue ?? 0
+            let desired = live.value(at: ["status", "desiredHealthy"])?.intValue ?? 0
+            return current >= desired ? HealthAssessment(status: .healthy)
+                : HealthAssessment(status: .degraded, message: "\(current) of \(desired) pods healthy")
         default:
             return HealthAssessment(status: .healthy)
         }
@@ -107,6 +126,25 @@ public enum HealthCheck {
             assessment.status = .healthy
         }
         return assessment
+    }
+
+    /// Karmada's DaemonSet health: the generation observed, every scheduled pod updated and available.
+    private static func daemonSet(_ live: JSONValue) -> HealthAssessment {
+        let status = live["status"]
+        let generation = live.value(at: ["metadata", "generation"])?.intValue ?? 0
+        let observed = status?["observedGeneration"]?.intValue ?? -1
+        let desired = status?["desiredNumberScheduled"]?.intValue ?? 0
+        let updated = status?["updatedNumberScheduled"]?.intValue ?? 0
+        let available = status?["numberAvailable"]?.intValue ?? 0
+        if observed < generation {
+            return HealthAssessment(status: .progressing,
+                                    message: "waiting for the controller to observe generation \(generation)")
+        }
+        if updated < desired || available < updated {
+            return HealthAssessment(status: .progressing, message: "\(available)/\(desired) pods available",
+                                    desiredReplicas: desired, readyReplicas: available)
+        }
+        return HealthAssessment(status: .healthy, desiredReplicas: desired, readyReplicas: available)
     }
 
     private static func condition(_ live: JSONValue, _ type: String) -> String? {

@@ -94,12 +94,25 @@ public enum WorkloadInterpreter {
     /// The objects a workload's pods reference, as identities in the template's namespace: ConfigMaps and Secrets
     /// (volumes, env, envFrom, projected sources, image pull secrets), PersistentVolumeClaims and the ServiceAccount.
     public static func dependencies(of template: KubernetesObject) -> [ResourceIdentity] {
-        guard let spec = podSpec(of: template), let namespace = template.namespace else { return [] }
+        guard let namespace = template.namespace else { return [] }
         var found: Set<ResourceIdentity> = []
         func add(_ kind: String, _ name: String?) {
             guard let name, !name.isEmpty else { return }
             found.insert(ResourceIdentity(group: "", kind: kind, namespace: namespace, name: name))
         }
+        switch (template.group, template.kind) {
+        case ("networking.k8s.io", "Ingress"), ("extensions", "Ingress"):
+            // The TLS Secrets an Ingress names.
+            for tls in template.content.value(at: ["spec", "tls"])?.arrayValue ?? [] { add("Secret", tls["secretName"]?.stringValue) }
+            return found.sorted()
+        case ("multicluster.x-k8s.io", "ServiceImport"):
+            // The Service Karmada derives for it.
+            add("Service", "derived-\(template.name)")
+            return found.sorted()
+        default:
+            break
+        }
+        guard let spec = podSpec(of: template) else { return [] }
         let containers = (spec["containers"]?.arrayValue ?? []) + (spec["initContainers"]?.arrayValue ?? [])
         for container in containers {
             for env in container["env"]?.arrayValue ?? [] {
@@ -121,7 +134,8 @@ public enum WorkloadInterpreter {
             }
         }
         for secret in spec["imagePullSecrets"]?.arrayValue ?? [] { add("Secret", secret["name"]?.stringValue) }
-        add("ServiceAccount", spec["serviceAccountName"]?.stringValue)
+        // Every namespace has the `default` ServiceAccount: not a dependency (as in Karmada).
+        if let account = spec["serviceAccountName"]?.stringValue, account != "default" { add("ServiceAccount", account) }
         return found.sorted()
     }
 }

@@ -73,6 +73,24 @@ extension SimCluster {
                 state.objects[key] = object
                 record("MODIFIED", key, object, state: &state)
             }
+            // Ingresses and LoadBalancer Services get an address after the delay, as from an ingress controller and
+            // a cloud's load balancer (TEST-NET addresses).
+            let balanced = state.objects.keys.filter { key in
+                key.resource == "networking.k8s.io/ingresses" || (key.resource == "/services"
+                    && state.objects[key]?.value(at: ["spec", "type"])?.stringValue == "LoadBalancer")
+            }
+            for key in balanced.sorted() {
+                guard var object = state.objects[key],
+                      (object.value(at: ["status", "loadBalancer", "ingress"])?.arrayValue ?? []).isEmpty,
+                      now.timeIntervalSince(state.changedAt[key] ?? .distantPast) >= topology.readyDelay else { continue }
+                state.loadBalancers += 1
+                let address = "192.0.2.\(state.loadBalancers % 254 + 1)"
+                object["status"] = .object(["loadBalancer": .object(["ingress": .array([.object(["ip": .string(address)])])])])
+                state.revision += 1
+                object["metadata"]?["resourceVersion"] = .string(String(state.revision))
+                state.objects[key] = object
+                record("MODIFIED", key, object, state: &state)
+            }
         }
     }
 

@@ -106,6 +106,8 @@ public final class SimCluster: Sendable {
         var controllersRevision = -1
         /// The objects naming each uid as an owner (entries can be stale: looked at again before use).
         var dependents: [String: Set<Key>] = [:]
+        /// Load-balancer addresses handed out.
+        var loadBalancers = 0
     }
 
     public let name: String

@@ -75,6 +75,18 @@ private func json(_ text: String) -> JSONValue {
         (#"{"apiVersion":"v1","kind":"Service","spec":{"type":"LoadBalancer"},"status":{}}"#, .progressing),
         (#"{"apiVersion":"batch/v1","kind":"Job","status":{"conditions":[{"type":"Failed","status":"True"}]}}"#, .degraded),
         (#"{"apiVersion":"v1","kind":"ConfigMap"}"#, .healthy),
+        // Karmada's interpreter for DaemonSets, Ingresses, Pods and PodDisruptionBudgets (KARMADA.md E.5).
+        (#"{"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"generation":2},"status":{"observedGeneration":2,"desiredNumberScheduled":3,"updatedNumberScheduled":3,"numberAvailable":3}}"#, .healthy),
+        (#"{"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"generation":2},"status":{"observedGeneration":2,"desiredNumberScheduled":3,"updatedNumberScheduled":3,"numberAvailable":2}}"#, .progressing),
+        (#"{"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"generation":3},"status":{"observedGeneration":2,"desiredNumberScheduled":3,"updatedNumberScheduled":3,"numberAvailable":3}}"#, .progressing),
+        (#"{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","status":{"loadBalancer":{"ingress":[{"ip":"10.0.0.1"}]}}}"#, .healthy),
+        (#"{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","status":{"loadBalancer":{}}}"#, .progressing),
+        (#"{"apiVersion":"v1","kind":"Pod","status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}}"#, .healthy),
+        (#"{"apiVersion":"v1","kind":"Pod","status":{"phase":"Running","conditions":[{"type":"Ready","status":"False"}]}}"#, .progressing),
+        (#"{"apiVersion":"v1","kind":"Pod","status":{"phase":"Succeeded"}}"#, .healthy),
+        (#"{"apiVersion":"v1","kind":"Pod","status":{"phase":"Failed"}}"#, .degraded),
+        (#"{"apiVersion":"policy/v1","kind":"PodDisruptionBudget","status":{"currentHealthy":2,"desiredHealthy":2}}"#, .healthy),
+        (#"{"apiVersion":"policy/v1","kind":"PodDisruptionBudget","status":{"currentHealthy":1,"desiredHealthy":2}}"#, .degraded),
     ])
     func assess(_ object: String, _ expected: HealthStatus) {
         #expect(HealthCheck.assess(json(object)).status == expected)

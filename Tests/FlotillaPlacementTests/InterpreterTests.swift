@@ -85,3 +85,35 @@ struct InterpreterTests {
         #expect(duplicated.clusters.map(\.name) == ["a", "b"])
     }
 }
+
+/// Karmada's dependency interpreter: what `propagateDeps` follows (KARMADA.md E.5).
+struct DependencyInterpreterTests {
+    static func dependencies(_ yaml: String) -> [String] {
+        let template = ManifestLoader.load(files: [ManifestFile(path: "d.yaml", contents: Data(yaml.utf8))]).templates[0]
+        return WorkloadInterpreter.dependencies(of: template).map(\.description)
+    }
+
+    @Test func theDefaultServiceAccountIsNoDependency() {
+        let pod = { (account: String) in
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\n"
+                + "spec: {serviceAccountName: \(account), containers: [{name: c, image: \"c:1\"}]}\n"
+        }
+        #expect(Self.dependencies(pod("default")).isEmpty)
+        #expect(Self.dependencies(pod("builder")) == ["ServiceAccount shop/builder"])
+    }
+
+    @Test func anIngressDependsOnItsTLSSecretsAndAServiceImportOnItsDerivedService() {
+        #expect(Self.dependencies("""
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata: {name: web, namespace: shop}
+            spec: {tls: [{hosts: [a.example.com], secretName: a-tls}, {secretName: b-tls}]}
+            """) == ["Secret shop/a-tls", "Secret shop/b-tls"])
+        #expect(Self.dependencies("""
+            apiVersion: multicluster.x-k8s.io/v1alpha1
+            kind: ServiceImport
+            metadata: {name: web, namespace: shop}
+            spec: {type: ClusterSetIP, ports: [{port: 80, protocol: TCP}]}
+            """) == ["Service shop/derived-web"])
+    }
+}
