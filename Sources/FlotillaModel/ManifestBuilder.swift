@@ -43,13 +43,13 @@ struct ManifestBuilder {
         "policy.karmada.io/ClusterPropagationPolicy", "policy.karmada.io/OverridePolicy",
         "policy.karmada.io/ClusterOverridePolicy", "autoscaling.karmada.io/FederatedHPA",
         "policy.karmada.io/FederatedResourceQuota", "apps.karmada.io/WorkloadRebalancer",
-        "policy.karmada.io/ClusterTaintPolicy",
+        "policy.karmada.io/ClusterTaintPolicy", "autoscaling.karmada.io/CronFederatedHPA",
     ]
 
     /// Karmada API kinds Flotilla accepts in a source but does not act on yet: a real Karmada repository holding them
     /// is valid, and each is reported (`validate`, status) instead of refusing the whole revision.
     static let acceptedKarmadaKinds: Set<String> = [
-        "autoscaling.karmada.io/CronFederatedHPA", "networking.karmada.io/MultiClusterService",
+        "networking.karmada.io/MultiClusterService",
         "networking.karmada.io/MultiClusterIngress",
         "config.karmada.io/ResourceInterpreterCustomization", "config.karmada.io/ResourceInterpreterWebhookConfiguration",
         "search.karmada.io/ResourceRegistry", "remedy.karmada.io/Remedy", "work.karmada.io/Work",
@@ -82,7 +82,7 @@ struct ManifestBuilder {
                     message: "\(object.kind).\(object.group) is a Karmada control-plane kind Flotilla does not support; "
                         + "supported: Cluster, PropagationPolicy, ClusterPropagationPolicy, OverridePolicy, "
                         + "ClusterOverridePolicy, FederatedHPA, FederatedResourceQuota, "
-                        + "WorkloadRebalancer, ClusterTaintPolicy"))
+                        + "WorkloadRebalancer, ClusterTaintPolicy, CronFederatedHPA"))
             } else {
                 manifests.templates.append(object)
             }

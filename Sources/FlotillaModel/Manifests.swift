@@ -11,6 +11,8 @@ public struct Manifests: Sendable {
     public var federatedResourceQuotas: [FederatedResourceQuota] = []
     public var workloadRebalancers: [WorkloadRebalancer] = []
     public var clusterTaintPolicies: [ClusterTaintPolicy] = []
+    /// Validated; they act with the autoscaler (and are listed among `notActedOn` until then).
+    public var cronFederatedHPAs: [CronFederatedHPA] = []
     /// Karmada control-plane objects Flotilla accepts but does not act on yet (MultiClusterService, CronFederatedHPA,
     /// WorkloadRebalancer ...): never propagated to member clusters, reported as warnings.
     public var notActedOn: [KubernetesObject] = []
@@ -44,6 +46,7 @@ public struct Manifests: Sendable {
         federatedResourceQuotas += other.federatedResourceQuotas
         workloadRebalancers += other.workloadRebalancers
         clusterTaintPolicies += other.clusterTaintPolicies
+        cronFederatedHPAs += other.cronFederatedHPAs
         notActedOn += other.notActedOn
         readWarnings += other.readWarnings
         errors += other.errors

@@ -154,7 +154,7 @@ import Testing
         ("apiVersion: v1\nkind: Pod\nmetadata:\n  generateName: web-\n",
          "test.yaml:4: Pod: invalid value at \"metadata.generateName\": generateName cannot be reconciled: set metadata.name"),
         ("apiVersion: apps.karmada.io/v1alpha1\nkind: WorkloadRebalancers\nmetadata: {name: r}\n",
-         "test.yaml:2: WorkloadRebalancers: invalid value at \"kind\": WorkloadRebalancers.apps.karmada.io is a Karmada control-plane kind Flotilla does not support; supported: Cluster, PropagationPolicy, ClusterPropagationPolicy, OverridePolicy, ClusterOverridePolicy, FederatedHPA, FederatedResourceQuota, WorkloadRebalancer, ClusterTaintPolicy"),
+         "test.yaml:2: WorkloadRebalancers: invalid value at \"kind\": WorkloadRebalancers.apps.karmada.io is a Karmada control-plane kind Flotilla does not support; supported: Cluster, PropagationPolicy, ClusterPropagationPolicy, OverridePolicy, ClusterOverridePolicy, FederatedHPA, FederatedResourceQuota, WorkloadRebalancer, ClusterTaintPolicy, CronFederatedHPA"),
         ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: a\n",
          "test.yaml:4:1: syntax error: found character that cannot start any token (while scanning for the next token at line 4)"),
     ])

@@ -4,7 +4,7 @@ struct KarmadaValidation {
     let document: ParsedDocument
     let kind: String
 
-    private func invalid(_ field: String, _ message: String) -> ManifestError {
+    func invalid(_ field: String, _ message: String) -> ManifestError {
         .invalidValue(document.location(ofField: field), kind: kind, field: field, message: message)
     }
 
