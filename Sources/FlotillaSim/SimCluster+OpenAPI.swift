@@ -25,10 +25,7 @@ extension SimCluster {
         guard !served.isEmpty else { return notFound() }
         var paths: [String: JSONValue] = [:]
         for resource in served {
-            let base = group.isEmpty ? "/api/\(version)" : "/apis/\(group)/\(version)"
-            let path = resource.namespaced ? "\(base)/namespaces/{namespace}/\(resource.resource)/{name}"
-                : "\(base)/\(resource.resource)/{name}"
-            paths[path] = .object(["patch": .object([
+            paths[Self.objectPath(resource)] = .object(["patch": .object([
                 "x-kubernetes-group-version-kind": .object(["group": .string(group), "version": .string(version),
                                                             "kind": .string(resource.kind)]),
                 "parameters": .array([.object(["name": .string("fieldValidation"), "in": .string("query"),
@@ -38,6 +35,13 @@ extension SimCluster {
         return json(200, .object(["openapi": .string("3.0.0"),
                                   "info": .object(["title": .string("Kubernetes"), "version": .string(kubernetesVersion.git)]),
                                   "paths": .object(paths)]))
+    }
+
+    /// The OpenAPI path of one object of `resource` (the path its `patch` operation is listed under).
+    static func objectPath(_ resource: SimResource) -> String {
+        let base = resource.group.isEmpty ? "/api/\(resource.version)" : "/apis/\(resource.group)/\(resource.version)"
+        return resource.namespaced ? "\(base)/namespaces/{namespace}/\(resource.resource)/{name}"
+            : "\(base)/\(resource.resource)/{name}"
     }
 
     /// A short hex hash that changes when the served resources change (kubectl caches documents by it).

@@ -10,10 +10,7 @@ extension SimCluster {
     func openAPIv2(accept: String) -> SimResponse {
         let resources = state.withLock { $0.resources }.sorted { ($0.groupVersion, $0.kind) < ($1.groupVersion, $1.kind) }
         let operations = resources.map { resource -> (path: String, group: String, version: String, kind: String) in
-            let base = resource.group.isEmpty ? "/api/\(resource.version)" : "/apis/\(resource.group)/\(resource.version)"
-            let path = resource.namespaced ? "\(base)/namespaces/{namespace}/\(resource.resource)/{name}"
-                : "\(base)/\(resource.resource)/{name}"
-            return (path, resource.group, resource.version, resource.kind)
+            (Self.objectPath(resource), resource.group, resource.version, resource.kind)
         }
         if accept.contains("protobuf") {
             // (Served as the real server serves it: octet-stream; the `@` of the type asked for is no valid MIME type.)

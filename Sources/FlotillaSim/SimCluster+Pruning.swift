@@ -5,14 +5,17 @@ extension SimCluster {
     /// The schema unknown fields of `resource` are pruned by: its CRD's for custom resources.
     func pruningSchema(_ resource: SimResource) -> SimPruning.Schema {
         if SimResource.builtInGroups.contains(resource.group) { return .builtIn(SimPruning.topLevel(kind: resource.kind)) }
+        guard let schema = crdVersion(of: resource)?.value(at: ["schema", "openAPIV3Schema"]) else { return .builtIn(nil) }
+        return .structural(schema)
+    }
+
+    /// The entry of `spec.versions` of the CRD that serves a custom resource, for the resource's version.
+    func crdVersion(of resource: SimResource) -> JSONValue? {
         let crd = state.withLock { state in
             state.objects[Key(resource: "apiextensions.k8s.io/customresourcedefinitions", namespace: "",
                               name: "\(resource.resource).\(resource.group)")]
         }
-        let schema = crd?.value(at: ["spec", "versions"])?.arrayValue?
-            .first { $0["name"]?.stringValue == resource.version }?.value(at: ["schema", "openAPIV3Schema"])
-        guard let schema else { return .builtIn(nil) }
-        return .structural(schema)
+        return crd?.value(at: ["spec", "versions"])?.arrayValue?.first { $0["name"]?.stringValue == resource.version }
     }
 
     /// Prunes an object about to be stored, as `fieldValidation` says: the object and the warnings to send, or the

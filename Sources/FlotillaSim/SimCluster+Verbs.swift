@@ -49,15 +49,10 @@ extension SimCluster {
             ?? list(resource, namespace: namespace, query: query)
         guard answer.status == 200, let body = try? JSONValue.parse(answer.body) else { return answer }
         let objects = name == nil ? body["items"]?.arrayValue ?? [] : [body]
-        let crd = state.withLock { state in
-            state.objects[Key(resource: "apiextensions.k8s.io/customresourcedefinitions", namespace: "",
-                              name: "\(resource.resource).\(resource.group)")]
-        }
-        let columns = crd?.value(at: ["spec", "versions"])?.arrayValue?
-            .first { $0["name"]?.stringValue == resource.version }?["additionalPrinterColumns"]?.arrayValue
-        let version = (name == nil ? body : body["metadata"] ?? .null).value(at: name == nil ? ["metadata", "resourceVersion"] : ["resourceVersion"])
+        let columns = crdVersion(of: resource)?["additionalPrinterColumns"]?.arrayValue
+        // (A list's resourceVersion, or the object's: both at metadata.resourceVersion.)
         return json(200, SimTable.table(objects, kind: resource.kind, printerColumns: columns,
-                                        resourceVersion: version?.stringValue))
+                                        resourceVersion: body.value(at: ["metadata", "resourceVersion"])?.stringValue))
     }
 
     func decodeBody(_ request: SimRequest) -> JSONValue? {

@@ -71,37 +71,24 @@ public enum SimServer {
                     }
                     if faults.unauthorized || !Self.authorized(request.headers[.authorization], token: token) {
                         // As the real server answers a missing, wrong or revoked bearer token.
-                        let answer = cluster.status(401, reason: "Unauthorized", message: "Unauthorized")
-                        return Response(status: .unauthorized, headers: [.contentType: answer.contentType],
-                                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+                        return reply(cluster.status(401, reason: "Unauthorized", message: "Unauthorized"))
                     }
                     if faults.latencyMilliseconds > 0 { try await Task.sleep(for: .milliseconds(faults.latencyMilliseconds)) }
                     if faultSwitch.throttlesNext() {
-                        let answer = cluster.status(429, reason: "TooManyRequests",
-                                                    message: "Too many requests, please try again later.")
-                        var headers = HTTPFields()
-                        headers[.contentType] = answer.contentType
-                        headers[.retryAfter] = "1"
-                        return Response(status: .tooManyRequests, headers: headers,
-                                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+                        return reply(cluster.status(429, reason: "TooManyRequests",
+                                                    message: "Too many requests, please try again later."),
+                                     headers: [.retryAfter: "1"])
                     }
                     if faultSwitch.failsNext() {
-                        let answer = cluster.status(500, reason: "InternalError", message: "Internal error occurred: injected fault")
-                        var headers = HTTPFields()
-                        headers[.contentType] = answer.contentType
-                        return Response(status: .internalServerError, headers: headers,
-                                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+                        return reply(cluster.status(500, reason: "InternalError",
+                                                    message: "Internal error occurred: injected fault"))
                     }
                     if !faults.forbidden.isEmpty, let resource = Self.resourceSegment(request.uri.path),
                        faults.forbidden.contains(resource) {
                         let verb = request.method == .get ? "list" : request.method.rawValue.lowercased()
-                        let answer = cluster.status(403, reason: "Forbidden", message: "\(resource) is forbidden: User "
+                        return reply(cluster.status(403, reason: "Forbidden", message: "\(resource) is forbidden: User "
                             + "\"system:serviceaccount:flotilla-system:flotilla\" cannot \(verb) resource \"\(resource)\" "
-                            + "at the cluster scope")
-                        var headers = HTTPFields()
-                        headers[.contentType] = answer.contentType
-                        return Response(status: .forbidden, headers: headers,
-                                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+                            + "at the cluster scope"))
                     }
                     let body = try await request.collectBody(upTo: 32 * 1024 * 1024)
                     var query: [String: String] = [:]
@@ -137,14 +124,7 @@ public enum SimServer {
                         method: request.method.rawValue, path: request.uri.path, query: query,
                         contentType: request.headers[.contentType] ?? "", body: Data(buffer: body),
                         userAgent: request.headers[.userAgent] ?? "", accept: request.headers[.accept] ?? ""))
-                    var headers = HTTPFields()
-                    headers[.contentType] = answer.contentType
-                    for warning in answer.warnings {
-                        headers.append(.init(name: .init("Warning")!,
-                                             value: "299 - \"\(warning.replacingOccurrences(of: "\"", with: "\\\""))\""))
-                    }
-                    return Response(status: .init(code: answer.status), headers: headers,
-                                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+                    return reply(answer)
                 }
                 let configuration = ApplicationConfiguration(address: .hostname("127.0.0.1", port: port),
                                                              serverName: "flotilla-sim-\(cluster.name)")
@@ -223,6 +203,19 @@ public enum SimServer {
         return parts[0]
     }
 
+    /// An answer of the simulated cluster on HTTP: its status, content type and body, its warnings as `Warning`
+    /// headers, and `headers` besides.
+    static func reply(_ answer: SimResponse, headers extra: HTTPFields = [:]) -> Response {
+        var headers = extra
+        headers[.contentType] = answer.contentType
+        for warning in answer.warnings {
+            headers.append(.init(name: .init("Warning")!,
+                                 value: "299 - \"\(warning.replacingOccurrences(of: "\"", with: "\\\""))\""))
+        }
+        return Response(status: .init(code: answer.status), headers: headers,
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+
     /// Whether a request carries the bearer token the sim was started with (any request, when it has none).
     static func authorized(_ header: String?, token: String?) -> Bool {
         guard let token else { return true }
@@ -234,10 +227,7 @@ public enum SimServer {
         let started: (SimWatch, [Data])
         switch cluster.startWatch(path: path, query: query) {
         case .failure(let error):
-            var headers = HTTPFields()
-            headers[.contentType] = error.response.contentType
-            return Response(status: .init(code: error.response.status), headers: headers,
-                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: error.response.body)))
+            return reply(error.response)
         case .success(let value):
             started = value
         }
