@@ -40,6 +40,10 @@ let package = Package(
             dependencies: ["FlotillaModel", .product(name: "Yams", package: "Yams")]
         ),
         .target(
+            name: "FlotillaAutoscaling",
+            dependencies: ["FlotillaModel"]
+        ),
+        .target(
             name: "FlotillaDiff",
             dependencies: ["FlotillaModel", "FlotillaPlacement"]
         ),
@@ -68,6 +72,7 @@ let package = Package(
         .target(
             name: "FlotillaEngine",
             dependencies: ["FlotillaModel", "FlotillaPlacement", "FlotillaDiff", "FlotillaKube", "FlotillaGit",
+                           "FlotillaAutoscaling",
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "Prometheus", package: "swift-prometheus"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
@@ -98,6 +103,7 @@ let package = Package(
         .testTarget(name: "FlotillaModelTests", dependencies: ["FlotillaModel"]),
         .target(name: "FlotillaTestSupport", dependencies: ["FlotillaKube"], path: "Tests/FlotillaTestSupport"),
         .testTarget(name: "FlotillaDiffTests", dependencies: ["FlotillaDiff"]),
+        .testTarget(name: "FlotillaAutoscalingTests", dependencies: ["FlotillaAutoscaling", "FlotillaModel"]),
         .testTarget(name: "FlotillaEngineTests", dependencies: ["FlotillaEngine", "FlotillaServer", "FlotillaSim",
                                                              "FlotillaTestSupport"]),
         .testTarget(name: "FlotillaKubeTests", dependencies: ["FlotillaKube", "FlotillaModel", "FlotillaTestSupport"],

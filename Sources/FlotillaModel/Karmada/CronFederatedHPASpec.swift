@@ -25,6 +25,20 @@ public struct CronFederatedHPARule: Codable, Sendable, Hashable {
     public var successfulHistoryLimit: Int32?
     /// Default 3, 0 to 32.
     public var failedHistoryLimit: Int32?
+
+    public init(name: String, schedule: String, targetReplicas: Int32? = nil, targetMinReplicas: Int32? = nil,
+                targetMaxReplicas: Int32? = nil, suspend: Bool? = nil, timeZone: String? = nil,
+                successfulHistoryLimit: Int32? = nil, failedHistoryLimit: Int32? = nil) {
+        self.name = name
+        self.schedule = schedule
+        self.targetReplicas = targetReplicas
+        self.targetMinReplicas = targetMinReplicas
+        self.targetMaxReplicas = targetMaxReplicas
+        self.suspend = suspend
+        self.timeZone = timeZone
+        self.successfulHistoryLimit = successfulHistoryLimit
+        self.failedHistoryLimit = failedHistoryLimit
+    }
 }
 
 /// `autoscaling.karmada.io/v1alpha1` CronFederatedHPA.

@@ -8,6 +8,15 @@ public struct FederatedHPASpec: Codable, Sendable, Hashable {
 
     /// `minReplicas`, defaulting to 1 as Karmada does.
     public var effectiveMinReplicas: Int32 { minReplicas ?? 1 }
+
+    public init(scaleTargetRef: CrossVersionObjectReference, minReplicas: Int32? = nil, maxReplicas: Int32,
+                metrics: [MetricSpec]? = nil, behavior: HorizontalPodAutoscalerBehavior? = nil) {
+        self.scaleTargetRef = scaleTargetRef
+        self.minReplicas = minReplicas
+        self.maxReplicas = maxReplicas
+        self.metrics = metrics
+        self.behavior = behavior
+    }
 }
 
 /// The workload a FederatedHPA scales.
@@ -15,6 +24,12 @@ public struct CrossVersionObjectReference: Codable, Sendable, Hashable {
     public var kind: String
     public var name: String
     public var apiVersion: String?
+
+    public init(kind: String, name: String, apiVersion: String? = nil) {
+        self.kind = kind
+        self.name = name
+        self.apiVersion = apiVersion
+    }
 }
 
 /// `autoscaling/v2` MetricSpec.
@@ -25,6 +40,13 @@ public struct MetricSpec: Codable, Sendable, Hashable {
     public var resource: ResourceMetricSource?
     public var containerResource: ContainerResourceMetricSource?
     public var external: ExternalMetricSource?
+
+    public init(type: MetricSourceType, resource: ResourceMetricSource? = nil,
+                containerResource: ContainerResourceMetricSource? = nil) {
+        self.type = type
+        self.resource = resource
+        self.containerResource = containerResource
+    }
 }
 
 /// The kinds of metric source.
@@ -53,6 +75,11 @@ public struct PodsMetricSource: Codable, Sendable, Hashable {
 public struct ResourceMetricSource: Codable, Sendable, Hashable {
     public var name: String
     public var target: MetricTarget
+
+    public init(name: String, target: MetricTarget) {
+        self.name = name
+        self.target = target
+    }
 }
 
 /// A resource metric of one container of the pods.
@@ -80,6 +107,14 @@ public struct MetricTarget: Codable, Sendable, Hashable {
     public var value: Quantity?
     public var averageValue: Quantity?
     public var averageUtilization: Int32?
+
+    public init(type: MetricTargetType, value: Quantity? = nil, averageValue: Quantity? = nil,
+                averageUtilization: Int32? = nil) {
+        self.type = type
+        self.value = value
+        self.averageValue = averageValue
+        self.averageUtilization = averageUtilization
+    }
 }
 
 /// `Utilization`, `Value` or `AverageValue`.
@@ -93,6 +128,11 @@ public enum MetricTargetType: String, KarmadaEnum {
 public struct HorizontalPodAutoscalerBehavior: Codable, Sendable, Hashable {
     public var scaleUp: HPAScalingRules?
     public var scaleDown: HPAScalingRules?
+
+    public init(scaleUp: HPAScalingRules? = nil, scaleDown: HPAScalingRules? = nil) {
+        self.scaleUp = scaleUp
+        self.scaleDown = scaleDown
+    }
 }
 
 /// The rules of one scaling direction.
@@ -101,6 +141,14 @@ public struct HPAScalingRules: Codable, Sendable, Hashable {
     public var selectPolicy: ScalingPolicySelect?
     public var policies: [HPAScalingPolicy]?
     public var tolerance: Quantity?
+
+    public init(stabilizationWindowSeconds: Int32? = nil, selectPolicy: ScalingPolicySelect? = nil,
+                policies: [HPAScalingPolicy]? = nil, tolerance: Quantity? = nil) {
+        self.stabilizationWindowSeconds = stabilizationWindowSeconds
+        self.selectPolicy = selectPolicy
+        self.policies = policies
+        self.tolerance = tolerance
+    }
 }
 
 /// `Max`, `Min` or `Disabled`.
@@ -115,6 +163,12 @@ public struct HPAScalingPolicy: Codable, Sendable, Hashable {
     public var type: HPAScalingPolicyType
     public var value: Int32
     public var periodSeconds: Int32
+
+    public init(type: HPAScalingPolicyType, value: Int32, periodSeconds: Int32) {
+        self.type = type
+        self.value = value
+        self.periodSeconds = periodSeconds
+    }
 }
 
 /// `Pods` or `Percent`.
