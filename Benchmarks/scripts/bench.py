@@ -14,6 +14,10 @@ Usage: bench.py [--bin PATH] [--work DIR] [--smoke] SCENARIO [options]
   idle                  after the cold sync, --seconds with nothing changing: the daemon's CPU seconds and the API
                         calls the simulated clusters count, by verb; and the daemon's peak resident memory.
   placement             N templates over M clusters, plan time (Benchmarks' placement-benchmark, in process).
+  failover              20 Divided workloads over 3 clusters; one cluster killed (admin endpoint) until every
+                        replica is ready on the others, with the default failure threshold: p50 over --runs.
+  autoscale             10 FederatedHPA workloads over 3 clusters; a load step (admin endpoint) until the doubled
+                        totals are applied and ready everywhere, with the default 15 s sync period: p50 over --runs.
   request-floor         the cold sync's apply requests issued by a minimal client (Flotilla's transport, no
                         reconciler: Benchmarks' request-floor) against the same simulated clusters.
   all                   every scenario above at its default size (--smoke: small sizes, a minute in all; the
@@ -28,6 +32,9 @@ import argparse, hashlib, hmac, json, os, resource, shutil, socket, statistics, 
 import http.client, urllib.request
 
 import yaml
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dynamics  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -454,7 +461,8 @@ def placement(options):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("scenario", choices=["cold-sync", "commit-to-converged", "drift-to-healed", "idle", "placement",
-                                             "request-floor", "all"])
+                                             "request-floor", "failover", "autoscale", "all"])
+    parser.add_argument("--runs", type=int, default=5, help="failover and autoscale: how many times")
     parser.add_argument("--bin", default=os.path.join(ROOT, ".build", "release", "flotilla"))
     parser.add_argument("--work", help="working folder (default: a new temporary one)")
     parser.add_argument("--bench-bin", default=os.path.join(ROOT, "Benchmarks", ".build", "release"),
@@ -485,10 +493,14 @@ def main():
         commit_to_converged(options)
         drift_to_healed(options)
         placement(options)
+        dynamics.failover(sys.modules[__name__], options)
+        dynamics.autoscale(sys.modules[__name__], options)
     else:
         {"cold-sync": lambda: cold_sync(options), "commit-to-converged": lambda: commit_to_converged(options),
          "drift-to-healed": lambda: drift_to_healed(options), "idle": lambda: idle(options),
-         "placement": lambda: placement(options), "request-floor": lambda: request_floor(options)}[options.scenario]()
+         "placement": lambda: placement(options), "request-floor": lambda: request_floor(options),
+         "failover": lambda: dynamics.failover(sys.modules[__name__], options),
+         "autoscale": lambda: dynamics.autoscale(sys.modules[__name__], options)}[options.scenario]()
     if FAILURES:
         raise SystemExit(f"{len(FAILURES)} invariant(s) failed")
 

@@ -22,9 +22,34 @@ public struct FederatedHPADecision: Sendable, Hashable {
     /// The controller's default tolerance.
     public static let defaultTolerance = 0.1
 
+    /// A decision that changes nothing and says why (the target cannot be found or read).
+    public static func unable(current: Int32, history: AutoscalerHistory, error: AutoscalingError) -> FederatedHPADecision {
+        FederatedHPADecision(currentReplicas: current, desiredReplicas: current, metrics: [], conditions: [
+            AutoscalerCondition(type: "AbleToScale", status: false, reason: error.reason, message: "\(error)"),
+        ], history: history, reason: nil)
+    }
+
+    /// The metrics `spec` scales on: its own, or 80% average CPU.
+    public static func metrics(of spec: FederatedHPASpec) -> [MetricSpec] {
+        let cpu = MetricSpec(type: .resource, resource: ResourceMetricSource(
+            name: "cpu", target: MetricTarget(type: .utilization, averageUtilization: 80)))
+        return (spec.metrics ?? []).isEmpty ? [cpu] : spec.metrics ?? []
+    }
+
+    /// What a metric reads from the pods: `cpu`, `memory`, or `cpu/<container>` for a ContainerResource metric;
+    /// nil for metrics that are not read from pods' resource usage.
+    public static func usageKey(of metric: MetricSpec) -> String? {
+        switch metric.type {
+        case .resource: metric.resource?.name
+        case .containerResource: metric.containerResource.map { "\($0.name)/\($0.container)" }
+        default: nil
+        }
+    }
+
     /// Decides one period for `spec` (min and max as a CronFederatedHPA may have changed them), with the target's
-    /// `current` replicas and its `pods` in every ready target cluster.
-    public static func decide(spec: FederatedHPASpec, current: Int32, pods: [PodUsage], history: AutoscalerHistory,
+    /// `current` replicas and its pods in every ready target cluster, by usage key (`usageKey(of:)`).
+    public static func decide(spec: FederatedHPASpec, current: Int32, pods: [String: [PodUsage]],
+                              history: AutoscalerHistory,
                               now: Date, tolerance: Double = defaultTolerance) -> FederatedHPADecision {
         let minimum = spec.effectiveMinReplicas
         let maximum = spec.maxReplicas
@@ -108,20 +133,19 @@ public struct FederatedHPADecision: Sendable, Hashable {
 
     /// The largest proposal over the metrics (default: 80% average CPU), or the first failure when every metric
     /// failed or some failed and the rest would scale down.
-    private static func proposals(spec: FederatedHPASpec, current: Int32, pods: [PodUsage], up: ScalingRules,
-                                  down: ScalingRules, tolerance: Double)
+    private static func proposals(spec: FederatedHPASpec, current: Int32, pods: [String: [PodUsage]],
+                                  up: ScalingRules, down: ScalingRules, tolerance: Double)
         -> ((replicas: Int32, metric: String)?, [MetricStatus], AutoscalingError?) {
-        let defaultMetric = MetricSpec(type: .resource, resource: ResourceMetricSource(
-            name: "cpu", target: MetricTarget(type: .utilization, averageUtilization: 80)))
-        let specs = (spec.metrics ?? []).isEmpty ? [defaultMetric] : spec.metrics ?? []
+        let specs = metrics(of: spec)
         var best: (replicas: Int32, metric: String)?
         var statuses: [MetricStatus] = []
         var failure: AutoscalingError?
         var failures = 0
         for metric in specs {
             do throws(AutoscalingError) {
-                let (replicas, status) = try proposal(metric, current: current, pods: pods, up: up, down: down,
-                                                      tolerance: tolerance)
+                let (replicas, status) = try proposal(metric, current: current,
+                                                      pods: usageKey(of: metric).flatMap { pods[$0] } ?? [],
+                                                      up: up, down: down, tolerance: tolerance)
                 statuses.append(status)
                 if best == nil || replicas > best!.replicas { best = (replicas, status.metric) }
             } catch {

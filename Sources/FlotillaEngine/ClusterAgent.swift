@@ -32,6 +32,9 @@ public final class ClusterAgent: @unchecked Sendable {
     let syncLane: BlockingLane
     /// Readiness probes and discovery.
     let probeLane: BlockingLane
+    /// The lane and connection of the autoscaler's metrics reads.
+    let metricsLane: BlockingLane
+    let metricsConnection: MetricsConnection?
     /// Wakes the agent's work loop (a sync or a heal was asked for); `stop` finishes it.
     let wakes: AsyncStream<Void>
     let wake: AsyncStream<Void>.Continuation
@@ -127,6 +130,7 @@ public final class ClusterAgent: @unchecked Sendable {
         self.onDrift = onDrift
         self.syncLane = BlockingLane(label: "flotilla.cluster.\(name)")
         self.probeLane = BlockingLane(label: "flotilla.cluster.\(name).probe")
+        self.metricsLane = BlockingLane(label: "flotilla.cluster.\(name).metrics")
         (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         var connectionError = connectionError
         var clients: [KubeClient] = []
@@ -146,6 +150,7 @@ public final class ClusterAgent: @unchecked Sendable {
             }
         }
         self.dial = connectionError == nil ? dial : nil
+        self.metricsConnection = self.dial.map(MetricsConnection.init)
         self.connectionError = connectionError
         self.clients = clients
         self.workerQueues = clients.indices.map { DispatchQueue(label: "flotilla.cluster.\(name).worker\($0)") }

@@ -13,12 +13,13 @@ extension Engine {
         let placements = placementsInForce
         let rebalanced = self.rebalanced
         let taints = policyTaints
+        let autoscaled = Dictionary(uniqueKeysWithValues: autoscaling.replicas.map { ($0.key.description, $0.value) })
         let (source, path, logger) = (stateKey, PersistedState.path(cacheRoot: configuration.cacheRoot,
                                                                     instance: configuration.agent.instance), logger)
         Self.persistQueue.async {
             let state = PersistedState(source: source, revision: revision, placements: Dictionary(
                 uniqueKeysWithValues: placements.map { ($0.key.description, $0.value) }), rebalanced: rebalanced,
-                taints: taints)
+                taints: taints, autoscaled: autoscaled)
             do { try state.save(path: path) } catch {
                 logger.warning("cannot record the state for the next start", metadata: ["error": "\(error)"])
             }
@@ -40,7 +41,8 @@ extension Engine {
         guard let revision = inForce?.commit else { return nil }
         let state = PersistedState(source: branchStateKey, revision: revision, placements: Dictionary(
             uniqueKeysWithValues: placementsInForce.map { ($0.key.description, $0.value) }), rebalanced: rebalanced,
-            taints: policyTaints)
+            taints: policyTaints,
+            autoscaled: Dictionary(uniqueKeysWithValues: autoscaling.replicas.map { ($0.key.description, $0.value) }))
         return Data(state.encoded().utf8)
     }
 

@@ -47,12 +47,25 @@ extension Engine {
             let target = hpa.spec.scaleTargetRef
             let replicas = works.filter { $0.kind == target.kind && $0.name == target.name && $0.namespace == namespace }
                 .compactMap(\.desiredReplicas).reduce(0, +)
-            let minimum = Int(hpa.spec.minReplicas ?? 1)
-            let maximum = Int(hpa.spec.maxReplicas)
+            let spec = autoscaling.effective(hpa)
+            let minimum = Int(spec.effectiveMinReplicas)
+            let maximum = Int(spec.maxReplicas)
+            let record = autoscaling.autoscalers[AutoscalingBook.key(hpa)]
             autoscalers.append(.init(name: hpa.metadata.name, namespace: namespace, target: "\(target.kind) \(target.name)",
                                      minReplicas: minimum, maxReplicas: maximum, replicas: Int(replicas),
-                                     withinBounds: (minimum...max(minimum, maximum)).contains(Int(replicas))))
+                                     withinBounds: (minimum...max(minimum, maximum)).contains(Int(replicas)),
+                                     currentReplicas: record?.decision.map { Int($0.currentReplicas) },
+                                     desiredReplicas: record?.decision.map { Int($0.desiredReplicas) },
+                                     currentMetrics: record?.decision?.metrics, conditions: record?.decision?.conditions,
+                                     lastScaleTime: record?.history.lastScaleTime))
         }
+        let crons = (inForce?.manifests.cronFederatedHPAs ?? []).map { cron in
+            StatusReport.CronAutoscaler(
+                name: cron.metadata.name, namespace: cron.metadata.namespace ?? "default",
+                target: "\(cron.spec.scaleTargetRef.kind) \(cron.spec.scaleTargetRef.name)",
+                executionHistories: (autoscaling.cron[AutoscalingBook.key(cron)] ?? [:]).values
+                    .sorted { $0.ruleName < $1.ruleName })
+        }.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
         autoscalers.sort { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
         var rebalances: [StatusReport.Rebalance] = []
         let now = Date()
@@ -73,7 +86,8 @@ extension Engine {
                             openDrift: open, healedDrift: Array(healed.prefix(50)),
                             statusCommits: statusCommits, lastPushError: lastPushError, autoscalers: autoscalers,
                             sourceWarnings: (inForce?.manifests.warnings).flatMap { $0.isEmpty ? nil : $0 },
-                            rebalances: rebalances.isEmpty ? nil : rebalances)
+                            rebalances: rebalances.isEmpty ? nil : rebalances,
+                            cronAutoscalers: crons.isEmpty ? nil : crons)
     }
 
     /// Writes the status files when they changed (at most once per status interval, unless `force`).

@@ -7,16 +7,11 @@ import Foundation
 import Logging
 
 extension Engine {
-    /// Templates whose `spec.replicas` belongs to an autoscaler: targeted by a FederatedHPA, or labelled with
-    /// Karmada's retain-replicas label.
+    /// Templates whose `spec.replicas` belongs to an autoscaler in the member clusters: labelled with Karmada's
+    /// retain-replicas label. (A FederatedHPA's target is not among them: Flotilla's own autoscaling sets the
+    /// template's replicas, which the policy divides and the works carry, so a failover moves them too.)
     static func delegatedTemplates(_ manifests: Manifests) -> Set<ResourceIdentity> {
         var result: Set<ResourceIdentity> = []
-        for hpa in manifests.federatedHPAs {
-            let target = hpa.spec.scaleTargetRef
-            result.insert(ResourceIdentity(group: ResourceIdentity.group(ofAPIVersion: target.apiVersion ?? ""),
-                                           kind: target.kind, namespace: hpa.metadata.namespace ?? "default",
-                                           name: target.name))
-        }
         for template in manifests.templates
         where template.labels["resourcetemplate.karmada.io/retain-replicas"] == "true" {
             result.insert(template.identity)

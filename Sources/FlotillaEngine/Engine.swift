@@ -34,6 +34,8 @@ struct InForce: Sendable {
     var rendered: [String: [ObjectKey: DesiredWork]]
     var index: Engine.WorkIndex
     var appliedAt: Date
+    /// The replicas autoscaling had set on templates when this plan was made.
+    var scaled: [ResourceIdentity: Int32] = [:]
 }
 
 /// The reconciler: source → load → validate → plan → per-cluster agents; status and metrics.
@@ -124,6 +126,8 @@ public actor Engine {
     var policyTaints: [String: [Taint]] = [:]
     /// The policy that last placed each template, as it was then (`activationPreference: Lazy`).
     var lazyRecords: [ResourceIdentity: LazyActivation.Record] = [:]
+    /// The replicas FederatedHPAs and cron rules set, their histories and decisions.
+    var autoscaling = AutoscalingBook()
 
     /// `cluster: key=value:Effect, ...` per cluster, sorted.
     static func describe(_ taints: [String: [Taint]]) -> String {
@@ -132,6 +136,8 @@ public actor Engine {
                 .joined(separator: ", ")
         }.joined(separator: "; ")
     }
+    /// Whether the autoscaled replicas of the last run were taken back (at the first valid revision).
+    var autoscalingRestored = false
     /// Whether the status branch was looked at for a state (once, at the first reconcile).
     var statusBranchChecked = false
     let stateKey: String
@@ -160,6 +166,7 @@ public actor Engine {
             group.addTask { await self.reconcileLoop() }
             group.addTask { await self.statusLoop() }
             group.addTask { await self.agentTasks.run() }
+            group.addTask { await self.autoscalingLoop() }
             await group.waitForAll()
         }
         for agent in agents.values { agent.stop() }
@@ -320,6 +327,16 @@ public actor Engine {
                 logger.notice("accepted, not acted on", metadata: ["object": "\(warning)"])
             }
         }
+        if !autoscalingRestored {
+            autoscalingRestored = true
+            let saved = restored?.autoscaled ?? [:]
+            for template in manifests.templates where !saved.isEmpty {
+                if let scaled = saved[template.identity.description] { autoscaling.replicas[template.identity] = scaled }
+            }
+        }
+        autoscaling.prune(to: manifests)
+        manifests = autoscaling.scaled(manifests)
+        let scaled = autoscaling.plannedReplicas
         await ensureAgents(for: manifests.clusters)
         var states: [String: ClusterState] = [:]
         for (name, agent) in agents { states[name] = agent.placementState() }
@@ -339,7 +356,9 @@ public actor Engine {
         let reusable: [ResourceIdentity: TemplatePlacement] = inForce.map { old in
             let changed = ReusablePlacements.changedFiles(old.files.map { ($0.path, $0.contents) },
                                                           snapshot.files.map { ($0.path, $0.contents) })
+            // A template whose autoscaled replicas changed is placed again.
             return ReusablePlacements.find(plan: old.plan, old: old.inputs, new: inputs, changedFiles: changed)
+                .filter { old.scaled[$0.key] == scaled[$0.key] }
         } ?? [:]
         phase("reusable")
         let pinned = LazyActivation.pins(manifests, records: lazyRecords)
@@ -383,7 +402,7 @@ public actor Engine {
         // takes tens of milliseconds, which a commit's convergence need not wait for.
         let retired = inForce
         inForce = InForce(commit: snapshot.commit, files: snapshot.files, manifests: manifests, plan: plan, works: works,
-                          inputs: inputs, rendered: rendered, index: index, appliedAt: Date())
+                          inputs: inputs, rendered: rendered, index: index, appliedAt: Date(), scaled: scaled)
         DispatchQueue.global(qos: .utility).async { withExtendedLifetime(retired) {} }
         replanNeeded = false
         handedOutAt = ContinuousClock.now
@@ -399,6 +418,7 @@ public actor Engine {
                     metadata: ["revision": "\(snapshot.commit)", "templates": "\(plan.placements.count)",
                                "works": "\(works.values.map(\.count).reduce(0, +))"])
         checkConvergence(changed: Set(agents.keys))
+        runCronRules()
     }
 
     /// Loads a revision off the engine's actor (the status and the clusters' events are served meanwhile), within

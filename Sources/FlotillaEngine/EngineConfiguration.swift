@@ -25,6 +25,8 @@ public struct EngineConfiguration: Sendable {
     /// the source path).
     public var statusPrefix: String = "status"
     public var statusInterval: Double = 10
+    /// Seconds between two syncs of each FederatedHPA (Karmada's `--horizontal-pod-autoscaler-sync-period`).
+    public var autoscalerSyncPeriod: Double = 15
     public var agent = AgentSettings()
     public var gitAuthor = GitSignature(name: "Flotilla", email: "flotilla@localhost")
     public var listen: String = "127.0.0.1:8080"

@@ -73,6 +73,35 @@ public final class EngineMetrics: Sendable {
                              help: "Requests to member clusters by verb and status code.").increment()
     }
 
+    /// A FederatedHPA's view after a sync period (`autoscaler` is `namespace/name`: bounded by the source).
+    func autoscaler(_ autoscaler: String, current: Int32, desired: Int32, minimum: Int32, maximum: Int32, active: Bool) {
+        let labels = [("autoscaler", autoscaler)]
+        registry.makeGauge(name: "flotilla_autoscaler_current_replicas", labels: labels,
+                           help: "The replicas of the FederatedHPA's target before this sync period.").set(Double(current))
+        registry.makeGauge(name: "flotilla_autoscaler_desired_replicas", labels: labels,
+                           help: "The replicas the FederatedHPA set on its target.").set(Double(desired))
+        registry.makeGauge(name: "flotilla_autoscaler_min_replicas", labels: labels,
+                           help: "The FederatedHPA's minimum (as cron rules left it).").set(Double(minimum))
+        registry.makeGauge(name: "flotilla_autoscaler_max_replicas", labels: labels,
+                           help: "The FederatedHPA's maximum (as cron rules left it).").set(Double(maximum))
+        registry.makeGauge(name: "flotilla_autoscaler_scaling_active", labels: labels,
+                           help: "1 when the FederatedHPA could compute a replica count from its metrics.")
+            .set(Double(active ? 1 : 0))
+    }
+
+    /// A FederatedHPA scaled its target up or down.
+    func autoscaled(_ autoscaler: String, direction: String) {
+        registry.makeCounter(name: "flotilla_autoscaler_scale_total",
+                             labels: [("autoscaler", autoscaler), ("direction", direction)],
+                             help: "Scales of FederatedHPA targets by direction.").increment()
+    }
+
+    /// A CronFederatedHPA rule ran (`result`: successful or failed).
+    func cronExecuted(result: String) {
+        registry.makeCounter(name: "flotilla_cron_executions_total", labels: [("result", result)],
+                             help: "CronFederatedHPA rule executions by result.").increment()
+    }
+
     /// The text exposition.
     public func render() -> String { registry.emitToString() }
 }

@@ -49,6 +49,11 @@ final class EngineSignals: Sendable {
             if readiness { noted.readiness.insert(cluster) }
         }
         continuation.yield()
+        noteChange()
+    }
+
+    /// Notes a change of what the status shows that no cluster made (an autoscaler decided, a cron rule ran).
+    func noteChange() {
         let waiters = changes.withLock { changes -> [UUID: CheckedContinuation<Void, Never>] in
             changes.generation += 1
             let waiters = changes.waiters

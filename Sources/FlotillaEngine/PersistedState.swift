@@ -18,9 +18,13 @@ public struct PersistedState: Sendable, Equatable {
     /// The taints ClusterTaintPolicies put on each cluster (they stay until a policy's remove conditions match, as
     /// on Karmada's Cluster objects, across restarts too).
     public var taints: [String: [Taint]] = [:]
+    /// The replicas FederatedHPAs and cron rules set on templates (so a restart does not fall back to the source's).
+    public var autoscaled: [String: ScaledTemplate] = [:]
 
     public init(source: String, revision: String?, placements: [String: [TargetCluster]],
-                rebalanced: [String: RebalanceRuns.Record] = [:], taints: [String: [Taint]] = [:]) {
+                rebalanced: [String: RebalanceRuns.Record] = [:], taints: [String: [Taint]] = [:],
+                autoscaled: [String: ScaledTemplate] = [:]) {
+        self.autoscaled = autoscaled
         self.taints = taints
         self.source = source
         self.revision = revision
@@ -67,6 +71,10 @@ public struct PersistedState: Sendable, Equatable {
                              + (taint.timeAdded ?? ""))
             }
         }
+        // Autoscaled templates: `!autoscaled <template> <replicas> <by>`.
+        for (template, scaled) in autoscaled.sorted(by: { $0.key < $1.key }) {
+            lines.append("\(Self.autoscaledPrefix)\(template)\t\(scaled.replicas)\t\(scaled.by)")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -82,7 +90,14 @@ public struct PersistedState: Sendable, Equatable {
         var placements: [String: [TargetCluster]] = [:]
         var rebalanced: [String: RebalanceRuns.Record] = [:]
         var taints: [String: [Taint]] = [:]
+        var autoscaled: [String: ScaledTemplate] = [:]
         for line in lines where !line.isEmpty {
+            if line.hasPrefix(autoscaledPrefix) {
+                let fields = line.dropFirst(autoscaledPrefix.count).split(separator: "\t", omittingEmptySubsequences: false)
+                guard fields.count == 3, let replicas = Int32(fields[1]) else { return nil }
+                autoscaled[String(fields[0])] = ScaledTemplate(replicas: replicas, by: String(fields[2]))
+                continue
+            }
             if line.hasPrefix(taintPrefix) {
                 let fields = line.dropFirst(taintPrefix.count).split(separator: "\t", omittingEmptySubsequences: false)
                 guard fields.count == 5, let effect = TaintEffect(rawValue: String(fields[3])) else { return nil }
@@ -111,7 +126,7 @@ public struct PersistedState: Sendable, Equatable {
             placements[String(parts[0])] = clusters
         }
         return PersistedState(source: source, revision: revision.isEmpty ? nil : revision, placements: placements,
-                              rebalanced: rebalanced, taints: taints)
+                              rebalanced: rebalanced, taints: taints, autoscaled: autoscaled)
     }
 
     static let header = "# flotilla state v1"
@@ -119,11 +134,25 @@ public struct PersistedState: Sendable, Equatable {
     static let rebalancedPrefix = "!rebalanced\t"
     /// Marks a policy taint's line.
     static let taintPrefix = "!taint\t"
+    /// Marks an autoscaled template's line.
+    static let autoscaledPrefix = "!autoscaled\t"
 
     /// The placements keyed by identity, for the scheduler's `previous`.
     public func previousPlacements(of templates: [ResourceIdentity]) -> [ResourceIdentity: [TargetCluster]] {
         var result: [ResourceIdentity: [TargetCluster]] = [:]
         for identity in templates { if let clusters = placements[identity.description] { result[identity] = clusters } }
         return result
+    }
+}
+
+/// Replicas an autoscaler or a cron rule set on a template, and which one (`FederatedHPA ns/name`,
+/// `CronFederatedHPA ns/name`).
+public struct ScaledTemplate: Sendable, Hashable {
+    public var replicas: Int32
+    public var by: String
+
+    public init(replicas: Int32, by: String) {
+        self.replicas = replicas
+        self.by = by
     }
 }

@@ -1,3 +1,4 @@
+import FlotillaAutoscaling
 import FlotillaDiff
 import FlotillaModel
 import Foundation
@@ -19,7 +20,8 @@ public struct StatusReport: Sendable, Codable {
         public var error: String?
     }
 
-    /// A FederatedHPA's bounds against the replicas its target runs across the fleet.
+    /// A FederatedHPA: its bounds (as cron rules left them), the replicas its target runs across the fleet, and its
+    /// last sync period's status (`autoscaling/v2` HorizontalPodAutoscalerStatus, as Karmada's carries it).
     public struct Autoscaler: Sendable, Codable, Hashable {
         public var name: String
         public var namespace: String
@@ -28,6 +30,19 @@ public struct StatusReport: Sendable, Codable {
         public var maxReplicas: Int
         public var replicas: Int
         public var withinBounds: Bool
+        public var currentReplicas: Int?
+        public var desiredReplicas: Int?
+        public var currentMetrics: [MetricStatus]?
+        public var conditions: [AutoscalerCondition]?
+        public var lastScaleTime: Date?
+    }
+
+    /// A CronFederatedHPA and its rules' execution histories.
+    public struct CronAutoscaler: Sendable, Codable, Hashable {
+        public var name: String
+        public var namespace: String
+        public var target: String
+        public var executionHistories: [CronRuleHistory]
     }
 
     /// One workload of a WorkloadRebalancer: placed afresh once, with Karmada's result.
@@ -58,6 +73,7 @@ public struct StatusReport: Sendable, Codable {
     /// Objects of the revision in force accepted but not acted on (`file:line: ...`).
     public var sourceWarnings: [String]? = nil
     public var rebalances: [Rebalance]? = nil
+    public var cronAutoscalers: [CronAutoscaler]? = nil
 
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
@@ -91,6 +107,14 @@ public enum StatusFiles {
             let folder = placement.namespace ?? "_cluster"
             let path = "\(prefix)/resources/\(folder)/\(placement.kind).\(placement.name).yaml"
             files[path] = Data(resourceFile(placement, works: byTemplate[placement.template] ?? []).utf8)
+        }
+        for autoscaler in report.autoscalers {
+            let path = "\(prefix)/autoscaling/\(autoscaler.namespace)/FederatedHPA.\(autoscaler.name).yaml"
+            files[path] = Data(autoscalerFile(autoscaler).utf8)
+        }
+        for cron in report.cronAutoscalers ?? [] {
+            let path = "\(prefix)/autoscaling/\(cron.namespace)/CronFederatedHPA.\(cron.name).yaml"
+            files[path] = Data(cronFile(cron).utf8)
         }
         return files
     }
@@ -131,11 +155,19 @@ public enum StatusFiles {
                 + "| \(work.health.rawValue) |\n"
         }
         if !report.autoscalers.isEmpty {
-            text += "\n## Autoscaled workloads\n\n| FederatedHPA | target | min | max | replicas in the fleet | |\n"
-            text += "| --- | --- | --- | --- | --- | --- |\n"
+            text += "\n## Autoscaled workloads\n\n| FederatedHPA | target | min | max | desired | replicas in the fleet "
+                + "| metrics | |\n"
+            text += "| --- | --- | --- | --- | --- | --- | --- | --- |\n"
             for hpa in report.autoscalers {
-                text += "| \(hpa.namespace)/\(hpa.name) | \(hpa.target) | \(hpa.minReplicas) | \(hpa.maxReplicas) | \(hpa.replicas) "
-                    + "| \(hpa.withinBounds ? "ok" : "outside the bounds") |\n"
+                let metrics = (hpa.currentMetrics ?? []).map { metric in
+                    "\(metric.metric) \(metric.averageUtilization.map { "\($0)%" } ?? metric.averageValue)/\(metric.target)"
+                }.joined(separator: ", ")
+                let inactive = hpa.conditions?.first { $0.type == "ScalingActive" && $0.status == "False" }
+                let note = inactive.map { "\($0.reason): \($0.message)" }
+                    ?? (hpa.withinBounds ? "ok" : "outside the bounds")
+                text += "| \(hpa.namespace)/\(hpa.name) | \(hpa.target) | \(hpa.minReplicas) | \(hpa.maxReplicas) "
+                    + "| \(hpa.desiredReplicas.map(String.init) ?? "-") | \(hpa.replicas) | \(cell(metrics.isEmpty ? "-" : metrics)) "
+                    + "| \(cell(note)) |\n"
             }
         }
         if let rebalances = report.rebalances, !rebalances.isEmpty {

@@ -11,9 +11,9 @@ public struct Manifests: Sendable {
     public var federatedResourceQuotas: [FederatedResourceQuota] = []
     public var workloadRebalancers: [WorkloadRebalancer] = []
     public var clusterTaintPolicies: [ClusterTaintPolicy] = []
-    /// Validated; they act with the autoscaler (and are listed among `notActedOn` until then).
+    /// Scheduled changes of workloads' replicas and of FederatedHPAs' bounds (the daemon's autoscaling runs them).
     public var cronFederatedHPAs: [CronFederatedHPA] = []
-    /// Karmada control-plane objects Flotilla accepts but does not act on yet (MultiClusterService, CronFederatedHPA,
+    /// Karmada control-plane objects Flotilla accepts but does not act on yet (MultiClusterService,
     /// WorkloadRebalancer ...): never propagated to member clusters, reported as warnings.
     public var notActedOn: [KubernetesObject] = []
 

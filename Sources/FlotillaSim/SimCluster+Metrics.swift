@@ -2,9 +2,9 @@ import FlotillaModel
 import Foundation
 
 /// `metrics.k8s.io/v1beta1`, as metrics-server serves it: PodMetrics for the ready replicas of every workload and
-/// NodeMetrics for the nodes. A workload's load per pod is configurable with the annotations
-/// `sim.flotilla.dev/cpu-per-pod` and `sim.flotilla.dev/memory-per-pod` (quantities); without them a pod uses half
-/// of what it requests.
+/// NodeMetrics for the nodes. A workload's load per pod is set at run time (`setLoad`, the admin endpoint's
+/// `/clusters/<name>/load`, `flotilla sim load`), else by the annotations `sim.flotilla.dev/cpu-per-pod` and
+/// `sim.flotilla.dev/memory-per-pod` (quantities); without either a pod uses half of what it requests.
 extension SimCluster {
     static let metricsGroup = "metrics.k8s.io"
     static let cpuLoadAnnotation = "sim.flotilla.dev/cpu-per-pod"
@@ -42,9 +42,9 @@ extension SimCluster {
         var pods: [JSONValue] = []
         var totalCPU: Int64 = 0
         var totalMemory: Int64 = 0
-        let (workloads, nodeNames) = state.withLock { state in
+        let (workloads, nodeNames, loads) = state.withLock { state in
             (state.objects.filter { Self.workloadKinds.contains($0.key.resource) }.sorted { $0.key < $1.key },
-             state.objects.keys.filter { $0.resource == "/nodes" }.map(\.name).sorted())
+             state.objects.keys.filter { $0.resource == "/nodes" }.map(\.name).sorted(), state.loads)
         }
         for (key, workload) in workloads {
             let ready = workload.value(at: ["status", "readyReplicas"])?.intValue ?? 0
@@ -52,9 +52,12 @@ extension SimCluster {
             let annotations = workload.value(at: ["metadata", "annotations"])?.objectValue ?? [:]
             let containers = workload.value(at: ["spec", "template", "spec", "containers"])?.arrayValue ?? []
             let requested = podRequest(workload)
-            let cpu = annotations[Self.cpuLoadAnnotation]?.stringValue.flatMap { Quantity($0).milliValue }
+            let load = loads["\(key.namespace)/\(key.name)"]
+            let cpu = load?.cpuMillis
+                ?? annotations[Self.cpuLoadAnnotation]?.stringValue.flatMap { Quantity($0).milliValue }
                 ?? (requested["cpu"] ?? 100) / 2
-            let memory = annotations[Self.memoryLoadAnnotation]?.stringValue.flatMap { Quantity($0).integerValue }
+            let memory = load?.memoryBytes
+                ?? annotations[Self.memoryLoadAnnotation]?.stringValue.flatMap { Quantity($0).integerValue }
                 ?? (requested["memory"] ?? 64 << 20) / 2
             let labels = workload.value(at: ["spec", "template", "metadata", "labels"]) ?? .object([:])
             let share = Int64(max(1, containers.count))
@@ -98,5 +101,61 @@ extension SimCluster {
             if hash == 0 { hash = 2166136261 }
         }
         return text
+    }
+}
+
+/// The load each pod of a workload puts on its node, set at run time.
+public struct SimLoad: Sendable, Hashable {
+    public var cpuMillis: Int64?
+    public var memoryBytes: Int64?
+
+    public init(cpuMillis: Int64? = nil, memoryBytes: Int64? = nil) {
+        self.cpuMillis = cpuMillis
+        self.memoryBytes = memoryBytes
+    }
+
+    /// Parses `cpu=800m memory=256Mi` (either may be left out; `none` clears).
+    public init(parsing text: String) throws(SimLoadError) {
+        self.init()
+        for part in text.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) where part != "none" {
+            let pieces = part.split(separator: "=", maxSplits: 1).map(String.init)
+            guard pieces.count == 2 else { throw SimLoadError(text: part) }
+            switch pieces[0] {
+            case "cpu": cpuMillis = Quantity(pieces[1]).milliValue
+            case "memory": memoryBytes = Quantity(pieces[1]).integerValue
+            default: throw SimLoadError(text: part)
+            }
+            if (pieces[0] == "cpu" ? cpuMillis : memoryBytes) == nil { throw SimLoadError(text: part) }
+        }
+    }
+
+    /// `cpu=800m memory=268435456` (what is set).
+    public var description: String {
+        [cpuMillis.map { "cpu=\($0)m" }, memoryBytes.map { "memory=\($0)" }].compactMap { $0 }.joined(separator: " ")
+    }
+}
+
+/// A load description that does not parse.
+public struct SimLoadError: Error, CustomStringConvertible {
+    public var text: String
+    public var description: String { "cannot read \"\(text)\": use cpu=QUANTITY and/or memory=QUANTITY, or none" }
+}
+
+extension SimCluster {
+    /// Sets (or, with an empty load, clears) the per-pod load of the workload `namespace/name`; it shows in the
+    /// metrics API at once.
+    public func setLoad(_ load: SimLoad, workload: String) {
+        state.withLock { state in
+            if load.cpuMillis == nil && load.memoryBytes == nil {
+                state.loads[workload] = nil
+            } else {
+                state.loads[workload] = load
+            }
+        }
+    }
+
+    /// The loads set at run time, by workload, sorted.
+    public var loads: [(workload: String, load: SimLoad)] {
+        state.withLock { $0.loads }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 }

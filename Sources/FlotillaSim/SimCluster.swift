@@ -108,6 +108,8 @@ public final class SimCluster: Sendable {
         var dependents: [String: Set<Key>] = [:]
         /// Load-balancer addresses handed out.
         var loadBalancers = 0
+        /// Per-pod load set at run time (`namespace/name` of a workload), over its annotations.
+        var loads: [String: SimLoad] = [:]
     }
 
     public let name: String

@@ -8,7 +8,8 @@ import ServiceLifecycle
 public enum SimServer {
     /// Runs until a graceful shutdown (SIGINT/SIGTERM, through swift-service-lifecycle) or cancellation. With an admin port, faults
     /// can be switched there: `POST /clusters/<name>/faults` with a body like `down`, `up`, `hang`, `slow=500`,
-    /// `errors=3`; `GET /clusters/<name>/faults` shows them.
+    /// `errors=3`; `GET /clusters/<name>/faults` shows them. `POST /clusters/<name>/load` with a body like
+    /// `shop/orders-api cpu=800m` sets a workload's per-pod load (`none` clears it); `GET` lists the loads set.
     public static func run(_ clusters: [(cluster: SimCluster, port: Int)], faults: [String: SimFaultSwitch] = [:],
                            adminPort: Int? = nil, stateFile: String? = nil, tls: SimTLS? = nil,
                            token: String? = nil, logger: Logger) async throws {
@@ -40,6 +41,10 @@ public enum SimServer {
                 let admin = CallbackResponder<BasicRequestContext> { request, _ in
                     var request = request
                     let parts = request.uri.path.split(separator: "/").map(String.init)
+                    if parts.count == 3, parts[0] == "clusters", parts[2] == "load",
+                       let cluster = clusters.first(where: { $0.cluster.name == parts[1] })?.cluster {
+                        return try await loadAdmin(cluster, request: &request)
+                    }
                     guard parts.count == 3, parts[0] == "clusters", parts[2] == "faults", let faultSwitch = allSwitches[parts[1]]
                     else { return Response(status: .notFound, body: ResponseBody(byteBuffer: ByteBuffer(string: "no such cluster\n"))) }
                     if request.method == .post {

@@ -9,7 +9,7 @@ import ServiceLifecycle
 
 /// The daemon's options: `flotilla.yaml`, every key overridable by a flag.
 struct DaemonOptions: ParsableArguments {
-    @Option(help: "Configuration file (YAML): repo, ref, path, kubeconfig, credentials, interval, instance, statusBranch, statusPrefix, statusInterval, listen, webhookSecretFile, selfHeal, allowInsecureEndpoints, prune, pruneGuard, gitAuthor, cacheDir, git: {username, passwordFile, tokenFile, sshKey, knownHosts, caFile, timeout}.")
+    @Option(help: "Configuration file (YAML): repo, ref, path, kubeconfig, credentials, interval, instance, statusBranch, statusPrefix, statusInterval, autoscalerSyncPeriod, listen, webhookSecretFile, selfHeal, allowInsecureEndpoints, prune, pruneGuard, gitAuthor, cacheDir, git: {username, passwordFile, tokenFile, sshKey, knownHosts, caFile, timeout}.")
     var config: String?
 
     @Option(help: "Git URL of the source.") var repo: String?
@@ -24,6 +24,9 @@ struct DaemonOptions: ParsableArguments {
             help: "Folder status files go to on the status branch (default 'status'); never reconciled.")
     var statusPrefix: String?
     @Option(name: .customLong("status-interval"), help: "At most one status commit per this interval.") var statusInterval: String?
+    @Option(name: .customLong("autoscaler-sync-period"),
+            help: "How often each FederatedHPA reads its metrics and decides (default 15s).")
+    var autoscalerSyncPeriod: String?
     @Option(help: "HOST:PORT of the HTTP endpoints.") var listen: String?
     @Option(name: .customLong("webhook-secret-file"), help: "File holding the webhook secret (HMAC-SHA256 / GitLab token).")
     var webhookSecretFile: String?
@@ -62,7 +65,7 @@ struct DaemonOptions: ParsableArguments {
                                         "statusInterval", "listen", "webhookSecretFile", "selfHeal", "prune", "pruneGuard",
                                         "gitAuthor", "cacheDir", "git", "probeInterval", "failureThreshold",
                                         "clusterApiQps", "clusterApiBurst", "concurrentApplies", "statusPrefix",
-                                        "instance",
+                                        "instance", "autoscalerSyncPeriod",
                                         "allowInsecureEndpoints"]
     static let gitKeys: Set<String> = ["username", "passwordFile", "tokenFile", "sshKey", "knownHosts", "caFile", "timeout"]
 
@@ -139,6 +142,7 @@ struct DaemonOptions: ParsableArguments {
         configuration.credentialsDirectory = try credentialsDirectory ?? string("credentials")
         configuration.interval = try duration(interval, "interval", 30)
         configuration.statusInterval = try duration(statusInterval, "statusInterval", 10)
+        configuration.autoscalerSyncPeriod = try duration(autoscalerSyncPeriod, "autoscalerSyncPeriod", 15)
         configuration.agent.probeInterval = try duration(probeInterval, "probeInterval", 2)
         configuration.agent.failureThreshold = try duration(failureThreshold, "failureThreshold", 10)
         configuration.agent.qps = try positive(clusterAPIQPS, "clusterApiQps", "cluster-api-qps", configuration.agent.qps)
@@ -239,6 +243,7 @@ struct RunCommand: AsyncParsableCommand {
                 "path: \(configuration.path)", "kubeconfig: \(configuration.kubeconfig ?? "-")",
                 "credentials: \(configuration.credentialsDirectory ?? "-")", "interval: \(configuration.interval)s",
                 "statusBranch: \(configuration.statusBranch ?? "(none)")", "statusInterval: \(configuration.statusInterval)s",
+                "autoscalerSyncPeriod: \(configuration.autoscalerSyncPeriod)s",
                 "listen: \(configuration.listen)", "webhookSecret: \(configuration.webhookSecret == nil ? "none" : "set")",
                 "selfHeal: \(agent.selfHeal)", "prune: \(agent.prune)", "pruneGuard: \(agent.pruneGuardPercent)%",
                 "gitAuthor: \(configuration.gitAuthor)", "cacheDir: \(configuration.cacheRoot)",

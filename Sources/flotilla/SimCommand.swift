@@ -4,10 +4,19 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// `flotilla sim`: simulated member clusters serving the Kubernetes API on loopback ports.
+/// `flotilla sim`: simulated member clusters serving the Kubernetes API on loopback ports (`serve`, the default),
+/// and the load their workloads report (`load`).
 struct SimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sim",
+        abstract: "Simulated member clusters: serve them (the default) or change their workloads' load.",
+        subcommands: [SimServeCommand.self, SimLoadCommand.self], defaultSubcommand: SimServeCommand.self)
+}
+
+/// `flotilla sim serve`.
+struct SimServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
         abstract: "Serve simulated member clusters (a Kubernetes API each) on 127.0.0.1, for tests and the quick start.")
 
     @Option(name: .customLong("cluster"), help: "NAME=PORT; repeat for several clusters.")
@@ -41,7 +50,8 @@ struct SimCommand: AsyncParsableCommand {
     @Option(name: .customLong("state"), help: "Keep the clusters' objects in this file across restarts.")
     var stateFile: String?
 
-    @Option(name: .customLong("admin-port"), help: "Port of the admin endpoint (POST /clusters/NAME/faults).")
+    @Option(name: .customLong("admin-port"),
+            help: "Port of the admin endpoint (POST /clusters/NAME/faults, POST /clusters/NAME/load).")
     var adminPort: Int?
 
     @Option(name: .customLong("fault"), help: "NAME=FAULTS at start, e.g. member1=slow=200 or member2=down.")

@@ -22,6 +22,10 @@ struct UpCommand: AsyncParsableCommand {
     @Option(name: .customLong("ready-delay"), help: "Seconds a simulated workload takes to become ready.")
     var readyDelay: Double = 1
     @Option(name: .customLong("log-level")) var logLevel: String = "notice"
+    @Option(name: .customLong("admin-port"), help: "Port of the simulated clusters' admin endpoint (faults, load); default: the status port minus one.")
+    var adminPort: Int?
+    @Option(name: .customLong("autoscaler-sync-period"), help: "How often each FederatedHPA reads its metrics (default 15s).")
+    var autoscalerSyncPeriod: String = "15s"
 
     func run() async throws {
         let manifests = ManifestLoader.load(directory: repo)
@@ -61,6 +65,8 @@ struct UpCommand: AsyncParsableCommand {
         configuration.listen = "127.0.0.1:\(port)"
         configuration.interval = DaemonOptions.parseDuration(interval) ?? 5
         configuration.agent.failureThreshold = 5
+        configuration.autoscalerSyncPeriod = DaemonOptions.parseDuration(autoscalerSyncPeriod) ?? 15
+        let admin = adminPort ?? port - 1
         var logger = Logger(label: "flotilla") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
 
@@ -68,7 +74,7 @@ struct UpCommand: AsyncParsableCommand {
         let sims = ports.map { (cluster: SimCluster(name: $0.name, topology: topology), port: $0.port) }
         var simLogger = logger
         simLogger.logLevel = .warning
-        let simService = SimService(clusters: sims, logger: simLogger)
+        let simService = SimService(clusters: sims, adminPort: admin, logger: simLogger)
         let missing = names.filter { !simulated.contains($0) }
         var intro = "Flotilla up: \(sims.count) simulated clusters, source \(source) (branch main)\n"
         for entry in ports { intro += "  cluster \(entry.name): http://127.0.0.1:\(entry.port)\n" }
@@ -93,6 +99,8 @@ struct UpCommand: AsyncParsableCommand {
             Change things: git clone \(source) my-fleet, edit, commit, git push (fetched every \(interval);
                            or POST \(statusURL)hooks/git)
             Status branch: git --git-dir \(source) log flotilla/status
+            Load a workload: flotilla sim load \(simulated[0]) NAMESPACE/NAME --cpu-per-pod 800m --admin http://127.0.0.1:\(admin)
+            Kill a cluster:  curl -d down http://127.0.0.1:\(admin)/clusters/\(simulated[0])/faults   (and -d up)
             Ctrl-C stops everything.
 
             """

@@ -88,6 +88,7 @@ struct ValidationSummary {
             ("OverridePolicy", manifests.overridePolicies.count),
             ("ClusterOverridePolicy", manifests.clusterOverridePolicies.count),
             ("FederatedHPA", manifests.federatedHPAs.count),
+            ("CronFederatedHPA", manifests.cronFederatedHPAs.count),
         ]
         for (kind, count) in policies {
             lines.append("  \(kind.padding(toLength: 24, withPad: " ", startingAt: 0))  \(count)")

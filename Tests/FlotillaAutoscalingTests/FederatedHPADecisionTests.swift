@@ -18,8 +18,8 @@ import Testing
     }
 
     /// `count` running pods each using `usage` millicores.
-    static func pods(_ count: Int, usage: Int64) -> [PodUsage] {
-        (0..<count).map { PodUsage(name: "c/p\($0)", usage: usage, request: 200) }
+    static func pods(_ count: Int, usage: Int64) -> [String: [PodUsage]] {
+        ["cpu": (0..<count).map { PodUsage(name: "c/p\($0)", usage: usage, request: 200) }]
     }
 
     @Test func scaleUpIsRateLimitedByTheDefaultPolicies() {
@@ -94,14 +94,14 @@ import Testing
     }
 
     @Test func boundsAndDisabledScaling() {
-        let above = FederatedHPADecision.decide(spec: Self.spec(max: 8), current: 10, pods: [], history: .init(),
+        let above = FederatedHPADecision.decide(spec: Self.spec(max: 8), current: 10, pods: [:], history: .init(),
                                                 now: Self.start)
         #expect(above.desiredReplicas == 8)
         #expect(above.reason == "Current number of replicas above Spec.MaxReplicas")
-        let below = FederatedHPADecision.decide(spec: Self.spec(min: 3), current: 1, pods: [], history: .init(),
+        let below = FederatedHPADecision.decide(spec: Self.spec(min: 3), current: 1, pods: [:], history: .init(),
                                                 now: Self.start)
         #expect(below.desiredReplicas == 3)
-        let zero = FederatedHPADecision.decide(spec: Self.spec(), current: 0, pods: [], history: .init(), now: Self.start)
+        let zero = FederatedHPADecision.decide(spec: Self.spec(), current: 0, pods: [:], history: .init(), now: Self.start)
         #expect(zero.desiredReplicas == 0)
         #expect(zero.conditions.contains { $0.type == "ScalingActive" && $0.status == "False" && $0.reason == "ScalingDisabled" })
         // The maximum caps a proposal: TooManyReplicas.
@@ -112,7 +112,7 @@ import Testing
     }
 
     @Test func noMetricsKeepsTheReplicasAndSaysWhy() {
-        let pods = [PodUsage(name: "a", usage: nil, request: 100)]
+        let pods = ["cpu": [PodUsage(name: "a", usage: nil, request: 100)]]
         let decision = FederatedHPADecision.decide(spec: Self.spec(), current: 1, pods: pods, history: .init(),
                                                    now: Self.start)
         #expect(decision.desiredReplicas == 1)

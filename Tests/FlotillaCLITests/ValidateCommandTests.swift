@@ -30,7 +30,8 @@ func runFlotilla(_ arguments: [String], in directory: URL = projectRoot) throws 
         #expect(result.status == 0, "\(result.errors)")
         #expect(result.output.contains("Clusters: 4 (ali-hangzhou, hw-shanghai, onprem-dc1, onprem-dc2)"))
         #expect(result.output.contains("Deployment.apps"))
-        #expect(result.output.contains("FederatedHPA              1"))
+        #expect(result.output.contains("FederatedHPA              2"))
+        #expect(result.output.contains("CronFederatedHPA          1"))
         #expect(result.output.hasSuffix("Valid.\n"))
         #expect(result.errors.isEmpty)
     }

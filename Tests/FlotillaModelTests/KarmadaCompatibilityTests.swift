@@ -26,7 +26,7 @@ struct KarmadaCompatibilityTests {
             """])
         #expect(manifests.errors.isEmpty, "\(manifests.errors)")
         #expect(manifests.templates.isEmpty)
-        #expect(manifests.notActedOn.map(\.kind).sorted() == ["CronFederatedHPA", "MultiClusterService"])
+        #expect(manifests.notActedOn.map(\.kind).sorted() == ["MultiClusterService"])
         // A WorkloadRebalancer is acted on now (cluster-scoped: its namespace is dropped).
         #expect(manifests.workloadRebalancers.map(\.metadata.name) == ["once"])
         #expect(manifests.warnings.first == "karmada/extras.yaml:1: MultiClusterService.networking.karmada.io web is accepted "

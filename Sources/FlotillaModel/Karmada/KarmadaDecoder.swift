@@ -84,8 +84,6 @@ struct KarmadaDecoder {
             if let cron = decodePolicy(CronFederatedHPAKind.self, metadata, &errors,
                                        { $0.validate(cronFederatedHPA: $1) }) {
                 manifests.cronFederatedHPAs.append(cron)
-                // Valid, and not acted on until the autoscaler is: said so.
-                manifests.notActedOn.append(object)
             }
         case "ClusterTaintPolicy":
             if let policy = decodePolicy(ClusterTaintPolicyKind.self, metadata, &errors,

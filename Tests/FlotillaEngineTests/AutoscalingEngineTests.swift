@@ -1,0 +1,209 @@
+@testable import FlotillaEngine
+import FlotillaModel
+import FlotillaSim
+import Foundation
+import Testing
+
+/// FederatedHPA, CronFederatedHPA and failover of autoscaled workloads, end to end on in-process simulated clusters:
+/// the simulator serves PodMetrics for the load a test sets, the engine's autoscaler reads them every sync period.
+@Suite(.serialized) struct AutoscalingEngineTests {
+    static let names = ["a", "b", "c"]
+
+    /// A Deployment divided equally over a, b and c, scaled by a FederatedHPA (50% CPU of 100m requested).
+    static func files(replicas: Int = 3, image: String = "web:1", extra: String = "") -> [String: String] {
+        var files = Dictionary(uniqueKeysWithValues: names.map { ("clusters/\($0).yaml", InMemoryEngineTests.cluster($0)) })
+        files["apps/web.yaml"] = """
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: shop}
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web, namespace: shop}
+            spec:
+              replicas: \(replicas)
+              selector: {matchLabels: {app: web}}
+              template:
+                metadata: {labels: {app: web}}
+                spec: {containers: [{name: web, image: "\(image)", resources: {requests: {cpu: 100m}}}]}
+            ---
+            apiVersion: policy.karmada.io/v1alpha1
+            kind: PropagationPolicy
+            metadata: {name: web, namespace: shop}
+            spec:
+              resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: web}]
+              placement:
+                clusterAffinity: {clusterNames: [a, b, c]}
+                replicaScheduling:
+                  replicaSchedulingType: Divided
+                  replicaDivisionPreference: Weighted
+                  weightPreference:
+                    staticWeightList:
+                      - {targetCluster: {clusterNames: [a, b, c]}, weight: 1}
+            ---
+            apiVersion: autoscaling.karmada.io/v1alpha1
+            kind: FederatedHPA
+            metadata: {name: web, namespace: shop}
+            spec:
+              scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+              minReplicas: 3
+              maxReplicas: 12
+              metrics:
+                - type: Resource
+                  resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}
+              behavior:
+                scaleUp:
+                  policies: [{type: Percent, value: 900, periodSeconds: 1}]
+                scaleDown:
+                  stabilizationWindowSeconds: 2
+                  policies: [{type: Percent, value: 100, periodSeconds: 1}]
+            """ + extra
+        return files
+    }
+
+    static func total(_ sims: SimConnector) -> Int64 {
+        names.compactMap { sims.replicas($0, "shop", "web") }.reduce(0, +)
+    }
+
+    static func setLoad(_ sims: SimConnector, cpu: Int64) {
+        for name in names { sims.clusters[name]!.0.setLoad(SimLoad(cpuMillis: cpu), workload: "shop/web") }
+    }
+
+    static func engine(_ repository: TestRepository, _ sims: SimConnector) throws -> Engine {
+        try InMemoryEngineTests.engine(repository, sims) { $0.autoscalerSyncPeriod = 0.2 }
+    }
+
+    @Test func loadUpSpreadsReplicasAndLoadDownShrinksThemAfterTheWindow() async throws {
+        let repository = try TestRepository(Self.files())
+        let sims = SimConnector(Self.names)
+        let controllers = sims.runControllers()
+        defer { controllers.cancel() }
+        let engine = try Self.engine(repository, sims)
+        try await InMemoryEngineTests.whileRunning(engine) {
+            // (The first convergence waits longer: the whole suite runs beside it.)
+            #expect(await InMemoryEngineTests.eventually(90) { await InMemoryEngineTests.converged(engine) })
+            // Half the request is 50%: on target, no scale.
+            #expect(await InMemoryEngineTests.eventually {
+                await engine.report().autoscalers.first?.conditions?.contains { $0.reason == "ValidMetricFound" } == true
+            })
+            #expect(Self.total(sims) == 3)
+
+            // 100m of 100m: 200% of 50% → 12, the maximum, divided equally.
+            Self.setLoad(sims, cpu: 100)
+            #expect(await InMemoryEngineTests.eventually {
+                Self.names.allSatisfy { sims.replicas($0, "shop", "web") == 4 }
+            })
+            #expect(await InMemoryEngineTests.eventually { await InMemoryEngineTests.converged(engine) })
+            let scaled = try #require(await engine.report().autoscalers.first)
+            #expect(scaled.desiredReplicas == 12 && scaled.replicas == 12 && scaled.lastScaleTime != nil)
+            #expect(engine.metrics.render().contains("flotilla_autoscaler_desired_replicas{autoscaler=\"shop/web\"} 12"))
+
+            // A commit that changes the template (its replicas still 3 in Git) does not take the replicas back.
+            try repository.commit(["apps/web.yaml": Self.files(image: "web:2")["apps/web.yaml"]!], message: "web 2")
+            engine.trigger()
+            #expect(await InMemoryEngineTests.eventually {
+                let live = try? sims.client("a").get(apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: "web")
+                return live?.value(at: ["spec", "template", "spec", "containers"])?.arrayValue?.first?["image"]?.stringValue
+                    == "web:2"
+            })
+            #expect(Self.total(sims) == 12)
+
+            // 10m: 10% of 50% → 3 (the minimum), but only once the 2 s window holds no higher recommendation: the
+            // last high one was made at most a sync period (0.2 s) before the drop.
+            let dropped = Date()
+            Self.setLoad(sims, cpu: 10)
+            #expect(await InMemoryEngineTests.eventually { Self.total(sims) == 3 })
+            #expect(Date().timeIntervalSince(dropped) >= 1.75)
+            let status = StatusFiles.render(await engine.report())
+            let file = try #require(status["status/autoscaling/shop/FederatedHPA.web.yaml"])
+            #expect(String(decoding: file, as: UTF8.self).contains("desiredReplicas: 3"))
+        }
+    }
+
+    @Test func aFailedClusterOfAnAutoscaledWorkloadLeavesNoReplicaBehind() async throws {
+        // The bug this fixes: with a FederatedHPA, a failover left the survivors with their old share for good.
+        let repository = try TestRepository(Self.files(replicas: 6))
+        let sims = SimConnector(Self.names)
+        let controllers = sims.runControllers()
+        defer { controllers.cancel() }
+        let engine = try Self.engine(repository, sims)
+        try await InMemoryEngineTests.whileRunning(engine) {
+            #expect(await InMemoryEngineTests.eventually(90) {
+                Self.names.allSatisfy { sims.replicas($0, "shop", "web") == 2 }
+            })
+            sims.clusters["c"]!.1.set(SimFaults(down: true))
+            #expect(await InMemoryEngineTests.eventually {
+                sims.replicas("a", "shop", "web") == 3 && sims.replicas("b", "shop", "web") == 3
+            })
+            // The autoscaler reads only the clusters that are ready, and keeps the total.
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(sims.replicas("a", "shop", "web") == 3 && sims.replicas("b", "shop", "web") == 3)
+            #expect(await engine.report().autoscalers.first?.desiredReplicas == 6)
+        }
+    }
+
+    @Test func cronRulesSetReplicasAndBoundsAndKeepTheirHistory() async throws {
+        let cron = """
+
+            ---
+            apiVersion: autoscaling.karmada.io/v1alpha1
+            kind: CronFederatedHPA
+            metadata: {name: rush, namespace: shop}
+            spec:
+              scaleTargetRef: {apiVersion: autoscaling.karmada.io/v1alpha1, kind: FederatedHPA, name: web}
+              rules:
+                - {name: rush-hour, schedule: "@every 1s", targetMinReplicas: 9, successfulHistoryLimit: 2}
+                - {name: never, schedule: "0 0 1 1 *", targetMinReplicas: 3, suspend: true}
+            """
+        let repository = try TestRepository(Self.files(extra: cron))
+        let sims = SimConnector(Self.names)
+        let controllers = sims.runControllers()
+        defer { controllers.cancel() }
+        let engine = try Self.engine(repository, sims)
+        try await InMemoryEngineTests.whileRunning(engine) {
+            // The rule raises the FederatedHPA's minimum to 9: the target follows at the next sync.
+            #expect(await InMemoryEngineTests.eventually { Self.total(sims) == 9 })
+            #expect(await InMemoryEngineTests.eventually {
+                let report = await engine.report()
+                guard let rules = report.cronAutoscalers?.first?.executionHistories else { return false }
+                return report.autoscalers.first?.minReplicas == 9
+                    && rules.map(\.ruleName) == ["never", "rush-hour"]
+                    && rules[0].nextExecutionTime == nil
+                    && rules[1].successfulExecutions.count == 2
+                    && rules[1].successfulExecutions.allSatisfy { $0.appliedMinReplicas == 9 && $0.appliedMaxReplicas == 12 }
+            })
+        }
+    }
+
+    @Test func cronRuleScalesAWorkloadDirectly() async throws {
+        var files = Self.files()
+        files["apps/web.yaml"] = files["apps/web.yaml"]!.components(separatedBy: "---\napiVersion: autoscaling")[0]
+            + """
+            ---
+            apiVersion: autoscaling.karmada.io/v1alpha1
+            kind: CronFederatedHPA
+            metadata: {name: nightly, namespace: shop}
+            spec:
+              scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+              rules:
+                - {name: up, schedule: "@every 1s", targetReplicas: 6}
+            """
+        let repository = try TestRepository(files)
+        let sims = SimConnector(Self.names)
+        let controllers = sims.runControllers()
+        defer { controllers.cancel() }
+        let engine = try Self.engine(repository, sims)
+        try await InMemoryEngineTests.whileRunning(engine) {
+            #expect(await InMemoryEngineTests.eventually { Self.names.allSatisfy { sims.replicas($0, "shop", "web") == 2 } })
+            let history = await engine.report().cronAutoscalers?.first?.executionHistories.first
+            #expect(history?.successfulExecutions.first?.appliedReplicas == 6)
+        }
+    }
+
+    @Test func autoscaledReplicasSurviveInTheState() {
+        let state = PersistedState(source: "s", revision: "r", placements: [:],
+                                   autoscaled: ["apps/Deployment/shop/web": ScaledTemplate(replicas: 12, by: "FederatedHPA shop/web")])
+        #expect(PersistedState.decode(state.encoded()) == state)
+        #expect(state.encoded().contains("!autoscaled\tapps/Deployment/shop/web\t12\tFederatedHPA shop/web\n"))
+    }
+}
