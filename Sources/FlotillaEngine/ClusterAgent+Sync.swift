@@ -164,7 +164,8 @@ extension ClusterAgent {
             let view = ClusterView(owned: owned, foreign: foreign, unavailable: unavailable, current: current,
                                    released: released, preserved: preserved)
             let decision = SyncDecision.decide(desired: desired, view: view, inventory: inventory,
-                                               prune: settings.prune, guardPercent: settings.pruneGuardPercent)
+                                               prune: settings.prune, guardPercent: settings.pruneGuardPercent,
+                                               relocated: state.relocated)
             state.held = decision.held?.description
             if decision.held == nil { state.syncError = nil }
             for (key, reason) in decision.skips {

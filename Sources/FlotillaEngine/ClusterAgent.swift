@@ -48,6 +48,8 @@ public final class ClusterAgent: @unchecked Sendable {
 
     struct AgentState {
         var desired: [ObjectKey: DesiredWork] = [:]
+        /// Templates a failover moved off this cluster while it was unreachable.
+        var relocated: Set<ResourceIdentity> = []
         /// Each workload's requested resources, by the resourceVersion they were read from (placement's capacity).
         var allocationCache: [ObjectKey: (version: String, share: [String: Int64])] = [:]
         /// The desired key that kept the cluster from converging when last asked.
@@ -199,11 +201,14 @@ public final class ClusterAgent: @unchecked Sendable {
     // MARK: Desired state
 
     /// Replaces the desired works and asks for a sync.
-    public func setDesired(_ works: [ObjectKey: DesiredWork], revision: String?) {
+    /// `relocated`: templates a failover moved off this cluster while it was unreachable (their prunes are not
+    /// held by the mass-deletion guard).
+    public func setDesired(_ works: [ObjectKey: DesiredWork], revision: String?, relocated: Set<ResourceIdentity> = []) {
         let hasFailures = works.values.contains { $0.failure != nil }
         let replaced = state.withLock { state -> [ObjectKey: DesiredWork] in
             let replaced = state.desired
             state.desired = works
+            state.relocated = relocated
             state.desiredHasFailures = hasFailures
             state.revision = revision
             state.held = nil

@@ -87,7 +87,8 @@ extension Engine {
                             statusCommits: statusCommits, lastPushError: lastPushError, autoscalers: autoscalers,
                             sourceWarnings: (inForce?.manifests.warnings).flatMap { $0.isEmpty ? nil : $0 },
                             rebalances: rebalances.isEmpty ? nil : rebalances,
-                            cronAutoscalers: crons.isEmpty ? nil : crons)
+                            cronAutoscalers: crons.isEmpty ? nil : crons,
+                            evictions: evictionReport())
     }
 
     /// Writes the status files when they changed (at most once per status interval, unless `force`).

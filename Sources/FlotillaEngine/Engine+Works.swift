@@ -38,7 +38,8 @@ extension Engine {
                              previous: [ResourceIdentity: [TargetCluster]], revision: String, path: String,
                              instance: String, reusable: [ResourceIdentity: TemplatePlacement],
                              inForce: (works: [String: [ObjectKey: DesiredWork]], index: WorkIndex)?,
-                             policyTaints: [String: [Taint]] = [:], pinned: [ResourceIdentity: PolicyChoice] = [:])
+                             policyTaints: [String: [Taint]] = [:], pinned: [ResourceIdentity: PolicyChoice] = [:],
+                             evicted: [ResourceIdentity: Set<String>] = [:])
         -> (Plan, [String: [ObjectKey: DesiredWork]], WorkIndex) {
         let label = path.isEmpty ? "." : path
         var scheduler = Scheduler(manifests: manifests, states: states, previous: previous,
@@ -46,6 +47,7 @@ extension Engine {
         scheduler.reusable = reusable
         scheduler.policyTaints = policyTaints
         scheduler.pinned = pinned
+        scheduler.evicted = evicted
         let plan = scheduler.plan(revision: revision)
         let delegated = delegatedTemplates(manifests)
         let dispatch = DispatchOptions.of(plan, manifests: manifests)

@@ -128,6 +128,16 @@ public actor Engine {
     var lazyRecords: [ResourceIdentity: LazyActivation.Record] = [:]
     /// The replicas FederatedHPAs and cron rules set, their histories and decisions.
     var autoscaling = AutoscalingBook()
+    /// Application failover's eviction tasks and the works draining from clusters they leave.
+    var evictions = EvictionBook()
+    /// The templates of the plan in force whose policy has application failover (defaulted).
+    var failoverTemplates: [ResourceIdentity: ApplicationFailoverBehavior] = [:]
+    var evictionTimerArmed = false
+    /// Templates a plan moved off each cluster while that cluster was not ready: handed to it with its next works,
+    /// so their prunes finish the failover instead of tripping the mass-deletion guard.
+    var departures: [String: Set<ResourceIdentity>] = [:]
+    /// Set once `run` has ended its loops (timers then do nothing).
+    var stopped = false
 
     /// `cluster: key=value:Effect, ...` per cluster, sorted.
     static func describe(_ taints: [String: [Taint]]) -> String {
@@ -169,6 +179,7 @@ public actor Engine {
             group.addTask { await self.autoscalingLoop() }
             await group.waitForAll()
         }
+        stopped = true
         for agent in agents.values { agent.stop() }
         // All clusters together get 8 s to finish what they are writing (SIGTERM must end within 10 s).
         let deadline = ContinuousClock.now + .seconds(8)
@@ -349,9 +360,12 @@ public actor Engine {
             if policyTaints.isEmpty { policyTaints = restored?.taints ?? [:] }
         }
         let rebalances = RebalanceRuns.due(manifests.workloadRebalancers, done: rebalanced)
-        let previous = RebalanceRuns.previous(inForce == nil && placementsInForce.isEmpty
+        var previous = RebalanceRuns.previous(inForce == nil && placementsInForce.isEmpty
             ? restored?.previousPlacements(of: manifests.templates.map(\.identity)) ?? [:] : placementsInForce,
             without: rebalances)
+        // A template being evicted from a cluster is no longer scheduled there (Karmada drops it from the binding).
+        let evicted = evictions.evicted
+        for (template, clusters) in evicted { previous[template] = previous[template]?.filter { !clusters.contains($0.name) } }
         let inputs = ReusablePlacements.Inputs(manifests: manifests, states: states, previous: previous)
         let reusable: [ResourceIdentity: TemplatePlacement] = inForce.map { old in
             let changed = ReusablePlacements.changedFiles(old.files.map { ($0.path, $0.contents) },
@@ -366,7 +380,8 @@ public actor Engine {
             manifests: manifests, states: states, previous: previous, revision: snapshot.commit,
             path: configuration.path, instance: configuration.agent.instance,
             reusable: reusable,
-            inForce: inForce.map { ($0.rendered, $0.index) }, policyTaints: policyTaints, pinned: pinned)
+            inForce: inForce.map { ($0.rendered, $0.index) }, policyTaints: policyTaints, pinned: pinned,
+            evicted: evicted)
         lazyRecords = LazyActivation.records(plan, previous: lazyRecords)
         phase("plan")
         if plan.policyTaints != policyTaints {
@@ -383,7 +398,21 @@ public actor Engine {
             logger.warning("template not placed; its last good works stay", metadata: [
                 "template": "\(placement.identity)", "error": "\(placement.error ?? "")"])
         }
+        if !evictions.tasks.isEmpty,
+           evictions.expire(fingerprints: Self.fingerprints(plan, of: Set(evictions.tasks.keys)),
+                            rebalanced: Set(rebalances.map(\.workload))) {
+            requestReplan()
+        }
+        failoverTemplates = Self.applicationFailover(plan)
+        for placement in plan.placements where !placement.reused && placement.error == nil {
+            guard let before = previous[placement.identity], !before.isEmpty else { continue }
+            let now = Set(placement.clusters.map(\.name))
+            for target in before where !now.contains(target.name) && states[target.name]?.ready == false {
+                departures[target.name, default: []].insert(placement.identity)
+            }
+        }
         var works = LastGoodWorks.retain(rendered: rendered, plan: plan, previous: inForce?.works ?? [:])
+        works = keepDraining(works, plan: plan, states: states)
         placementsInForce = LastGoodWorks.placements(plan: plan, previous: previous)
         phase("retain")
         for name in agents.keys where works[name] == nil { works[name] = [:] }
@@ -391,7 +420,8 @@ public actor Engine {
             // A cluster that is not ready keeps what it had: a plan made without it must not prune it when it
             // comes back (its recovery re-plans first).
             guard states[name]?.ready != false || inForce == nil else { continue }
-            agent.setDesired(works[name] ?? [:], revision: snapshot.commit)
+            agent.setDesired(works[name] ?? [:], revision: snapshot.commit,
+                             relocated: departures.removeValue(forKey: name) ?? [])
         }
         if inForce?.commit != snapshot.commit || pending == nil {
             pending = (snapshot.commit, seenAt)
@@ -419,6 +449,7 @@ public actor Engine {
                                "works": "\(works.values.map(\.count).reduce(0, +))"])
         checkConvergence(changed: Set(agents.keys))
         runCronRules()
+        armEvictionTimer()
     }
 
     /// Loads a revision off the engine's actor (the status and the clusters' events are served meanwhile), within

@@ -37,6 +37,18 @@ public struct StatusReport: Sendable, Codable {
         public var lastScaleTime: Date?
     }
 
+    /// A workload leaving a cluster by eviction: application failover's task, and whether its old work is still
+    /// there, draining until the replacements are healthy.
+    public struct Eviction: Sendable, Codable, Hashable {
+        public var template: String
+        public var cluster: String
+        /// `ApplicationFailure` or `TaintUntolerated`.
+        public var reason: String
+        public var purgeMode: String
+        public var since: Date
+        public var draining: Bool
+    }
+
     /// A CronFederatedHPA and its rules' execution histories.
     public struct CronAutoscaler: Sendable, Codable, Hashable {
         public var name: String
@@ -74,6 +86,7 @@ public struct StatusReport: Sendable, Codable {
     public var sourceWarnings: [String]? = nil
     public var rebalances: [Rebalance]? = nil
     public var cronAutoscalers: [CronAutoscaler]? = nil
+    public var evictions: [Eviction]? = nil
 
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
@@ -168,6 +181,14 @@ public enum StatusFiles {
                 text += "| \(hpa.namespace)/\(hpa.name) | \(hpa.target) | \(hpa.minReplicas) | \(hpa.maxReplicas) "
                     + "| \(hpa.desiredReplicas.map(String.init) ?? "-") | \(hpa.replicas) | \(cell(metrics.isEmpty ? "-" : metrics)) "
                     + "| \(cell(note)) |\n"
+            }
+        }
+        if let evictions = report.evictions, !evictions.isEmpty {
+            text += "\n## Evictions\n\n| template | cluster | reason | purge mode | since | old work |\n"
+            text += "| --- | --- | --- | --- | --- | --- |\n"
+            for entry in evictions {
+                text += "| \(entry.template) | \(entry.cluster) | \(entry.reason) | \(entry.purgeMode) "
+                    + "| \(ISO8601DateFormatter().string(from: entry.since)) | \(entry.draining ? "draining" : "removed") |\n"
             }
         }
         if let rebalances = report.rebalances, !rebalances.isEmpty {

@@ -137,9 +137,12 @@ public struct SyncDecision: Sendable, Equatable {
         }
     }
 
-    /// Decides one pass. `prune` and `guardPercent` are the daemon's settings.
+    /// Decides one pass. `prune` and `guardPercent` are the daemon's settings. `relocated` are templates a failover
+    /// moved off this cluster while it could not be reached: their objects' deletion finishes that failover and does
+    /// not count against the mass-deletion guard (which is there for what a revision deletes).
     public static func decide(desired: [ObjectKey: DesiredWork], view: ClusterView, inventory: Set<ObjectKey>,
-                              prune: Bool, guardPercent: Double) -> SyncDecision {
+                              prune: Bool, guardPercent: Double,
+                              relocated: Set<ResourceIdentity> = []) -> SyncDecision {
         var decision = SyncDecision()
         // Unsorted: a commit usually touches a few of thousands of keys, and only what is done is sorted, below.
         for (key, work) in desired {
@@ -184,11 +187,13 @@ public struct SyncDecision: Sendable, Equatable {
         }
         if !deletions.isEmpty {
             let owned = inventory.count
-            let share = Double(deletions.count) * 100 / Double(max(owned, 1))
+            let guarded = relocated.isEmpty ? deletions.count
+                : deletions.filter { !relocated.contains($0.key.identity) }.count
+            let share = Double(guarded) * 100 / Double(max(owned, 1))
             if desired.isEmpty {
                 decision.held = .emptySource(owned: owned)
             } else if share > guardPercent {
-                decision.held = .massDeletion(deleting: deletions.count, owned: owned, guardPercent: guardPercent)
+                decision.held = .massDeletion(deleting: guarded, owned: owned, guardPercent: guardPercent)
             } else {
                 decision.prunes = deletions
             }

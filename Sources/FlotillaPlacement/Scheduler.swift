@@ -25,6 +25,9 @@ public struct Scheduler: Sendable {
     /// The taints ClusterTaintPolicies had put on each cluster before this plan (a taint stays until its policy's
     /// remove conditions match).
     public var policyTaints: [String: [Taint]] = [:]
+    /// Clusters each template is being evicted from (application failover): Karmada's ClusterEviction filter keeps
+    /// them out of its placement.
+    public var evicted: [ResourceIdentity: Set<String>] = [:]
 
     public init(manifests: Manifests, states: [String: ClusterState] = [:],
                 previous: [ResourceIdentity: [TargetCluster]] = [:], source: String = "", rendersWorks: Bool = true,
@@ -208,11 +211,13 @@ public struct Scheduler: Sendable {
             var feasible: [ScoredCluster] = []
             let rejectionKey = RejectionCache.Key(policy: cacheKey, term: term.name, apiVersion: template.apiVersion,
                                                   kind: template.kind)
-            let cached = scheduled.isEmpty ? context.rejections.entries[rejectionKey] : nil
+            let evictedFrom = evicted[template.identity] ?? []
+            let cached = scheduled.isEmpty && evictedFrom.isEmpty ? context.rejections.entries[rejectionKey] : nil
             var computed: [String?] = []
             for (index, cluster) in clusters.enumerated() {
-                let reason = cached.map { $0[index] } ?? rejection(of: cluster, template: template, placement: term.placement,
-                                                                 observed: term.name, scheduled: scheduled)
+                let reason = evictedFrom.contains(cluster.name) ? "cluster(s) is in the process of eviction"
+                    : cached.map { $0[index] } ?? rejection(of: cluster, template: template, placement: term.placement,
+                                                            observed: term.name, scheduled: scheduled)
                 computed.append(reason)
                 if let reason {
                     decisions[index] = ClusterDecision(cluster: cluster.name, selected: false, reason: reason)
@@ -228,7 +233,9 @@ public struct Scheduler: Sendable {
                                                                  observedAffinityName: term.name),
                     position: index))
             }
-            if scheduled.isEmpty && cached == nil { context.rejections.entries[rejectionKey] = computed }
+            if scheduled.isEmpty && evictedFrom.isEmpty && cached == nil {
+                context.rejections.entries[rejectionKey] = computed
+            }
             do throws(PlacementError) {
                 guard !feasible.isEmpty else {
                     var reasons: [String: Int] = [:]

@@ -56,7 +56,11 @@ extension SimCluster {
                 state.demandOf[key] = Self.demand(inputs)
                 let changedAt = state.changedAt[key] ?? .distantPast
                 guard now.timeIntervalSince(changedAt) >= topology.readyDelay else { continue }
-                writeStatus(key, object, inputs, fit: fit, state: &state)
+                // A Deployment short of replicas for its progressDeadlineSeconds is reported as the Deployment
+                // controller reports it: Progressing False, ProgressDeadlineExceeded.
+                let stalled = fit < desired && key.resource == "apps/deployments"
+                    && now.timeIntervalSince(changedAt) >= inputs.progressDeadline
+                writeStatus(key, object, inputs, fit: fit, stalled: stalled, state: &state)
                 state.dirtyWorkloads.remove(key)
             }
             state.spare = allFit ? free : nil
@@ -129,16 +133,20 @@ extension SimCluster {
         if let known = state.workloadInputs[key] { return known }
         let inputs = SimWorkloadInputs(desired: object.value(at: ["spec", "replicas"])?.intValue ?? 1,
                                        generation: object.value(at: ["metadata", "generation"])?.intValue ?? 1,
-                                       request: podRequest(object))
+                                       request: podRequest(object),
+                                       progressDeadline: Double(object.value(at: ["spec", "progressDeadlineSeconds"])?
+                                           .intValue ?? 600))
         state.workloadInputs[key] = inputs
         return inputs
     }
 
     /// Writes the status of a workload with `fit` replicas running, unless it is the one written last for the same
     /// inputs or the object already has it.
-    func writeStatus(_ key: Key, _ object: JSONValue, _ inputs: SimWorkloadInputs, fit: Int64, state: inout State) {
-        if inputs.statusFit == fit { return }
-        let status = Self.workloadStatus(desired: inputs.desired, fit: fit, generation: inputs.generation)
+    func writeStatus(_ key: Key, _ object: JSONValue, _ inputs: SimWorkloadInputs, fit: Int64, stalled: Bool = false,
+                     state: inout State) {
+        if inputs.statusFit == fit && inputs.statusStalled == stalled { return }
+        let status = Self.workloadStatus(desired: inputs.desired, fit: fit, generation: inputs.generation,
+                                         stalled: stalled)
         if object["status"] != status {
             var object = object
             object["status"] = status
@@ -149,11 +157,12 @@ extension SimCluster {
         }
         var written = inputs
         written.statusFit = fit
+        written.statusStalled = stalled
         state.workloadInputs[key] = written
     }
 
     /// The status of a workload with `fit` of its `desired` replicas running.
-    static func workloadStatus(desired: Int64, fit: Int64, generation: Int64) -> JSONValue {
+    static func workloadStatus(desired: Int64, fit: Int64, generation: Int64, stalled: Bool = false) -> JSONValue {
         let available = fit == desired
         let status: JSONValue = .object([
             "observedGeneration": .int(generation), "replicas": .int(desired), "updatedReplicas": .int(fit),
@@ -162,8 +171,11 @@ extension SimCluster {
             "conditions": .array([
                 .object(["type": .string("Available"), "status": .string(available ? "True" : "False"),
                          "reason": .string(available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable")]),
-                .object(["type": .string("Progressing"), "status": .string("True"),
-                         "reason": .string(available ? "NewReplicaSetAvailable" : "ReplicaSetUpdated")]),
+                stalled
+                    ? .object(["type": .string("Progressing"), "status": .string("False"),
+                               "reason": .string("ProgressDeadlineExceeded")])
+                    : .object(["type": .string("Progressing"), "status": .string("True"),
+                               "reason": .string(available ? "NewReplicaSetAvailable" : "ReplicaSetUpdated")]),
             ]),
         ])
         return JSONValue.object((status.objectValue ?? [:]).filter { !$0.value.isNull })
@@ -187,6 +199,9 @@ struct SimWorkloadInputs {
     var desired: Int64
     var generation: Int64
     var request: [String: Int64]
-    /// The ready replicas of the status last written for these inputs.
+    /// `spec.progressDeadlineSeconds` (600 by default).
+    var progressDeadline: Double = 600
+    /// The ready replicas of the status last written for these inputs, and whether it said the deadline passed.
     var statusFit: Int64?
+    var statusStalled = false
 }

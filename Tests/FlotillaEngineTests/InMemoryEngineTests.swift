@@ -24,10 +24,10 @@ struct SimConnector: ClusterConnector {
     /// Every request the engine made, as `cluster METHOD path`.
     let log = RequestLog()
 
-    init(_ names: [String]) {
+    init(_ names: [String], readyDelay: Double = 0) {
         var clusters: [String: (SimCluster, SimFaultSwitch)] = [:]
         for name in names {
-            clusters[name] = (SimCluster(name: name, topology: .init(readyDelay: 0)), SimFaultSwitch())
+            clusters[name] = (SimCluster(name: name, topology: .init(readyDelay: readyDelay)), SimFaultSwitch())
         }
         self.clusters = clusters
     }

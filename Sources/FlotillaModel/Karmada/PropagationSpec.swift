@@ -72,6 +72,14 @@ public struct ApplicationFailoverBehavior: Codable, Sendable, Hashable {
     public var purgeMode: PurgeMode?
     public var gracePeriodSeconds: Int32?
     public var statePreservation: StatePreservation?
+
+    public init(decisionConditions: DecisionConditions? = nil, purgeMode: PurgeMode? = nil,
+                gracePeriodSeconds: Int32? = nil, statePreservation: StatePreservation? = nil) {
+        self.decisionConditions = decisionConditions
+        self.purgeMode = purgeMode
+        self.gracePeriodSeconds = gracePeriodSeconds
+        self.statePreservation = statePreservation
+    }
 }
 
 /// Cluster failover: how workloads leave a cluster that fails.
@@ -83,6 +91,8 @@ public struct ClusterFailoverBehavior: Codable, Sendable, Hashable {
 /// When application failover triggers.
 public struct DecisionConditions: Codable, Sendable, Hashable {
     public var tolerationSeconds: Int32?
+
+    public init(tolerationSeconds: Int32? = nil) { self.tolerationSeconds = tolerationSeconds }
 }
 
 /// How the old copy of a migrated workload is removed.

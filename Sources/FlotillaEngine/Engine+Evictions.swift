@@ -1,0 +1,133 @@
+import FlotillaDiff
+import FlotillaModel
+import FlotillaPlacement
+import Foundation
+import Logging
+
+extension Engine {
+    /// The fingerprints (content without replicas, and policy) of some templates of a plan.
+    static func fingerprints(_ plan: Plan, of templates: Set<ResourceIdentity>) -> [ResourceIdentity: Int] {
+        var result: [ResourceIdentity: Int] = [:]
+        for placement in plan.placements where templates.contains(placement.identity) {
+            result[placement.identity] = EvictionBook.fingerprint(placement.template, policy: placement.choice)
+        }
+        return result
+    }
+
+    /// The workloads of a plan whose policy has application failover (`spec.failover.application`, defaulted).
+    static func applicationFailover(_ plan: Plan) -> [ResourceIdentity: ApplicationFailoverBehavior] {
+        var result: [ResourceIdentity: ApplicationFailoverBehavior] = [:]
+        for placement in plan.placements where placement.hasReplicas {
+            if let behavior = placement.choice?.spec.failover?.application { result[placement.identity] = behavior.defaulted() }
+        }
+        return result
+    }
+
+    /// The works with those leaving a reachable cluster by eviction kept there while they drain: a template's
+    /// eviction task there (application failover), or a NoExecute taint from a ClusterTaintPolicy on the cluster
+    /// (its policy's `failover.cluster.purgeMode`, Gracefully by default).
+    func keepDraining(_ works: [String: [ObjectKey: DesiredWork]], plan: Plan, states: [String: ClusterState])
+        -> [String: [ObjectKey: DesiredWork]] {
+        let ready = Set(states.compactMap { $0.value.ready == true ? $0.key : nil })
+        let tainted = ready.filter { plan.policyTaints[$0]?.contains { $0.effect == .noExecute } == true }
+        guard !evictions.tasks.isEmpty || !tainted.isEmpty || !evictions.draining.isEmpty else { return works }
+        let tasks = evictions.tasks
+        var choices: [ResourceIdentity: PolicyChoice] = [:]
+        if !tainted.isEmpty { for placement in plan.placements { choices[placement.identity] = placement.choice } }
+        return evictions.keep(works, previous: inForce?.works ?? [:], ready: ready, now: clock.now()) { template, cluster in
+            if let task = tasks[template]?[cluster] {
+                return (PurgeMode(rawValue: task.purgeMode) ?? .gracefully, task.gracePeriodSeconds)
+            }
+            if tainted.contains(cluster) {
+                return (EvictionBook.mode(choices[template]?.spec.failover?.cluster?.purgeMode), nil)
+            }
+            return nil
+        }
+    }
+
+    /// Whether evictions need looking at (every second while they do).
+    var evictionsActive: Bool { !failoverTemplates.isEmpty || !evictions.draining.isEmpty }
+
+    /// Looks at evictions a second from now on the engine's clock, and every second after while they are active
+    /// (idle, without application failover or draining works, no timer runs).
+    func armEvictionTimer() {
+        guard evictionsActive, !evictionTimerArmed, !stopped else { return }
+        evictionTimerArmed = true
+        clock.schedule(after: 1, tag: "evictions") { [weak self] in
+            guard let self else { return }
+            Task { await self.evictionTick() }
+        }
+    }
+
+    private func evictionTick() {
+        evictionTimerArmed = false
+        guard !stopped else { return }
+        superviseEvictions()
+        armEvictionTimer()
+    }
+
+    /// Application failover and graceful purge, once: a workload unhealthy for its toleration gets an eviction task
+    /// (and a re-plan); a draining work whose replacements are healthy, or whose grace period passed, is removed.
+    func superviseEvictions() {
+        guard let inForce, evictionsActive else { return }
+        var relevant = Set(failoverTemplates.keys)
+        for entries in evictions.draining.values { for entry in entries.values { relevant.insert(entry.template) } }
+        let descriptions = Set(relevant.map(\.description))
+        var health: [String: HealthStatus] = [:]
+        for agent in agents.values {
+            for work in agent.workStatuses() where descriptions.contains(work.template) {
+                guard let template = relevant.first(where: { $0.description == work.template }),
+                      work.kind == template.kind, work.name == template.name else { continue }
+                health["\(work.template)|\(work.cluster)"] = work.health
+            }
+        }
+        var placed: [ResourceIdentity: [String]] = [:]
+        for placement in inForce.plan.placements where relevant.contains(placement.identity) {
+            placed[placement.identity] = placement.clusters.filter { !$0.name.isEmpty }.map(\.name)
+        }
+        let now = clock.now()
+        let created = evictions.observe(health: health, policies: failoverTemplates, placed: placed,
+                                        fingerprints: Self.fingerprints(inForce.plan, of: Set(failoverTemplates.keys)),
+                                        now: now)
+        for task in created {
+            logger.notice("application failover: evicting", metadata: [
+                "template": "\(task.template)", "cluster": "\(task.cluster)", "purgeMode": "\(task.purgeMode)"])
+        }
+        if !created.isEmpty { requestReplan() }
+        for (cluster, keys) in evictions.finished(health: health, placed: placed, now: now).sorted(by: { $0.key < $1.key }) {
+            guard var works = self.inForce?.works[cluster] else { continue }
+            for key in keys { works[key] = nil }
+            self.inForce?.works[cluster] = works
+            agents[cluster]?.setDesired(works, revision: inForce.commit)
+            logger.notice("eviction done: the old work is removed",
+                          metadata: ["cluster": "\(cluster)", "objects": "\(keys.map(\.description).sorted())"])
+        }
+        if !created.isEmpty { signals.noteChange() }
+    }
+}
+
+extension Engine {
+    /// The evictions under way, for the status: tasks, and works draining (a NoExecute taint's have no task).
+    func evictionReport() -> [StatusReport.Eviction]? {
+        var result: [StatusReport.Eviction] = []
+        var drainingTemplates: [String: Date] = [:]
+        for (cluster, entries) in evictions.draining {
+            for entry in entries.values { drainingTemplates["\(entry.template.description)|\(cluster)"] = entry.since }
+        }
+        for byCluster in evictions.tasks.values {
+            for task in byCluster.values {
+                let key = "\(task.template)|\(task.cluster)"
+                result.append(.init(template: task.template, cluster: task.cluster, reason: task.reason,
+                                    purgeMode: task.purgeMode, since: task.createdAt,
+                                    draining: drainingTemplates.removeValue(forKey: key) != nil))
+            }
+        }
+        for (key, since) in drainingTemplates {
+            let parts = key.split(separator: "|", maxSplits: 1).map(String.init)
+            result.append(.init(template: parts[0], cluster: parts.count > 1 ? parts[1] : "", reason: "TaintUntolerated",
+                                purgeMode: "Gracefully", since: since, draining: true))
+        }
+        result.sort { ($0.template, $0.cluster) < ($1.template, $1.cluster) }
+        return result.isEmpty ? nil : result
+    }
+}
