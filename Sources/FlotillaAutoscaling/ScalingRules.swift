@@ -39,33 +39,34 @@ public struct ScalingRules: Sendable, Hashable {
     /// The HPA's `calculateScaleUpLimitWithScalingRules`: the most replicas these policies allow now, counting from
     /// the replicas at the start of each policy's period.
     func scaleUpLimit(current: Int32, events: AutoscalerHistory, now: Date) -> Int32 {
-        if selectPolicy == .disabled { return current }
-        var result: Int32 = selectPolicy == .min ? .max : .min
-        for policy in policies {
-            let added = events.change(up: true, within: policy.periodSeconds, now: now)
-            let removed = events.change(up: false, within: policy.periodSeconds, now: now)
-            let start = current - added + removed
-            let proposed: Int32 = policy.type == .pods
-                ? start + policy.value
-                : Int32((Double(start) * (1 + Double(policy.value) / 100)).rounded(.up))
-            result = selectPolicy == .min ? min(result, proposed) : max(result, proposed)
-        }
-        return result
+        limit(current: current, events: events, now: now, up: true)
     }
 
     /// The HPA's `calculateScaleDownLimitWithBehaviors`: the fewest replicas these policies allow now.
     func scaleDownLimit(current: Int32, events: AutoscalerHistory, now: Date) -> Int32 {
+        limit(current: current, events: events, now: now, up: false)
+    }
+
+    /// Each policy's proposal from the replicas at the start of its period; `Max` takes the largest change, `Min` the
+    /// smallest (for a scale-down the largest change is the fewest replicas).
+    private func limit(current: Int32, events: AutoscalerHistory, now: Date, up: Bool) -> Int32 {
         if selectPolicy == .disabled { return current }
-        var result: Int32 = selectPolicy == .min ? .min : .max
+        let largestChange = selectPolicy != .min
+        var result: Int32?
         for policy in policies {
             let added = events.change(up: true, within: policy.periodSeconds, now: now)
             let removed = events.change(up: false, within: policy.periodSeconds, now: now)
             let start = current - added + removed
-            let proposed: Int32 = policy.type == .pods
-                ? start - policy.value
-                : Int32(Double(start) * (1 - Double(policy.value) / 100))
-            result = selectPolicy == .min ? max(result, proposed) : min(result, proposed)
+            let proposed: Int32
+            switch (policy.type, up) {
+            case (.pods, true): proposed = start + policy.value
+            case (.pods, false): proposed = start - policy.value
+            case (.percent, true): proposed = Int32((Double(start) * (1 + Double(policy.value) / 100)).rounded(.up))
+            case (.percent, false): proposed = Int32(Double(start) * (1 - Double(policy.value) / 100))
+            }
+            let takeHigher = up == largestChange
+            result = result.map { takeHigher ? max($0, proposed) : min($0, proposed) } ?? proposed
         }
-        return result
+        return result ?? current
     }
 }

@@ -62,7 +62,7 @@ extension SimCluster {
             let labels = workload.value(at: ["spec", "template", "metadata", "labels"]) ?? .object([:])
             let share = Int64(max(1, containers.count))
             for index in 0..<ready {
-                let podName = "\(key.name)-\(Self.podHash(key.name))-\(index)"
+                let podName = Self.podName(key, index: Int(index))
                 let usage: [JSONValue] = containers.map { container in
                     .object(["name": container["name"] ?? .string("main"),
                              "usage": .object(["cpu": .string("\(cpu / share)m"), "memory": .string("\(memory / share / 1024)Ki")])])

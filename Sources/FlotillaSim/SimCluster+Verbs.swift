@@ -8,6 +8,10 @@ extension SimCluster {
 
     func get(_ resource: SimResource, namespace: String?, name: String) -> SimResponse {
         guard let object = state.withLock({ $0.objects[key(resource, namespace, name)] }) else {
+            if resource.group.isEmpty, resource.resource == "pods",
+               let pod = workloadPods(namespace: namespace).first(where: { $0.value(at: ["metadata", "name"])?.stringValue == name }) {
+                return json(200, pod)
+            }
             return objectNotFound(resource, name)
         }
         return json(200, object)
@@ -23,9 +27,16 @@ extension SimCluster {
             case .failure(let problem): return status(400, reason: "BadRequest", message: problem.message)
             }
         }
-        let (all, revision) = state.withLock { state in
+        var (all, revision) = state.withLock { state in
             (state.objects.filter { $0.key.resource == prefix && (namespace == nil || $0.key.namespace == namespace) }
                 .sorted { $0.key < $1.key }.map(\.value), state.revision)
+        }
+        if prefix == "/pods" {
+            // The workloads' pods beside the ones created directly.
+            all = (all + workloadPods(namespace: namespace)).sorted {
+                ($0.value(at: ["metadata", "namespace"])?.stringValue ?? "", $0.value(at: ["metadata", "name"])?.stringValue ?? "")
+                    < ($1.value(at: ["metadata", "namespace"])?.stringValue ?? "", $1.value(at: ["metadata", "name"])?.stringValue ?? "")
+            }
         }
         let matching = all.filter { object in
             (selector?.matches(KubernetesObject(content: object, location: SourceLocation(file: "", line: 0)).labels) ?? true)

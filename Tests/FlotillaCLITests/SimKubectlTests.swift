@@ -304,6 +304,27 @@ import Testing
         #expect(write.status != 0)
     }
 
+    @Test func theLoadIsSetAtRunTimeWithFlotillaSimLoad() throws {
+        let admin = freePort()
+        let sim = try SimKubectlTests.Sim(arguments: ["--admin-port", "\(admin)"])
+        #expect(try sim.kubectl(["create", "deployment", "web", "--image=nginx", "--replicas=2"]).status == 0)
+        let set = try runFlotilla(["sim", "load", "member1", "default/web", "--cpu-per-pod", "800m",
+                                   "--admin", "http://127.0.0.1:\(admin)"])
+        #expect(set.status == 0 && set.output == "default/web cpu=800m\n", "\(set.output)\(set.errors)")
+        var rows: [Substring] = []
+        for _ in 0..<50 {
+            rows = try sim.kubectl(["top", "pod", "-l", "app=web", "--no-headers"]).output.split(separator: "\n")
+            if rows.count == 2 { break }
+            usleep(200_000)
+        }
+        #expect(rows.count == 2 && rows.allSatisfy { $0.split(separator: " ")[1] == "800m" }, "\(rows)")
+        let bad = try runFlotilla(["sim", "load", "member1", "default/web", "--cpu-per-pod", "lots",
+                                   "--admin", "http://127.0.0.1:\(admin)"])
+        #expect(bad.status != 0)
+        let cleared = try runFlotilla(["sim", "load", "member1", "default/web", "--clear", "--admin", "http://127.0.0.1:\(admin)"])
+        #expect(cleared.status == 0 && cleared.output.isEmpty)
+    }
+
     @Test func deploymentsGetStatusWithinTheNodesCapacity() throws {
         let sim = try SimKubectlTests.Sim()
         let nodes = try sim.kubectl(["get", "nodes", "-o", "jsonpath={.items[*].status.allocatable.cpu}"])
@@ -321,6 +342,16 @@ import Testing
             Thread.sleep(forTimeInterval: 0.2)
         }
         #expect(status == "1 12 12 False")
+        // The pods, as the ReplicaSet controller and the scheduler would leave them: 12 Running, 3 Pending.
+        let pods = try sim.kubectl(["-n", "shop", "get", "pods", "--no-headers"])
+        let rows = pods.output.split(separator: "\n")
+        #expect(rows.count == 15, "\(pods.output)\(pods.errors)")
+        #expect(rows.filter { $0.contains(" Running ") && $0.contains(" 1/1 ") }.count == 12)
+        #expect(rows.filter { $0.contains(" Pending ") }.count == 3)
+        let first = try #require(rows.first?.split(separator: " ").first.map(String.init))
+        let one = try sim.kubectl(["-n", "shop", "get", "pod", first, "-o",
+                                   "jsonpath={.metadata.ownerReferences[0].kind} {.status.phase} {.spec.nodeName}"])
+        #expect(one.output.hasPrefix("ReplicaSet Running member1-node-"), "\(one.output)\(one.errors)")
         // Scaling down to what fits makes it Available, with the new generation observed.
         // kubectl scale goes through the scale subresource.
         let scaled = try sim.kubectl(["-n", "shop", "scale", "deployment", "web", "--replicas=10"])
