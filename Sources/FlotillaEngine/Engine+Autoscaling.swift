@@ -28,6 +28,8 @@ extension Engine {
     func autoscale() async {
         guard let inForce else { return }
         autoscaling.prune(to: inForce.manifests)
+        // Idle without autoscalers: nothing read, nothing recomputed.
+        guard !inForce.manifests.federatedHPAs.isEmpty else { return }
         var templates: [ResourceIdentity: KubernetesObject] = [:]
         let targets = Set(inForce.manifests.federatedHPAs.map {
             AutoscalingBook.target($0.spec.scaleTargetRef, namespace: $0.metadata.namespace ?? "default")
@@ -36,6 +38,7 @@ extension Engine {
             templates[template.identity] = template
         }
         var changed = false
+        let before = autoscaling.autoscalers.mapValues { Self.shown($0.decision) }
         for hpa in inForce.manifests.federatedHPAs.sorted(by: { AutoscalingBook.key($0) < AutoscalingBook.key($1) }) {
             let key = AutoscalingBook.key(hpa)
             let identity = AutoscalingBook.target(hpa.spec.scaleTargetRef, namespace: hpa.metadata.namespace ?? "default")
@@ -69,7 +72,14 @@ extension Engine {
                                                    "reason": "\(decision.reason ?? "")"])
         }
         if changed { requestReplan() }
-        signals.noteChange()
+        // The status shows the decisions (metrics, conditions): written again when one of them changed.
+        if changed || autoscaling.autoscalers.mapValues({ Self.shown($0.decision) }) != before { signals.noteChange() }
+    }
+
+    /// What the status shows of a decision (its metrics and conditions).
+    static func shown(_ decision: FederatedHPADecision?) -> [String] {
+        guard let decision else { return [] }
+        return ["\(decision.desiredReplicas)", decision.metrics.description, decision.conditions.description]
     }
 
     /// The target's pods in every ready cluster it runs in, by what the FederatedHPA's metrics read.
