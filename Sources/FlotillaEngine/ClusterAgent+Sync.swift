@@ -165,8 +165,10 @@ extension ClusterAgent {
                                    released: released, preserved: preserved)
             let decision = SyncDecision.decide(desired: desired, view: view, inventory: inventory,
                                                prune: settings.prune, guardPercent: settings.pruneGuardPercent,
-                                               relocated: state.relocated)
-            state.held = decision.held?.description
+                                               relocated: state.relocated, allowPrune: state.allowPrune)
+            state.held = decision.held.map {
+                "\($0.description); the trailer `\(PruneAllowance.line(for: name))` on a commit releases it"
+            }
             if decision.held == nil { state.syncError = nil }
             for (key, reason) in decision.skips {
                 if case .released = reason, state.errors[key] == nil {

@@ -50,6 +50,8 @@ public final class ClusterAgent: @unchecked Sendable {
         var desired: [ObjectKey: DesiredWork] = [:]
         /// Templates a failover moved off this cluster while it was unreachable.
         var relocated: Set<ResourceIdentity> = []
+        /// The revision's commit lets this cluster's deletions through the guard.
+        var allowPrune = false
         /// Each workload's requested resources, by the resourceVersion they were read from (placement's capacity).
         var allocationCache: [ObjectKey: (version: String, share: [String: Int64])] = [:]
         /// The desired key that kept the cluster from converging when last asked.
@@ -203,12 +205,15 @@ public final class ClusterAgent: @unchecked Sendable {
     /// Replaces the desired works and asks for a sync.
     /// `relocated`: templates a failover moved off this cluster while it was unreachable (their prunes are not
     /// held by the mass-deletion guard).
-    public func setDesired(_ works: [ObjectKey: DesiredWork], revision: String?, relocated: Set<ResourceIdentity> = []) {
+    /// `allowPrune`: the revision's commit carries the `Flotilla-Allow-Prune` trailer for this cluster.
+    public func setDesired(_ works: [ObjectKey: DesiredWork], revision: String?, relocated: Set<ResourceIdentity> = [],
+                           allowPrune: Bool = false) {
         let hasFailures = works.values.contains { $0.failure != nil }
         let replaced = state.withLock { state -> [ObjectKey: DesiredWork] in
             let replaced = state.desired
             state.desired = works
             state.relocated = relocated
+            state.allowPrune = allowPrune
             state.desiredHasFailures = hasFailures
             state.revision = revision
             state.held = nil

@@ -416,12 +416,18 @@ public actor Engine {
         placementsInForce = LastGoodWorks.placements(plan: plan, previous: previous)
         phase("retain")
         for name in agents.keys where works[name] == nil { works[name] = [:] }
+        let allowance = PruneAllowance(message: snapshot.message)
+        if let allowance {
+            logger.notice("the commit allows deletions past the guard", metadata: [
+                "revision": "\(snapshot.commit)", "clusters": "\(allowance.clusters.map { $0.sorted().joined(separator: ",") } ?? "all")"])
+        }
         for (name, agent) in agents.sorted(by: { $0.key < $1.key }) {
             // A cluster that is not ready keeps what it had: a plan made without it must not prune it when it
             // comes back (its recovery re-plans first).
             guard states[name]?.ready != false || inForce == nil else { continue }
             agent.setDesired(works[name] ?? [:], revision: snapshot.commit,
-                             relocated: departures.removeValue(forKey: name) ?? [])
+                             relocated: departures.removeValue(forKey: name) ?? [],
+                             allowPrune: allowance?.allows(name) ?? false)
         }
         if inForce?.commit != snapshot.commit || pending == nil {
             pending = (snapshot.commit, seenAt)

@@ -139,10 +139,11 @@ public struct SyncDecision: Sendable, Equatable {
 
     /// Decides one pass. `prune` and `guardPercent` are the daemon's settings. `relocated` are templates a failover
     /// moved off this cluster while it could not be reached: their objects' deletion finishes that failover and does
-    /// not count against the mass-deletion guard (which is there for what a revision deletes).
+    /// not count against the mass-deletion guard (which is there for what a revision deletes). `allowPrune`: the
+    /// revision's commit allows this cluster's deletions (`Flotilla-Allow-Prune`), so nothing is held.
     public static func decide(desired: [ObjectKey: DesiredWork], view: ClusterView, inventory: Set<ObjectKey>,
                               prune: Bool, guardPercent: Double,
-                              relocated: Set<ResourceIdentity> = []) -> SyncDecision {
+                              relocated: Set<ResourceIdentity> = [], allowPrune: Bool = false) -> SyncDecision {
         var decision = SyncDecision()
         // Unsorted: a commit usually touches a few of thousands of keys, and only what is done is sorted, below.
         for (key, work) in desired {
@@ -190,7 +191,10 @@ public struct SyncDecision: Sendable, Equatable {
             let guarded = relocated.isEmpty ? deletions.count
                 : deletions.filter { !relocated.contains($0.key.identity) }.count
             let share = Double(guarded) * 100 / Double(max(owned, 1))
-            if desired.isEmpty {
+            if allowPrune {
+                // The revision's commit carries the Flotilla-Allow-Prune trailer for this cluster.
+                decision.prunes = deletions
+            } else if desired.isEmpty {
                 decision.held = .emptySource(owned: owned)
             } else if share > guardPercent {
                 decision.held = .massDeletion(deleting: guarded, owned: owned, guardPercent: guardPercent)

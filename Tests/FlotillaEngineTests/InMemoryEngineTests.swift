@@ -236,6 +236,20 @@ final class TestRepository {
             let configMaps = try sims.client("a").list(apiVersion: "v1", kind: "ConfigMap", namespace: "shop",
                                                        labelSelector: nil, pageSize: 100).items
             #expect(configMaps.count == 6)
+            #expect(await engine.report().clusters.first { $0.name == "a" }?.held?
+                .contains("`Flotilla-Allow-Prune: a`") == true)
+
+            // A commit with the trailer for cluster a releases a's deletions; b stays held.
+            try repository.commit(["apps/shop.yaml": Self.app(configMaps: 0) + "# allowed\n"],
+                                  message: "drop the config for good\n\nFlotilla-Allow-Prune: a")
+            engine.trigger()
+            #expect(await Self.eventually {
+                (try? sims.client("a").list(apiVersion: "v1", kind: "ConfigMap", namespace: "shop", labelSelector: nil,
+                                            pageSize: 100).items.count) == 0
+            })
+            #expect(await engine.report().clusters.first { $0.name == "b" }?.held != nil)
+            #expect(try sims.client("b").list(apiVersion: "v1", kind: "ConfigMap", namespace: "shop", labelSelector: nil,
+                                              pageSize: 100).items.count == 6)
         }
     }
 
