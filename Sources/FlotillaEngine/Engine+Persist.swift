@@ -14,12 +14,13 @@ extension Engine {
         let rebalanced = self.rebalanced
         let taints = policyTaints
         let autoscaled = Dictionary(uniqueKeysWithValues: autoscaling.replicas.map { ($0.key.description, $0.value) })
+        let evicted = evictions.persisted
         let (source, path, logger) = (stateKey, PersistedState.path(cacheRoot: configuration.cacheRoot,
                                                                     instance: configuration.agent.instance), logger)
         Self.persistQueue.async {
             let state = PersistedState(source: source, revision: revision, placements: Dictionary(
                 uniqueKeysWithValues: placements.map { ($0.key.description, $0.value) }), rebalanced: rebalanced,
-                taints: taints, autoscaled: autoscaled)
+                taints: taints, autoscaled: autoscaled, evictions: evicted)
             do { try state.save(path: path) } catch {
                 logger.warning("cannot record the state for the next start", metadata: ["error": "\(error)"])
             }
@@ -42,7 +43,8 @@ extension Engine {
         let state = PersistedState(source: branchStateKey, revision: revision, placements: Dictionary(
             uniqueKeysWithValues: placementsInForce.map { ($0.key.description, $0.value) }), rebalanced: rebalanced,
             taints: policyTaints,
-            autoscaled: Dictionary(uniqueKeysWithValues: autoscaling.replicas.map { ($0.key.description, $0.value) }))
+            autoscaled: Dictionary(uniqueKeysWithValues: autoscaling.replicas.map { ($0.key.description, $0.value) }),
+            evictions: evictions.persisted)
         return Data(state.encoded().utf8)
     }
 

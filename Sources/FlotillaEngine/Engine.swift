@@ -344,6 +344,7 @@ public actor Engine {
             for template in manifests.templates where !saved.isEmpty {
                 if let scaled = saved[template.identity.description] { autoscaling.replicas[template.identity] = scaled }
             }
+            evictions.restore(restored?.evictions ?? [], templates: manifests.templates.map(\.identity))
         }
         autoscaling.prune(to: manifests)
         manifests = autoscaling.scaled(manifests)

@@ -42,23 +42,49 @@ struct EvictionBook: Sendable {
     /// Works kept on clusters they are leaving, by cluster.
     var draining: [String: [ObjectKey: Draining]] = [:]
 
+    /// The tasks as the state file keeps them.
+    var persisted: [PersistedEviction] {
+        tasks.values.flatMap(\.values).map { task in
+            PersistedEviction(template: task.template, cluster: task.cluster, reason: task.reason,
+                              purgeMode: task.purgeMode, gracePeriodSeconds: task.gracePeriodSeconds,
+                              createdAt: Date(timeIntervalSince1970: task.createdAt.timeIntervalSince1970.rounded(.down)),
+                              fingerprint: task.fingerprint)
+        }
+    }
+
+    /// Takes back the tasks of the last run, for the templates of `templates` (by description).
+    mutating func restore(_ saved: [PersistedEviction], templates: [ResourceIdentity]) {
+        let byDescription = Dictionary(templates.map { ($0.description, $0) }, uniquingKeysWith: { first, _ in first })
+        for entry in saved {
+            guard let identity = byDescription[entry.template] else { continue }
+            tasks[identity, default: [:]][entry.cluster] = Task(
+                template: entry.template, cluster: entry.cluster, reason: entry.reason, purgeMode: entry.purgeMode,
+                gracePeriodSeconds: entry.gracePeriodSeconds, createdAt: entry.createdAt, fingerprint: entry.fingerprint)
+        }
+    }
+
     /// Whether anything needs watching (the engine then looks every second).
     var active: Bool { !draining.isEmpty || !unhealthySince.isEmpty }
 
     /// The clusters the scheduler must keep each template off.
     var evicted: [ResourceIdentity: Set<String>] { tasks.mapValues { Set($0.keys) } }
 
-    /// A template's fingerprint: its content (replicas left out: an autoscaler changes them) and its policy.
+    /// A template's fingerprint: its content (replicas left out: an autoscaler changes them) and its policy, as a
+    /// stable FNV-1a hash of their canonical JSON (the same across restarts, so a persisted task stays valid).
     static func fingerprint(_ template: KubernetesObject, policy: PolicyChoice?) -> Int {
         var content = template.content
         content["spec"]?["replicas"] = nil
-        var hasher = Hasher()
-        hasher.combine(content)
-        hasher.combine(policy?.kind.rawValue)
-        hasher.combine(policy?.namespace)
-        hasher.combine(policy?.name)
-        hasher.combine(policy?.spec)
-        return hasher.finalize()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let spec = policy.flatMap { try? encoder.encode($0.spec) } ?? Data()
+        var hash: UInt64 = 14695981039346656037
+        let parts = [Data(content.canonicalJSON().utf8),
+                     Data("\(policy?.kind.rawValue ?? "") \(policy?.namespace ?? "") \(policy?.name ?? "")".utf8), spec]
+        for part in parts {
+            for byte in part { hash = (hash ^ UInt64(byte)) &* 1099511628211 }
+            hash = (hash ^ 0xff) &* 1099511628211
+        }
+        return Int(truncatingIfNeeded: hash)
     }
 
     /// Forgets the tasks of templates that changed or left (by their current fingerprints) and those a rebalance

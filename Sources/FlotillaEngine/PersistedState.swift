@@ -20,10 +20,13 @@ public struct PersistedState: Sendable, Equatable {
     public var taints: [String: [Taint]] = [:]
     /// The replicas FederatedHPAs and cron rules set on templates (so a restart does not fall back to the source's).
     public var autoscaled: [String: ScaledTemplate] = [:]
+    /// Application failover's eviction tasks (the evicted workload stays off its cluster across restarts).
+    public var evictions: [PersistedEviction] = []
 
     public init(source: String, revision: String?, placements: [String: [TargetCluster]],
                 rebalanced: [String: RebalanceRuns.Record] = [:], taints: [String: [Taint]] = [:],
-                autoscaled: [String: ScaledTemplate] = [:]) {
+                autoscaled: [String: ScaledTemplate] = [:], evictions: [PersistedEviction] = []) {
+        self.evictions = evictions
         self.autoscaled = autoscaled
         self.taints = taints
         self.source = source
@@ -75,6 +78,12 @@ public struct PersistedState: Sendable, Equatable {
         for (template, scaled) in autoscaled.sorted(by: { $0.key < $1.key }) {
             lines.append("\(Self.autoscaledPrefix)\(template)\t\(scaled.replicas)\t\(scaled.by)")
         }
+        // Eviction tasks: `!evicted <template> <cluster> <reason> <purgeMode> <grace or -> <created> <fingerprint>`.
+        for task in evictions.sorted(by: { ($0.template, $0.cluster) < ($1.template, $1.cluster) }) {
+            lines.append("\(Self.evictedPrefix)\(task.template)\t\(task.cluster)\t\(task.reason)\t\(task.purgeMode)\t"
+                         + "\(task.gracePeriodSeconds.map { String(Int($0)) } ?? "-")\t\(Int(task.createdAt.timeIntervalSince1970))\t"
+                         + "\(task.fingerprint)")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -91,7 +100,17 @@ public struct PersistedState: Sendable, Equatable {
         var rebalanced: [String: RebalanceRuns.Record] = [:]
         var taints: [String: [Taint]] = [:]
         var autoscaled: [String: ScaledTemplate] = [:]
+        var evictions: [PersistedEviction] = []
         for line in lines where !line.isEmpty {
+            if line.hasPrefix(evictedPrefix) {
+                let fields = line.dropFirst(evictedPrefix.count).split(separator: "\t", omittingEmptySubsequences: false)
+                    .map(String.init)
+                guard fields.count == 7, let created = Double(fields[5]), let fingerprint = Int(fields[6]) else { return nil }
+                evictions.append(PersistedEviction(template: fields[0], cluster: fields[1], reason: fields[2],
+                                                   purgeMode: fields[3], gracePeriodSeconds: Double(fields[4]),
+                                                   createdAt: Date(timeIntervalSince1970: created), fingerprint: fingerprint))
+                continue
+            }
             if line.hasPrefix(autoscaledPrefix) {
                 let fields = line.dropFirst(autoscaledPrefix.count).split(separator: "\t", omittingEmptySubsequences: false)
                 guard fields.count == 3, let replicas = Int32(fields[1]) else { return nil }
@@ -126,7 +145,7 @@ public struct PersistedState: Sendable, Equatable {
             placements[String(parts[0])] = clusters
         }
         return PersistedState(source: source, revision: revision.isEmpty ? nil : revision, placements: placements,
-                              rebalanced: rebalanced, taints: taints, autoscaled: autoscaled)
+                              rebalanced: rebalanced, taints: taints, autoscaled: autoscaled, evictions: evictions)
     }
 
     static let header = "# flotilla state v1"
@@ -134,6 +153,8 @@ public struct PersistedState: Sendable, Equatable {
     static let rebalancedPrefix = "!rebalanced\t"
     /// Marks a policy taint's line.
     static let taintPrefix = "!taint\t"
+    /// Marks an eviction task's line.
+    static let evictedPrefix = "!evicted\t"
     /// Marks an autoscaled template's line.
     static let autoscaledPrefix = "!autoscaled\t"
 
@@ -154,5 +175,27 @@ public struct ScaledTemplate: Sendable, Hashable {
     public init(replicas: Int32, by: String) {
         self.replicas = replicas
         self.by = by
+    }
+}
+
+/// An eviction task as the state file keeps it (`EvictionBook.Task`).
+public struct PersistedEviction: Sendable, Hashable {
+    public var template: String
+    public var cluster: String
+    public var reason: String
+    public var purgeMode: String
+    public var gracePeriodSeconds: Double?
+    public var createdAt: Date
+    public var fingerprint: Int
+
+    public init(template: String, cluster: String, reason: String, purgeMode: String, gracePeriodSeconds: Double?,
+                createdAt: Date, fingerprint: Int) {
+        self.template = template
+        self.cluster = cluster
+        self.reason = reason
+        self.purgeMode = purgeMode
+        self.gracePeriodSeconds = gracePeriodSeconds
+        self.createdAt = createdAt
+        self.fingerprint = fingerprint
     }
 }

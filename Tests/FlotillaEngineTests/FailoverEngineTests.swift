@@ -92,6 +92,37 @@ import Testing
             try await Task.sleep(for: .milliseconds(500))
             #expect(sims.replicas("a", "shop", "web") == nil)
         }
+        // After a restart the eviction still holds: web does not come back to a.
+        let restarted = try InMemoryEngineTests.engine(repository, sims)
+        try await InMemoryEngineTests.whileRunning(restarted) {
+            #expect(await InMemoryEngineTests.eventually { await restarted.isReady })
+            for _ in 0..<10 {
+                #expect(sims.replicas("a", "shop", "web") == nil)
+                try await Task.sleep(for: .milliseconds(150))
+            }
+            #expect(sims.replicas("b", "shop", "web") == 3 && sims.replicas("c", "shop", "web") == 3)
+            #expect(await restarted.report().evictions?.first?.cluster == "a")
+        }
+    }
+
+    @Test func evictionTasksAreKeptInTheStateFile() {
+        let task = PersistedEviction(template: "apps/Deployment/shop/web", cluster: "a", reason: "ApplicationFailure",
+                                     purgeMode: "Gracefully", gracePeriodSeconds: 600,
+                                     createdAt: Date(timeIntervalSince1970: 1_800_000_000), fingerprint: -42)
+        let state = PersistedState(source: "s", revision: "r", placements: [:], evictions: [task])
+        #expect(PersistedState.decode(state.encoded()) == state)
+        #expect(state.encoded().contains("!evicted\tapps/Deployment/shop/web\ta\tApplicationFailure\tGracefully\t600\t"))
+    }
+
+    @Test func fingerprintsAreStableAndIgnoreReplicas() throws {
+        let one = KubernetesObject(content: try JSONValue.parse(#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"w"},"spec":{"replicas":1,"paused":false}}"#),
+                                   location: SourceLocation(file: "a.yaml", line: 1))
+        var two = one
+        two.content["spec"]?["replicas"] = .int(9)
+        var three = one
+        three.content["spec"]?["paused"] = .bool(true)
+        #expect(EvictionBook.fingerprint(one, policy: nil) == EvictionBook.fingerprint(two, policy: nil))
+        #expect(EvictionBook.fingerprint(one, policy: nil) != EvictionBook.fingerprint(three, policy: nil))
     }
 
     @Test func purgeModeNeverKeepsTheOldCopy() async throws {
