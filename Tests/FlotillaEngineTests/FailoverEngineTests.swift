@@ -68,25 +68,30 @@ import Testing
         let repository = try TestRepository(Self.files(purgeMode: "Gracefully"))
         let sims = SimConnector(Self.names, readyDelay: 1)
         try Self.fillCluster(sims, "a")
-        let controllers = sims.runControllers()
-        defer { controllers.cancel() }
+        // Only a's controllers run at first, so b's and c's replacements cannot become ready until the test says so:
+        // the drain is observed without racing the simulator's ready delay.
+        let controllersOfA = sims.runControllers(only: ["a"])
+        defer { controllersOfA.cancel() }
         let engine = try InMemoryEngineTests.engine(repository, sims)
         try await InMemoryEngineTests.whileRunning(engine) {
             #expect(await InMemoryEngineTests.eventually(90) {
                 Self.names.allSatisfy { sims.replicas($0, "shop", "web") == 2 }
             })
             // a's copy cannot run: Degraded after the progress deadline, evicted after the toleration. b and c get
-            // its replicas; a keeps its copy until they are ready there (the simulator's ready delay is 1 s).
-            #expect(await InMemoryEngineTests.eventually {
+            // its replicas; a keeps its copy until they are ready there.
+            #expect(await InMemoryEngineTests.eventually(60) {
                 sims.replicas("b", "shop", "web") == 3 && sims.replicas("c", "shop", "web") == 3
             })
+            try await Task.sleep(for: .milliseconds(500))
             #expect(sims.replicas("a", "shop", "web") == 2)
             let report = await engine.report()
             let eviction = try #require(report.evictions?.first)
             #expect(eviction.cluster == "a" && eviction.reason == "ApplicationFailure" && eviction.purgeMode == "Gracefully")
             #expect(eviction.draining)
-            #expect(await InMemoryEngineTests.eventually { sims.replicas("a", "shop", "web") == nil })
-            #expect(await InMemoryEngineTests.eventually { await InMemoryEngineTests.converged(engine) })
+            let controllersOfBAndC = sims.runControllers(only: ["b", "c"])
+            defer { controllersOfBAndC.cancel() }
+            #expect(await InMemoryEngineTests.eventually(60) { sims.replicas("a", "shop", "web") == nil })
+            #expect(await InMemoryEngineTests.eventually(60) { await InMemoryEngineTests.converged(engine) })
             // The task stays (a is kept out) until the template or its policy changes.
             #expect(await engine.report().evictions?.first?.draining == false)
             try await Task.sleep(for: .milliseconds(500))

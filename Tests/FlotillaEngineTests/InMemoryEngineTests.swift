@@ -38,8 +38,8 @@ struct SimConnector: ClusterConnector {
     }
 
     /// The clusters' controllers (workloads becoming ready), as `flotilla sim` runs them; cancel to stop.
-    func runControllers() -> Task<Void, Never> {
-        let clusters = self.clusters.values.map(\.0)
+    func runControllers(only names: Set<String>? = nil) -> Task<Void, Never> {
+        let clusters = self.clusters.filter { names?.contains($0.key) ?? true }.values.map(\.0)
         return Task.detached {
             while !Task.isCancelled {
                 for cluster in clusters { cluster.runControllers() }
