@@ -84,6 +84,14 @@ extension ClusterAgent {
         return totals
     }
 
+    /// The live `.status` of a template's own object (its workload) here, as last watched.
+    func liveStatus(of template: ResourceIdentity) -> JSONValue? {
+        state.withLock { state in
+            state.desired.keys.first { EvictionBook.isWorkload($0, of: template) }
+                .flatMap { state.live[$0]?.value(at: ["status"]) }
+        }
+    }
+
     /// The state of every work, sorted.
     public func workStatuses() -> [WorkStatus] {
         state.withLock { state in

@@ -45,6 +45,31 @@ extension Engine {
         }
     }
 
+    /// The works with `statePreservation`'s labels merged into the workloads that moved by an application failover
+    /// (Karmada's `StatefulFailoverInjection`): the state read on the cluster left, as labels where it runs now.
+    func injectPreservedState(_ works: [String: [ObjectKey: DesiredWork]], plan: Plan) -> [String: [ObjectKey: DesiredWork]] {
+        guard evictions.tasks.values.contains(where: { $0.values.contains { $0.preservedLabelState != nil } })
+        else { return works }
+        var result = works
+        for placement in plan.placements where evictions.tasks[placement.identity] != nil {
+            let clusters = placement.clusters.map(\.name).filter { !$0.isEmpty }
+            for cluster in clusters {
+                guard let labels = evictions.injectedLabels(placement.identity, cluster: cluster, placedOn: clusters),
+                      let entries = result[cluster] else { continue }
+                for (key, work) in entries where EvictionBook.isWorkload(key, of: placement.identity) {
+                    var object = work.object
+                    var merged = object.value(at: ["metadata", "labels"])?.objectValue ?? [:]
+                    for (name, value) in labels { merged[name] = .string(value) }
+                    object["metadata"]?["labels"] = .object(merged)
+                    result[cluster]?[key] = DesiredWork(object: object, template: work.template,
+                                                        delegatedPaths: work.delegatedPaths, failure: work.failure,
+                                                        suspended: work.suspended, takeOver: work.takeOver)
+                }
+            }
+        }
+        return result
+    }
+
     /// Whether evictions need looking at (every second while they do).
     var evictionsActive: Bool { !failoverTemplates.isEmpty || !evictions.draining.isEmpty }
 
@@ -86,9 +111,16 @@ extension Engine {
             placed[placement.identity] = placement.clusters.filter { !$0.name.isEmpty }.map(\.name)
         }
         let now = clock.now()
-        let created = evictions.observe(health: health, policies: failoverTemplates, placed: placed,
-                                        fingerprints: Self.fingerprints(inForce.plan, of: Set(failoverTemplates.keys)),
-                                        now: now)
+        let agents = self.agents
+        let (created, waiting) = evictions.observe(
+            health: health, policies: failoverTemplates, placed: placed,
+            fingerprints: Self.fingerprints(inForce.plan, of: Set(failoverTemplates.keys)), now: now,
+            status: { template, cluster in agents[cluster]?.liveStatus(of: template) })
+        for (key, reason) in waiting.sorted(by: { $0.key < $1.key }) where evictions.waiting[key] != reason {
+            logger.warning("application failover waits: the state to preserve cannot be read",
+                           metadata: ["workload": "\(key)", "reason": "\(reason)"])
+        }
+        evictions.waiting = waiting
         for task in created {
             logger.notice("application failover: evicting", metadata: [
                 "template": "\(task.template)", "cluster": "\(task.cluster)", "purgeMode": "\(task.purgeMode)"])

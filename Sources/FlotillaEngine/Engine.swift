@@ -414,6 +414,7 @@ public actor Engine {
         }
         var works = LastGoodWorks.retain(rendered: rendered, plan: plan, previous: inForce?.works ?? [:])
         works = keepDraining(works, plan: plan, states: states)
+        works = injectPreservedState(works, plan: plan)
         placementsInForce = LastGoodWorks.placements(plan: plan, previous: previous)
         phase("retain")
         for name in agents.keys where works[name] == nil { works[name] = [:] }

@@ -22,6 +22,11 @@ struct EvictionBook: Sendable {
         var createdAt: Date
         /// What the template and its policy were when the task was made (a change ends the eviction).
         var fingerprint: Int
+        /// `statePreservation`: the labels read from the workload's status on the cluster it left, injected into
+        /// the workload where it moved (Karmada's `preservedLabelState`).
+        var preservedLabelState: [String: String]? = nil
+        /// Where the workload ran before this eviction (Karmada's `clustersBeforeFailover`).
+        var clustersBeforeFailover: [String]? = nil
     }
 
     /// A work kept on a cluster it is leaving, until its replacements are healthy.
@@ -41,6 +46,8 @@ struct EvictionBook: Sendable {
     var tasks: [ResourceIdentity: [String: Task]] = [:]
     /// Works kept on clusters they are leaving, by cluster.
     var draining: [String: [ObjectKey: Draining]] = [:]
+    /// Evictions due but waiting for their `statePreservation` state (by `template|cluster`), and why.
+    var waiting: [String: String] = [:]
 
     /// The tasks as the state file keeps them.
     var persisted: [PersistedEviction] {
@@ -48,7 +55,8 @@ struct EvictionBook: Sendable {
             PersistedEviction(template: task.template, cluster: task.cluster, reason: task.reason,
                               purgeMode: task.purgeMode, gracePeriodSeconds: task.gracePeriodSeconds,
                               createdAt: Date(timeIntervalSince1970: task.createdAt.timeIntervalSince1970.rounded(.down)),
-                              fingerprint: task.fingerprint)
+                              fingerprint: task.fingerprint, preservedLabelState: task.preservedLabelState,
+                              clustersBeforeFailover: task.clustersBeforeFailover)
         }
     }
 
@@ -59,7 +67,8 @@ struct EvictionBook: Sendable {
             guard let identity = byDescription[entry.template] else { continue }
             tasks[identity, default: [:]][entry.cluster] = Task(
                 template: entry.template, cluster: entry.cluster, reason: entry.reason, purgeMode: entry.purgeMode,
-                gracePeriodSeconds: entry.gracePeriodSeconds, createdAt: entry.createdAt, fingerprint: entry.fingerprint)
+                gracePeriodSeconds: entry.gracePeriodSeconds, createdAt: entry.createdAt, fingerprint: entry.fingerprint,
+                preservedLabelState: entry.preservedLabelState, clustersBeforeFailover: entry.clustersBeforeFailover)
         }
     }
 
@@ -104,11 +113,16 @@ struct EvictionBook: Sendable {
         return tasks.count != before
     }
 
-    /// Application failover: with each workload's health now, the tasks to create. `policies` are the
-    /// application-failover behaviours of the templates that have one (defaulted), `placed` where each is placed.
+    /// Application failover: with each workload's health now, the tasks to create, and the workloads whose eviction
+    /// waits because their `statePreservation` rules could not be read (Karmada retries those). `policies` are the
+    /// application-failover behaviours of the templates that have one (defaulted), `placed` where each is placed,
+    /// `status(template, cluster)` the workload's live status there.
     mutating func observe(health: [String: HealthStatus], policies: [ResourceIdentity: ApplicationFailoverBehavior],
-                          placed: [ResourceIdentity: [String]], fingerprints: [ResourceIdentity: Int], now: Date) -> [Task] {
+                          placed: [ResourceIdentity: [String]], fingerprints: [ResourceIdentity: Int], now: Date,
+                          status: (ResourceIdentity, String) -> JSONValue? = { _, _ in nil })
+        -> (created: [Task], waiting: [String: String]) {
         var created: [Task] = []
+        var waiting: [String: String] = [:]
         var seen: Set<String> = []
         for (template, behavior) in policies.sorted(by: { $0.key.description < $1.key.description }) {
             for cluster in (placed[template] ?? []).sorted() where tasks[template]?[cluster] == nil {
@@ -119,11 +133,22 @@ struct EvictionBook: Sendable {
                 unhealthySince[key] = since
                 let toleration = Double(behavior.decisionConditions?.tolerationSeconds ?? 300)
                 guard now.timeIntervalSince(since) >= toleration else { continue }
+                var preserved: [String: String]?
+                if let rules = behavior.statePreservation?.rules, !rules.isEmpty {
+                    switch Self.preservedLabelState(rules, status: status(template, cluster)) {
+                    case .success(let labels): preserved = labels
+                    case .failure(let failure):
+                        waiting[key] = failure.description
+                        continue
+                    }
+                }
                 let mode = Self.mode(behavior.purgeMode)
                 let task = Task(template: template.description, cluster: cluster, reason: "ApplicationFailure",
                                 purgeMode: mode.rawValue,
                                 gracePeriodSeconds: mode == .gracefully ? Double(behavior.gracePeriodSeconds ?? 600) : nil,
-                                createdAt: now, fingerprint: fingerprints[template] ?? 0)
+                                createdAt: now, fingerprint: fingerprints[template] ?? 0,
+                                preservedLabelState: preserved,
+                                clustersBeforeFailover: preserved == nil ? nil : (placed[template] ?? []).sorted())
                 tasks[template, default: [:]][cluster] = task
                 unhealthySince[key] = nil
                 created.append(task)
@@ -131,7 +156,36 @@ struct EvictionBook: Sendable {
         }
         // Healthy or Unknown resets the clock (as Karmada keeps it in memory).
         unhealthySince = unhealthySince.filter { seen.contains($0.key) }
-        return created
+        return (created, waiting)
+    }
+
+    /// Karmada's `BuildPreservedLabelState`: each rule's JSONPath evaluated against the workload's status; a status
+    /// not collected yet, or a path that reaches nothing, is an error.
+    static func preservedLabelState(_ rules: [StatePreservationRule], status: JSONValue?)
+        -> Result<[String: String], JSONPath.Failure> {
+        guard let status else {
+            return .failure(JSONPath.Failure(description: "the application status has not yet been collected"))
+        }
+        var labels: [String: String] = [:]
+        for rule in rules {
+            do {
+                labels[rule.aliasLabelName] = try JSONPath(rule.jsonPath).evaluate(status)
+            } catch {
+                return .failure(JSONPath.Failure(description: "\(rule.aliasLabelName): \(error.description)"))
+            }
+        }
+        return .success(labels)
+    }
+
+    /// The labels to inject into a template's workload on `cluster` (Karmada's `injectReservedLabelState`): those of
+    /// the template's latest eviction task, when it purged `Directly`, the workload now runs on that one cluster only,
+    /// and it did not run there before the failover.
+    func injectedLabels(_ template: ResourceIdentity, cluster: String, placedOn clusters: [String]) -> [String: String]? {
+        guard clusters.count == 1, let byCluster = tasks[template] else { return nil }
+        guard let latest = byCluster.values.max(by: { ($0.createdAt, $0.cluster) < ($1.createdAt, $1.cluster) }),
+              latest.purgeMode == PurgeMode.directly.rawValue, let labels = latest.preservedLabelState, !labels.isEmpty,
+              !(latest.clustersBeforeFailover ?? []).contains(cluster) else { return nil }
+        return labels
     }
 
     /// Karmada's purge modes, older spellings folded.

@@ -82,7 +82,7 @@ public struct PersistedState: Sendable, Equatable {
         for task in evictions.sorted(by: { ($0.template, $0.cluster) < ($1.template, $1.cluster) }) {
             lines.append("\(Self.evictedPrefix)\(task.template)\t\(task.cluster)\t\(task.reason)\t\(task.purgeMode)\t"
                          + "\(task.gracePeriodSeconds.map { String(Int($0)) } ?? "-")\t\(Int(task.createdAt.timeIntervalSince1970))\t"
-                         + "\(task.fingerprint)")
+                         + "\(task.fingerprint)" + Self.preservedFields(task))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -105,10 +105,16 @@ public struct PersistedState: Sendable, Equatable {
             if line.hasPrefix(evictedPrefix) {
                 let fields = line.dropFirst(evictedPrefix.count).split(separator: "\t", omittingEmptySubsequences: false)
                     .map(String.init)
-                guard fields.count == 7, let created = Double(fields[5]), let fingerprint = Int(fields[6]) else { return nil }
-                evictions.append(PersistedEviction(template: fields[0], cluster: fields[1], reason: fields[2],
-                                                   purgeMode: fields[3], gracePeriodSeconds: Double(fields[4]),
-                                                   createdAt: Date(timeIntervalSince1970: created), fingerprint: fingerprint))
+                guard fields.count == 7 || fields.count == 9, let created = Double(fields[5]),
+                      let fingerprint = Int(fields[6]) else { return nil }
+                var task = PersistedEviction(template: fields[0], cluster: fields[1], reason: fields[2],
+                                             purgeMode: fields[3], gracePeriodSeconds: Double(fields[4]),
+                                             createdAt: Date(timeIntervalSince1970: created), fingerprint: fingerprint)
+                if fields.count == 9 {
+                    task.clustersBeforeFailover = fields[7].split(separator: ",").map(String.init)
+                    task.preservedLabelState = try? JSONDecoder().decode([String: String].self, from: Data(fields[8].utf8))
+                }
+                evictions.append(task)
                 continue
             }
             if line.hasPrefix(autoscaledPrefix) {
@@ -155,6 +161,15 @@ public struct PersistedState: Sendable, Equatable {
     static let taintPrefix = "!taint\t"
     /// Marks an eviction task's line.
     static let evictedPrefix = "!evicted\t"
+
+    /// A task's preserved state, as two more fields (`clusters,before` and the labels as sorted JSON), or nothing.
+    static func preservedFields(_ task: PersistedEviction) -> String {
+        guard let labels = task.preservedLabelState else { return "" }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let json = (try? encoder.encode(labels)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return "\t\((task.clustersBeforeFailover ?? []).joined(separator: ","))\t\(json)"
+    }
     /// Marks an autoscaled template's line.
     static let autoscaledPrefix = "!autoscaled\t"
 
@@ -187,9 +202,16 @@ public struct PersistedEviction: Sendable, Hashable {
     public var gracePeriodSeconds: Double?
     public var createdAt: Date
     public var fingerprint: Int
+    /// `statePreservation`'s labels, read from the workload's status on the cluster it left.
+    public var preservedLabelState: [String: String]?
+    /// Where the workload ran before the eviction (kept with `preservedLabelState`).
+    public var clustersBeforeFailover: [String]?
 
     public init(template: String, cluster: String, reason: String, purgeMode: String, gracePeriodSeconds: Double?,
-                createdAt: Date, fingerprint: Int) {
+                createdAt: Date, fingerprint: Int, preservedLabelState: [String: String]? = nil,
+                clustersBeforeFailover: [String]? = nil) {
+        self.preservedLabelState = preservedLabelState
+        self.clustersBeforeFailover = clustersBeforeFailover
         self.template = template
         self.cluster = cluster
         self.reason = reason

@@ -159,14 +159,14 @@ import Testing
         let policies = [Self.web: behavior]
         let placed = [Self.web: ["a", "b"]]
         let sick = ["\(Self.web)|a": HealthStatus.degraded, "\(Self.web)|b": .healthy]
-        #expect(book.observe(health: sick, policies: policies, placed: placed, fingerprints: [:], now: Self.start).isEmpty)
+        #expect(book.observe(health: sick, policies: policies, placed: placed, fingerprints: [:], now: Self.start).created.isEmpty)
         // Healthy in between: the clock starts again.
         #expect(book.observe(health: ["\(Self.web)|a": .healthy], policies: policies, placed: placed, fingerprints: [:],
-                             now: Self.start + 5).isEmpty)
-        #expect(book.observe(health: sick, policies: policies, placed: placed, fingerprints: [:], now: Self.start + 6).isEmpty)
-        #expect(book.observe(health: sick, policies: policies, placed: placed, fingerprints: [:], now: Self.start + 15).isEmpty)
+                             now: Self.start + 5).created.isEmpty)
+        #expect(book.observe(health: sick, policies: policies, placed: placed, fingerprints: [:], now: Self.start + 6).created.isEmpty)
+        #expect(book.observe(health: sick, policies: policies, placed: placed, fingerprints: [:], now: Self.start + 15).created.isEmpty)
         let tasks = book.observe(health: sick, policies: policies, placed: placed, fingerprints: [Self.web: 7],
-                                 now: Self.start + 16)
+                                 now: Self.start + 16).created
         #expect(tasks.map(\.cluster) == ["a"])
         #expect(book.evicted == [Self.web: ["a"]])
         // A changed template or policy ends it; an unchanged one keeps it.

@@ -197,6 +197,8 @@ import Testing
         ("spec:\n  resourceSelectors: [{apiVersion: v1, kind: Service}]\n  failover: {application: {purgeMode: Directly, gracePeriodSeconds: 10}}\n",
          ["test.yaml:4: PropagationPolicy: invalid value at \"spec.propagateDeps\": application failover requires propagateDeps: true",
           "test.yaml:6: PropagationPolicy: invalid value at \"spec.failover.application.gracePeriodSeconds\": only allowed when purgeMode is Gracefully"]),
+        ("spec:\n  propagateDeps: true\n  resourceSelectors: [{apiVersion: v1, kind: Service}]\n  failover:\n    application:\n      statePreservation: {rules: [{aliasLabelName: s, jsonPath: \"{..x}\"}]}\n",
+         ["test.yaml:9: PropagationPolicy: invalid value at \"spec.failover.application.statePreservation.rules[0].jsonPath\": recursive descent is not supported in JSONPath {..x}"]),
         ("spec:\n  resourceSelectors: [{apiVersion: v1, kind: Service}]\nstatus: {x: 1}\n",
          ["test.yaml:6: PropagationPolicy: unknown field \"status\""]),
     ])

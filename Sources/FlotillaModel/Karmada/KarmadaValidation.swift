@@ -48,6 +48,13 @@ struct KarmadaValidation {
                     errors.append(invalid("spec.failover.application.gracePeriodSeconds", "must be greater than 0"))
                 }
             }
+            for (index, rule) in (application.statePreservation?.rules ?? []).enumerated() {
+                let field = "spec.failover.application.statePreservation.rules[\(index)]"
+                if rule.aliasLabelName.isEmpty { errors.append(invalid("\(field).aliasLabelName", "must not be empty")) }
+                do { _ = try JSONPath(rule.jsonPath) } catch {
+                    errors.append(invalid("\(field).jsonPath", error.description))
+                }
+            }
             if let seconds = application.decisionConditions?.tolerationSeconds, seconds < 0 {
                 errors.append(invalid("spec.failover.application.decisionConditions.tolerationSeconds",
                                       "must be greater than or equal to 0"))

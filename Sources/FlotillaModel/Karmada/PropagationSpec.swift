@@ -108,10 +108,17 @@ public enum PurgeMode: String, KarmadaEnum {
 /// State carried over from the old copy to the new one on failover.
 public struct StatePreservation: Codable, Sendable, Hashable {
     public var rules: [StatePreservationRule]
+
+    public init(rules: [StatePreservationRule]) { self.rules = rules }
 }
 
 /// One state preservation rule: a label to write, from a JSONPath into the old copy's status.
 public struct StatePreservationRule: Codable, Sendable, Hashable {
     public var aliasLabelName: String
     public var jsonPath: String
+
+    public init(aliasLabelName: String, jsonPath: String) {
+        self.aliasLabelName = aliasLabelName
+        self.jsonPath = jsonPath
+    }
 }
