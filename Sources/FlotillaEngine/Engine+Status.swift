@@ -111,6 +111,9 @@ extension Engine {
         guard let branch = configuration.statusBranch, report.revision != nil else { return }
         var files = StatusFiles.render(report, prefix: configuration.statusPrefix)
         files[branchStatePath] = branchState()
+        await loadDriftHistory(branch: branch)
+        _ = driftHistory.record(report.openDrift + report.healedDrift)
+        files.merge(driftHistory.files(prefix: configuration.statusPrefix)) { rendered, _ in rendered }
         guard files != lastStatusFiles else { return }
         let synced = report.works.filter { $0.sync == .synced }.count
         let short = String(report.revision?.prefix(12) ?? "none")
@@ -129,5 +132,21 @@ extension Engine {
             logger.warning("status push failed", metadata: ["error": "\(error)"])
         }
         _ = force
+    }
+
+    /// Reads the drift history back from the status branch once (it is rewritten whole with every status commit).
+    func loadDriftHistory(branch: String) async {
+        guard !driftHistoryLoaded, driftHistoryReads < 3 else { return }
+        driftHistoryReads += 1
+        do {
+            let snapshot = try await source.snapshot(ref: branch, path: "\(configuration.statusPrefix)/drift",
+                                                     include: { $0.hasSuffix(".jsonl") })
+            driftHistory.restore(Dictionary(snapshot.files.map { ($0.path, $0.contents) }, uniquingKeysWith: { a, _ in a }))
+            driftHistoryLoaded = true
+        } catch {
+            // No status branch yet (a first start), or it cannot be read: the history starts here.
+            logger.debug("drift history not read from the status branch", metadata: ["error": "\(error)"])
+            if driftHistoryReads >= 3 { driftHistoryLoaded = true }
+        }
     }
 }

@@ -65,6 +65,11 @@ public actor Engine {
     /// Each cluster's API enablement as the plan in force saw it.
     var plannedAPIs: [String: [String]?] = [:]
     var lastStatusFiles: [String: Data] = [:]
+    /// Every drift seen, as the status branch's monthly history keeps it.
+    var driftHistory = DriftHistory()
+    /// Attempts to read the history back from the status branch (given up after three).
+    var driftHistoryReads = 0
+    var driftHistoryLoaded = false
     var lastStatusPush: ContinuousClock.Instant?
     var statusCommits = 0
     var lastPushError: String?
