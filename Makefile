@@ -35,10 +35,15 @@ run: build
 # The in-memory engine tests run the whole engine (an actor) on Swift's cooperative pool, which has one thread per
 # core; the end-to-end suites wait synchronously for child processes and would hold those threads for seconds at a
 # time. So the in-memory suite runs on its own, then everything else in parallel.
+# Each run's log is kept in .build/test-logs; when one fails, the tests still running when it ended are named at the
+# end (a crashed test process ends with a backtrace, not with the test that crashed).
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --filter InMemoryEngineTests
-	$(SWIFT) test --skip-build --skip InMemoryEngineTests
+	@mkdir -p .build/test-logs
+	set -o pipefail; $(SWIFT) test --skip-build --filter InMemoryEngineTests 2>&1 | tee .build/test-logs/in-memory.log \
+	  || { .ci/unfinished-tests .build/test-logs/in-memory.log; exit 1; }
+	set -o pipefail; $(SWIFT) test --skip-build --skip InMemoryEngineTests 2>&1 | tee .build/test-logs/others.log \
+	  || { .ci/unfinished-tests .build/test-logs/others.log; exit 1; }
 	$(MAKE) bench-smoke
 
 # Every benchmark scenario at a small size with debug builds: they must keep working (timings are not checked here;

@@ -49,7 +49,7 @@ let package = Package(
         ),
         .target(
             name: "FlotillaKube",
-            dependencies: ["FlotillaModel", "CCurl", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["FlotillaModel", "CCurl", "CSpawn", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "FlotillaSim",
@@ -61,6 +61,7 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
+        .target(name: "CSpawn"),
         .target(
             name: "CGitDeadline",
             dependencies: ["CGit2"]

@@ -62,45 +62,42 @@ public final class ExecCredentialProvider: Sendable {
         for variable in config.env { environment[variable.name] = variable.value }
         environment["KUBERNETES_EXEC_INFO"] = "{\"apiVersion\":\"\(config.apiVersion)\",\"kind\":\"ExecCredential\","
             + "\"spec\":{\"interactive\":false}}"
-        let process = Process()
-        if config.command.contains("/") {
-            process.executableURL = URL(fileURLWithPath: config.command)
-            process.arguments = config.args
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [config.command] + config.args
-        }
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
+        let executable = config.command.contains("/") ? config.command : "/usr/bin/env"
+        let arguments = config.command.contains("/") ? config.args : [config.command] + config.args
+        let process: ChildProcess
+        let output: (read: Int32, write: Int32)
+        let errors: (read: Int32, write: Int32)
+        do throws(SpawnError) {
+            output = try ChildProcess.pipe()
+            errors = try ChildProcess.pipe()
+            defer {
+                close(output.write)
+                close(errors.write)
+            }
+            do throws(SpawnError) {
+                process = try ChildProcess(executable, arguments, environment: environment,
+                                           standardOutput: output.write, standardError: errors.write)
+            } catch {
+                close(output.read)
+                close(errors.read)
+                throw error
+            }
         } catch {
-            throw failure("cannot start: \(error.localizedDescription)")
+            throw failure("cannot start: \(error)")
         }
         // The output is read on other threads, so a plugin that never ends (or leaves a child holding its pipes) is
         // killed at the timeout without the caller waiting for the pipes to close.
-        let streams = Mutex((output: Data(), errors: Data()))
-        let reading = DispatchGroup()
-        DispatchQueue.global().async(group: reading) {
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            streams.withLock { $0.output = data }
-        }
-        DispatchQueue.global().async(group: reading) {
-            let data = errors.fileHandleForReading.readDataToEndOfFile()
-            streams.withLock { $0.errors = data }
-        }
-        if reading.wait(timeout: .now() + timeout) == .timedOut {
-            kill(process.processIdentifier, SIGKILL)
-            _ = reapedExitStatus(of: process)
+        let deadline = Date().addingTimeInterval(timeout)
+        let outputStream = ChildProcess.drain(output.read)
+        let errorStream = ChildProcess.drain(errors.read)
+        guard let data = outputStream.collected(timeout: timeout),
+              let errorData = errorStream.collected(timeout: max(0, deadline.timeIntervalSinceNow)) else {
+            process.signal(SIGKILL)
+            process.wait()
             throw failure("did not finish within \(Int(timeout)) s; killed")
         }
-        let (data, errorData) = streams.withLock { ($0.output, $0.errors) }
         let errorText = String(decoding: errorData, as: UTF8.self)
-        let status = reapedExitStatus(of: process)
+        let status = process.wait()
         guard status == 0 else {
             throw failure("exit status \(status): \(errorText.trimmingCharacters(in: .whitespacesAndNewlines).prefix(300))")
         }

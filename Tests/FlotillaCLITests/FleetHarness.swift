@@ -82,19 +82,12 @@ final class Fleet {
     /// SIGTERM; returns the exit status.
     func stopDaemon() -> Int32? {
         guard let process = daemon?.process else { return nil }
-        kill(process.processIdentifier, SIGTERM)
+        process.signal(SIGTERM)
         let deadline = Date().addingTimeInterval(20)
-        var status: Int32 = 0
         while Date() < deadline {
-            let reaped = waitpid(process.processIdentifier, &status, WNOHANG)
-            if reaped == process.processIdentifier {
+            if !process.isRunning {
                 daemon = nil
-                return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-            }
-            if reaped == -1, errno == ECHILD, !process.isRunning {
-                // Foundation reaped it first.
-                daemon = nil
-                return process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
+                return process.wait()
             }
             usleep(20_000)
         }

@@ -473,20 +473,18 @@ import Testing
 
     @Test func kubectlGetWatchReceivesAnEvent() throws {
         let sim = try SimKubectlTests.Sim()
-        let watch = Process()
-        watch.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        watch.arguments = ["kubectl", "--kubeconfig", sim.kubeconfig, "--context", "member1", "-n", "default",
-                           "get", "configmaps", "-w", "--request-timeout=8s"]
-        let output = Pipe()
-        watch.standardOutput = output
-        watch.standardError = FileHandle.nullDevice
-        try watch.run()
+        let output = try ChildProcess.pipe()
+        let watch = try ChildProcess("/usr/bin/env", ["kubectl", "--kubeconfig", sim.kubeconfig, "--context", "member1",
+                                                      "-n", "default", "get", "configmaps", "-w", "--request-timeout=8s"],
+                                     standardOutput: output.write)
+        close(output.write)
+        let printed = ChildProcess.drain(output.read)
         Thread.sleep(forTimeInterval: 1.5)
         _ = try sim.kubectl(["-n", "default", "create", "configmap", "seen-by-kubectl", "--from-literal=a=b"])
         Thread.sleep(forTimeInterval: 1.5)
-        kill(watch.processIdentifier, SIGTERM)
+        watch.signal(SIGTERM)
         _ = exitStatus(of: watch)
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let text = String(decoding: printed.collected() ?? Data(), as: UTF8.self)
         #expect(text.contains("seen-by-kubectl"))
     }
 }

@@ -4,9 +4,9 @@ import Foundation
 import Glibc
 #endif
 
-/// Waits for a child and returns its exit status (see `reapedExitStatus`).
-public func exitStatus(of process: Process) -> Int32 {
-    reapedExitStatus(of: process)
+/// Waits for a child and returns its exit status (128 + the signal when a signal ended it).
+public func exitStatus(of process: ChildProcess) -> Int32 {
+    process.wait()
 }
 
 /// What a finished command printed, and its exit status.
@@ -16,21 +16,28 @@ public struct CommandResult: Sendable {
     public var errors: String
 }
 
-/// Runs a program to completion with its output captured.
+/// Runs a program to completion with its output captured (both streams read at once, so neither fills up).
 public func runProcess(_ executable: URL, _ arguments: [String], in directory: URL? = nil,
                        environment: [String: String]? = nil) throws -> CommandResult {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = directory }
-    if let environment { process.environment = environment }
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    let out = output.fileHandleForReading.readDataToEndOfFile()
-    let err = errors.fileHandleForReading.readDataToEndOfFile()
-    return CommandResult(status: exitStatus(of: process), output: String(decoding: out, as: UTF8.self),
-                         errors: String(decoding: err, as: UTF8.self))
+    let output = try ChildProcess.pipe()
+    let errors = try ChildProcess.pipe()
+    let process: ChildProcess
+    do {
+        defer {
+            close(output.write)
+            close(errors.write)
+        }
+        process = try ChildProcess(executable.path, arguments, environment: environment, directory: directory?.path,
+                                   standardOutput: output.write, standardError: errors.write)
+    } catch {
+        close(output.read)
+        close(errors.read)
+        throw error
+    }
+    let out = ChildProcess.drain(output.read)
+    let err = ChildProcess.drain(errors.read)
+    let outData = out.collected() ?? Data()
+    let errData = err.collected() ?? Data()
+    return CommandResult(status: process.wait(), output: String(decoding: outData, as: UTF8.self),
+                         errors: String(decoding: errData, as: UTF8.self))
 }

@@ -1,3 +1,4 @@
+import FlotillaKube
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -56,29 +57,24 @@ public func isListening(_ port: Int) -> Bool {
 
 /// A server process started for a test and always stopped when it ends.
 public final class ServerProcess {
-    public let process = Process()
+    public let process: ChildProcess
     public let port: Int
+    /// The log file's descriptor, closed with the server.
+    private let log: Int32?
 
     public init(_ arguments: [String], port: Int, environment: [String: String] = [:], logFile: String? = nil) throws {
         self.port = port
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
         var merged = ProcessInfo.processInfo.environment
         for (key, value) in environment { merged[key] = value }
-        process.environment = merged
-        if let logFile, FileManager.default.createFile(atPath: logFile, contents: nil),
-           let handle = FileHandle(forWritingAtPath: logFile) {
-            process.standardOutput = handle
-            process.standardError = handle
-        } else {
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-        }
-        try process.run()
+        let log = logFile.map { open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }.flatMap { $0 >= 0 ? $0 : nil }
+        self.log = log
+        process = try ChildProcess("/usr/bin/env", arguments, environment: merged, standardOutput: log,
+                                   standardError: log)
         let deadline = Date().addingTimeInterval(10)
         while !isListening(port) {
             guard Date() < deadline, process.isRunning else {
-                process.terminate()
+                process.signal(SIGKILL)
+                process.wait()
                 throw ServerStartFailed(description: "\(arguments.first ?? "server") did not start on port \(port)")
             }
             usleep(50_000)
@@ -87,13 +83,12 @@ public final class ServerProcess {
 
     deinit {
         if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            var status: Int32 = 0
-            waitpid(process.processIdentifier, &status, 0)
+            process.signal(SIGKILL)
         }
+        process.wait()
+        if let log { close(log) }
     }
 }
-
 
 /// Polls `condition` until it holds (true) or `timeout` seconds pass (false). A throwing check counts as not yet.
 public func waitUntil(timeout: Double, every interval: Double = 0.05, _ condition: () throws -> Bool) -> Bool {
