@@ -111,6 +111,7 @@ extension Engine {
         guard let branch = configuration.statusBranch, report.revision != nil else { return }
         var files = StatusFiles.render(report, prefix: configuration.statusPrefix)
         files[branchStatePath] = branchState()
+        files["\(configuration.statusPrefix)/cluster-state.json"] = Self.clusterStateFile(plannedStates)
         await loadDriftHistory(branch: branch)
         _ = driftHistory.record(report.openDrift + report.healedDrift)
         files.merge(driftHistory.files(prefix: configuration.statusPrefix)) { rendered, _ in rendered }
@@ -148,5 +149,14 @@ extension Engine {
             logger.debug("drift history not read from the status branch", metadata: ["error": "\(error)"])
             if driftHistoryReads >= 3 { driftHistoryLoaded = true }
         }
+    }
+
+    /// The clusters' state of the last plan as `flotilla plan --cluster-state` reads it (sorted, so unchanged state
+    /// makes no commit).
+    static func clusterStateFile(_ states: [String: ClusterState]) -> Data? {
+        guard !states.isEmpty else { return nil }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return try? encoder.encode(ClusterStateFile(clusters: states))
     }
 }

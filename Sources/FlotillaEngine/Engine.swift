@@ -62,6 +62,8 @@ public actor Engine {
     var replanNeeded = false
     /// Each cluster's readiness as the plan in force saw it.
     var plannedReadiness: [String: Bool] = [:]
+    /// The clusters' state the last plan was made with (the status branch records it for `flotilla plan`).
+    var plannedStates: [String: ClusterState] = [:]
     /// Each cluster's API enablement as the plan in force saw it.
     var plannedAPIs: [String: [String]?] = [:]
     var lastStatusFiles: [String: Data] = [:]
@@ -358,6 +360,7 @@ public actor Engine {
         var states: [String: ClusterState] = [:]
         for (name, agent) in agents { states[name] = agent.placementState() }
         plannedReadiness = states.mapValues { $0.ready ?? false }
+        plannedStates = states
         plannedAPIs = states.mapValues(\.apiEnablements)
         if !rebalancedRestored {
             rebalancedRestored = true

@@ -33,8 +33,9 @@ public enum PlanRendering {
     }
 
     /// The plan as one JSON object.
+    /// `extra` members (another check's findings) join the document's top level.
     public static func json(_ plan: Plan, errors: [ManifestError] = [], changes: JSONValue? = nil,
-                            quotaViolations: [QuotaCheck.Violation] = []) -> String {
+                            quotaViolations: [QuotaCheck.Violation] = [], extra: [String: JSONValue] = [:]) -> String {
         var placements: [JSONValue] = []
         for placement in plan.placements {
             var members: [String: JSONValue] = ["template": templateJSON(placement.template)]
@@ -75,6 +76,7 @@ public enum PlanRendering {
         ])
         var withChanges = document
         if let changes { withChanges["changes"] = changes }
+        for (key, value) in extra { withChanges[key] = value }
         return withChanges.prettyJSON() + "\n"
     }
 

@@ -87,7 +87,7 @@ struct SourceOptions: ParsableArguments {
             let snapshot = try await source.snapshot(ref: ref, path: path, include: ManifestLoader.isManifestPath)
             let prefix = path.isEmpty ? "" : path.split(separator: "/").joined(separator: "/") + "/"
             return LoadedSource(label: "\(source.remote) @ \(snapshot.commit.prefix(12))", revision: snapshot.commit,
-                                manifests: snapshot.manifests, filePrefix: prefix)
+                                manifests: snapshot.manifests, filePrefix: prefix, message: snapshot.message)
         }
         let folder = source ?? "."
         let root = path.isEmpty ? folder : "\(folder)/\(path)"
@@ -96,8 +96,12 @@ struct SourceOptions: ParsableArguments {
             throw CommandError("no such folder: \(root)")
         }
         let prefix = root == "." ? "" : (root.hasSuffix("/") ? root : root + "/")
+        // A folder's files are its working tree; the message is that of the commit checked out, when there is one.
+        let message = (try? GitMirror.enclosing(folder)).flatMap { repository, _ in
+            (try? repository.resolveLocal("HEAD")).map { repository.message(commit: $0) }
+        }
         return LoadedSource(label: root, revision: nil, manifests: ManifestLoader.load(directory: root),
-                            filePrefix: prefix)
+                            filePrefix: prefix, message: message)
     }
 }
 
@@ -129,6 +133,8 @@ struct LoadedSource {
     var revision: String?
     var manifests: Manifests
     var filePrefix: String
+    /// The message of the commit read (a folder: of the commit checked out), nil when there is none.
+    var message: String?
 
     /// An error as `file:line: message`, the file shown from where the user stands.
     func render(_ error: ManifestError) -> String {

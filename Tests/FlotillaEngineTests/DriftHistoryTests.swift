@@ -1,6 +1,7 @@
 @testable import FlotillaEngine
 import FlotillaDiff
 import FlotillaModel
+import FlotillaPlacement
 import FlotillaSim
 import FlotillaTestSupport
 import Foundation
@@ -112,6 +113,10 @@ import Testing
                     && !page.contains("healed: no (open)")
             })
         }
+        // What `flotilla plan` plans with: the clusters' state of the daemon's last plan, as `--cluster-state` reads it.
+        let recorded = try GitWorkingCopy.git(["show", "flotilla/status:status/cluster-state.json"], in: repository.bare)
+        let clusters = try JSONDecoder().decode(ClusterStateFile.self, from: Data(recorded.utf8)).clusters
+        #expect(clusters.keys.sorted() == ["a", "b"] && clusters["a"]?.ready == true)
         let page = Self.history(repository)
         #expect(page.contains("- by field manager: `kubectl-edit`\n- `spec.replicas`: `2` → `9`\n- healed: 20"))
         #expect(!page.contains(Self.secret) && !page.contains(Data(Self.secret.utf8).base64EncodedString()))
