@@ -111,9 +111,10 @@ let package = Package(
                     exclude: ["FuzzCorpus"]),
         .testTarget(name: "FlotillaGitTests", dependencies: ["FlotillaGit", "FlotillaTestSupport"]),
         .testTarget(name: "FlotillaPlacementTests", dependencies: ["FlotillaPlacement"],
-                    resources: [.copy("Fixtures")]),
+                    exclude: ["Golden"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FlotillaCLITests", dependencies: ["flotilla", "FlotillaTestSupport", "FlotillaKube", "FlotillaModel",
-                                                    "FlotillaSim", "FlotillaEngine"]),
+                                                    "FlotillaSim", "FlotillaEngine"],
+                    exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -78,6 +78,8 @@ public struct TemplatePlacement: Sendable {
     /// The scheduling priority from the policy's `schedulePriority` (its PriorityClass's value; nil without one).
     /// As in Karmada, it orders scheduling only, never the placement itself.
     public var priority: Int64?
+    /// The clusterAffinities term the placement used (`affinityName`); nil without terms.
+    public var affinityTerm: String?
 
     public let identity: ResourceIdentity
 

@@ -84,28 +84,9 @@ public struct Scheduler: Sendable {
         var entries: [PolicyReference: [Int64]] = [:]
     }
 
+    /// Places every template: the plan of this revision.
     public func plan(revision: String? = nil) -> Plan {
-        let taints = ClusterTaints.evaluate(manifests.clusterTaintPolicies, clusters: manifests.clusters, states: states,
-                                            current: policyTaints)
-        let clusters = manifests.clusters.map { cluster in
-            var cluster = cluster.applying(states[cluster.name])
-            if let added = taints[cluster.name] { cluster.spec.taints = (cluster.spec.taints ?? []) + added }
-            return cluster
-        }.sorted { $0.name < $1.name }
-        var capacities: [String: CapacityEstimator.Capacity] = [:]
-        for cluster in clusters {
-            // Clusters with resource models keep the model path of the estimator (rare; computed per template).
-            guard let summary = cluster.status?.resourceSummary, (summary.allocatableModelings ?? []).isEmpty else { continue }
-            capacities[cluster.name] = CapacityEstimator.capacity(of: summary)
-        }
-        var context = Context(clusters: clusters, capacities: capacities,
-                              clustersByName: Dictionary(manifests.clusters.map { ($0.name, $0) },
-                                                         uniquingKeysWith: { first, _ in first }))
-        for (index, cluster) in clusters.enumerated() {
-            context.indexByName[cluster.name] = index
-            context.fixedAvailable.append(states[cluster.name]?.availableReplicas)
-            context.capacityAt.append(capacities[cluster.name])
-        }
+        let (context, taints) = makeContext()
         var placements: [ResourceIdentity: TemplatePlacement] = [:]
         var unplaced: [ResourceIdentity] = []
         let policies = PolicySelection.Index(propagationPolicies: manifests.propagationPolicies,
@@ -162,6 +143,33 @@ public struct Scheduler: Sendable {
                         unplaced: unplaced.sorted())
         plan.policyTaints = taints
         return plan
+    }
+
+    /// The clusters with their state and the ClusterTaintPolicies' taints applied, sorted by name, their parsed
+    /// capacity and lookups; and the taints the policies put on each cluster.
+    func makeContext() -> (Context, [String: [Taint]]) {
+        let taints = ClusterTaints.evaluate(manifests.clusterTaintPolicies, clusters: manifests.clusters, states: states,
+                                            current: policyTaints)
+        let clusters = manifests.clusters.map { cluster in
+            var cluster = cluster.applying(states[cluster.name])
+            if let added = taints[cluster.name] { cluster.spec.taints = (cluster.spec.taints ?? []) + added }
+            return cluster
+        }.sorted { $0.name < $1.name }
+        var capacities: [String: CapacityEstimator.Capacity] = [:]
+        for cluster in clusters {
+            // Clusters with resource models keep the model path of the estimator (rare; computed per template).
+            guard let summary = cluster.status?.resourceSummary, (summary.allocatableModelings ?? []).isEmpty else { continue }
+            capacities[cluster.name] = CapacityEstimator.capacity(of: summary)
+        }
+        var context = Context(clusters: clusters, capacities: capacities,
+                              clustersByName: Dictionary(manifests.clusters.map { ($0.name, $0) },
+                                                         uniquingKeysWith: { first, _ in first }))
+        for (index, cluster) in clusters.enumerated() {
+            context.indexByName[cluster.name] = index
+            context.fixedAvailable.append(states[cluster.name]?.availableReplicas)
+            context.capacityAt.append(capacities[cluster.name])
+        }
+        return (context, taints)
     }
 
     // MARK: One template
@@ -282,6 +290,7 @@ public struct Scheduler: Sendable {
                 let inOrder = zip(targets, targets.dropFirst()).allSatisfy { $0.name < $1.name }
                 result.clusters = inOrder ? targets : targets.sorted { $0.name < $1.name }
                 result.decisions = decisions.compactMap { $0 }
+                result.affinityTerm = term.name
                 renderWorks(&result, strategy: strategy, context: context)
                 return result
             } catch {
