@@ -111,7 +111,8 @@ class Sims:
     def __init__(self, binary, names, work, tag, latency_ms=0):
         self.ports = dict(zip(names, free_ports(len(names))))
         self.kubeconfig = os.path.join(work, f"kubeconfig-{tag}")
-        args = [binary, "sim", "--kubeconfig-out", self.kubeconfig, "--ready-delay", "0", "--nodes", "50"]
+        args = [binary, "sim", "--kubeconfig-out", self.kubeconfig, "--ready-delay", "0", "--nodes", "50",
+                "--metric-resolution", "1"]
         for n in names:
             args += ["--cluster", f"{n}={self.ports[n]}"]
             if latency_ms:

@@ -112,7 +112,8 @@ public enum ReplicaCalculator {
         var missing: [String] = []
     }
 
-    /// The HPA's `groupPods` (readiness by the pod's Ready condition; the CPU initialisation period is not modelled).
+    /// The HPA's `groupPods` (`PodUsage.ready` says whether a CPU sample counts: `TargetPods` applies the CPU
+    /// initialisation period and the initial readiness delay).
     private static func group(_ pods: [PodUsage], cpu: Bool) throws(AutoscalingError) -> Groups {
         guard !pods.isEmpty else { throw .noPods }
         var groups = Groups()

@@ -1,4 +1,5 @@
 import FlotillaModel
+import Foundation
 
 /// The pods of a scaled workload in one cluster, as the autoscaler reads them: the `metrics.k8s.io` PodMetrics of
 /// the pods the workload's selector matches, and the workload's own status (how many replicas exist and how many are
@@ -55,5 +56,115 @@ public enum TargetPods {
             counted += 1
         }
         return counted == 0 ? nil : total
+    }
+}
+
+extension TargetPods {
+    /// The kube-controller-manager's `--horizontal-pod-autoscaler-cpu-initialization-period` (5 minutes).
+    public static let cpuInitializationPeriod: TimeInterval = 300
+    /// Its `--horizontal-pod-autoscaler-initial-readiness-delay` (30 seconds).
+    public static let initialReadinessDelay: TimeInterval = 30
+
+    /// The pods of one cluster by usage key, from the pods the workload's selector matches (listed one by one) and
+    /// their PodMetrics, grouped as the HPA's `groupPods` needs them: a pod being deleted or Failed is ignored, a
+    /// Pending one is unready, one without metrics is missing, and for CPU a pod is unready while it initialises
+    /// (within the CPU initialisation period of its start: not Ready, or its metric older than one window after its
+    /// Ready transition) or when it is not Ready and has never been (its Ready transition within the initial
+    /// readiness delay of its start). Requests are the pod's own containers'. Sorted by pod name; pure.
+    public static func usage(cluster: String, pods: [JSONValue], podMetrics: [JSONValue], keys: [String],
+                             now: Date) -> [String: [PodUsage]] {
+        let metricsByName = Dictionary(podMetrics.map { ($0["metadata"]?["name"]?.stringValue ?? "", $0) },
+                                       uniquingKeysWith: { first, _ in first })
+        let sorted = pods.sorted {
+            ($0["metadata"]?["name"]?.stringValue ?? "") < ($1["metadata"]?["name"]?.stringValue ?? "")
+        }
+        var result: [String: [PodUsage]] = [:]
+        for key in keys {
+            let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
+            let resource = parts[0]
+            let container = parts.count > 1 ? parts[1] : nil
+            result[key] = sorted.map { pod in
+                let name = pod["metadata"]?["name"]?.stringValue ?? ""
+                let metric = metricsByName[name]
+                var usage: Int64?
+                if let metric {
+                    var total: Int64 = 0
+                    for entry in metric["containers"]?.arrayValue ?? []
+                    where container == nil || entry["name"]?.stringValue == container {
+                        total += entry["usage"]?[resource]?.stringValue.flatMap { Quantity($0).milliValue } ?? 0
+                    }
+                    usage = total
+                }
+                let request = self.request(resource, container: container,
+                                           containers: pod["spec"]?["containers"]?.arrayValue ?? [])
+                return PodUsage(name: "\(cluster)/\(name)", phase: phase(of: pod),
+                                ready: metric.map { !initialising(pod, metric: $0, now: now) } ?? true,
+                                usage: usage, request: request)
+            }
+        }
+        return result
+    }
+
+    /// The pod's phase as the HPA groups it (a deletion timestamp makes it Terminating).
+    static func phase(of pod: JSONValue) -> PodUsage.Phase {
+        if let deletion = pod["metadata"]?["deletionTimestamp"], !deletion.isNull { return .terminating }
+        switch pod["status"]?["phase"]?.stringValue {
+        case "Pending": return .pending
+        case "Failed": return .failed
+        default: return .running
+        }
+    }
+
+    /// Whether the HPA counts a pod's CPU sample as unready (`groupPods`, the CPU branch).
+    static func initialising(_ pod: JSONValue, metric: JSONValue, now: Date) -> Bool {
+        let condition = (pod["status"]?["conditions"]?.arrayValue ?? []).first { $0["type"]?.stringValue == "Ready" }
+        guard let condition, let start = time(pod["status"]?["startTime"]) else { return true }
+        let transition = time(condition["lastTransitionTime"]) ?? start
+        let ready = condition["status"]?.stringValue == "True"
+        if start.addingTimeInterval(cpuInitializationPeriod) > now {
+            let sampled = time(metric["timestamp"]) ?? now
+            let window = duration(metric["window"]?.stringValue ?? "") ?? 0
+            return !ready || sampled < transition.addingTimeInterval(window)
+        }
+        return !ready && start.addingTimeInterval(initialReadinessDelay) > transition
+    }
+
+    /// An RFC 3339 time, with or without fractional seconds.
+    static func time(_ value: JSONValue?) -> Date? {
+        guard let text = value?.stringValue, !text.isEmpty else { return nil }
+        return (try? Date.ISO8601FormatStyle().parse(text))
+            ?? (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
+    }
+
+    /// A Go duration (`30s`, `1m0s`, `1.5s`, `500ms`) in seconds; nil when it is not one.
+    static func duration(_ text: String) -> TimeInterval? {
+        var total: TimeInterval = 0
+        var number = ""
+        var rest = Substring(text)
+        guard !rest.isEmpty else { return nil }
+        while let first = rest.first {
+            if first.isNumber || first == "." {
+                number.append(first)
+                rest = rest.dropFirst()
+                continue
+            }
+            guard let value = Double(number) else { return nil }
+            let scale: TimeInterval
+            if rest.hasPrefix("ms") {
+                scale = 0.001
+                rest = rest.dropFirst(2)
+            } else {
+                switch first {
+                case "h": scale = 3600
+                case "m": scale = 60
+                case "s": scale = 1
+                default: return nil
+                }
+                rest = rest.dropFirst()
+            }
+            total += value * scale
+            number = ""
+        }
+        return number.isEmpty ? total : nil
     }
 }

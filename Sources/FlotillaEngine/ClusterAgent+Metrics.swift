@@ -7,6 +7,9 @@ struct AutoscalingSample: Sendable {
     var cluster: String
     /// The `metrics.k8s.io/v1beta1` PodMetrics of the pods the workload's selector matches.
     var podMetrics: [JSONValue]
+    /// The pods the selector matches, listed one by one; nil when they could not be listed (the sample then counts
+    /// pods from the workload's status).
+    var pods: [JSONValue]? = nil
     /// The live workload's `status.replicas` and `status.readyReplicas`.
     var replicas: Int
     var readyReplicas: Int
@@ -30,7 +33,7 @@ final class MetricsConnection: @unchecked Sendable {
 }
 
 extension ClusterAgent {
-    /// Reads what the autoscaler needs of `workload` (its PodMetrics by `selector`, its live status). Nil when the
+    /// Reads what the autoscaler needs of `workload` (its PodMetrics and pods by `selector`, its live status). Nil when the
     /// cluster has no connection or the caller was cancelled.
     func autoscalingSample(workload: ObjectKey, selector: String) async -> AutoscalingSample? {
         guard let connection = metricsConnection else { return nil }
@@ -46,7 +49,10 @@ extension ClusterAgent {
             do throws(KubeError) {
                 let items = try client.list(apiVersion: "metrics.k8s.io/v1beta1", kind: "PodMetrics",
                                             namespace: workload.namespace, labelSelector: selector).items
-                return AutoscalingSample(cluster: cluster, podMetrics: items, replicas: replicas, readyReplicas: ready)
+                let pods = try? client.list(apiVersion: "v1", kind: "Pod", namespace: workload.namespace,
+                                            labelSelector: selector).items
+                return AutoscalingSample(cluster: cluster, podMetrics: items, pods: pods, replicas: replicas,
+                                         readyReplicas: ready)
             } catch {
                 return AutoscalingSample(cluster: cluster, podMetrics: [], replicas: replicas, readyReplicas: ready,
                                          error: "\(error)")

@@ -98,8 +98,11 @@ extension Engine {
                 logger.debug("metrics not read", metadata: ["cluster": "\(ref.cluster)", "error": "\(error)"])
                 continue
             }
-            let usage = TargetPods.usage(cluster: sample.cluster, podMetrics: sample.podMetrics, replicas: sample.replicas,
-                                         readyReplicas: sample.readyReplicas, podTemplate: podTemplate, keys: keys)
+            let usage = sample.pods.map {
+                TargetPods.usage(cluster: sample.cluster, pods: $0, podMetrics: sample.podMetrics, keys: keys,
+                                 now: clock.now())
+            } ?? TargetPods.usage(cluster: sample.cluster, podMetrics: sample.podMetrics, replicas: sample.replicas,
+                                  readyReplicas: sample.readyReplicas, podTemplate: podTemplate, keys: keys)
             for (key, list) in usage { pods[key, default: []] += list }
         }
         return pods

@@ -60,7 +60,7 @@ extension SimCluster {
                 // controller reports it: Progressing False, ProgressDeadlineExceeded.
                 let stalled = fit < desired && key.resource == "apps/deployments"
                     && now.timeIntervalSince(changedAt) >= inputs.progressDeadline
-                writeStatus(key, object, inputs, fit: fit, stalled: stalled, state: &state)
+                writeStatus(key, object, inputs, fit: fit, stalled: stalled, now: now, state: &state)
                 state.dirtyWorkloads.remove(key)
             }
             state.spare = allFit ? free : nil
@@ -121,7 +121,7 @@ extension SimCluster {
             }
             state.demandOf[key] = demand
             guard now.timeIntervalSince(state.changedAt[key] ?? .distantPast) >= topology.readyDelay else { continue }
-            writeStatus(key, object, inputs, fit: inputs.desired, state: &state)
+            writeStatus(key, object, inputs, fit: inputs.desired, now: now, state: &state)
         }
         state.dirtyWorkloads = []
         state.spare = spare
@@ -143,8 +143,14 @@ extension SimCluster {
     /// Writes the status of a workload with `fit` replicas running, unless it is the one written last for the same
     /// inputs or the object already has it.
     func writeStatus(_ key: Key, _ object: JSONValue, _ inputs: SimWorkloadInputs, fit: Int64, stalled: Bool = false,
-                     state: inout State) {
+                     now: Date, state: inout State) {
         if inputs.statusFit == fit && inputs.statusStalled == stalled { return }
+        // The replicas that became ready now, and those no longer ready (the last ones go first).
+        let uid = object.value(at: ["metadata", "uid"])?.stringValue ?? ""
+        var since = state.readySince[uid] ?? []
+        if since.count > Int(fit) { since.removeLast(since.count - Int(fit)) }
+        while since.count < Int(fit) { since.append(now) }
+        state.readySince[uid] = since
         let status = Self.workloadStatus(desired: inputs.desired, fit: fit, generation: inputs.generation,
                                          stalled: stalled)
         if object["status"] != status {

@@ -39,6 +39,8 @@ extension SimCluster {
     /// Pod and node metrics now, sorted by namespace and name.
     func metricsSnapshot(now: Date = Date()) -> (pods: [JSONValue], nodes: [JSONValue]) {
         let timestamp = JSONValue.string(now.formatted(.iso8601))
+        let resolution = topology.metricResolution
+        let window = resolution == resolution.rounded() ? "\(Int(resolution))s" : "\(resolution)s"
         var pods: [JSONValue] = []
         var totalCPU: Int64 = 0
         var totalMemory: Int64 = 0
@@ -71,7 +73,7 @@ extension SimCluster {
                     "kind": .string("PodMetrics"), "apiVersion": .string("metrics.k8s.io/v1beta1"),
                     "metadata": .object(["name": .string(podName), "namespace": .string(key.namespace), "labels": labels,
                                          "creationTimestamp": timestamp]),
-                    "timestamp": timestamp, "window": .string("30s"), "containers": .array(usage),
+                    "timestamp": timestamp, "window": .string(window), "containers": .array(usage),
                 ]))
                 totalCPU += cpu
                 totalMemory += memory

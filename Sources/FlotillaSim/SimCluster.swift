@@ -110,6 +110,9 @@ public final class SimCluster: Sendable {
         var loadBalancers = 0
         /// Per-pod load set at run time (`namespace/name` of a workload), over its annotations.
         var loads: [String: SimLoad] = [:]
+        /// When each ready replica of a workload (by uid) became ready, replica 0 first: its pod's start and Ready
+        /// transition times.
+        var readySince: [String: [Date]] = [:]
     }
 
     public let name: String
@@ -128,9 +131,13 @@ public final class SimCluster: Sendable {
         public var readyDelay: Double
         /// Seconds a deleted Namespace stays Terminating.
         public var namespaceTermination: Double
+        /// metrics-server's `--metric-resolution`: the window of every PodMetrics (an HPA ignores a pod's CPU sample
+        /// until one window after the pod became Ready).
+        public var metricResolution: Double
 
         public init(nodes: Int = 3, nodeCPU: String = "8", nodeMemory: String = "32Gi", podsPerNode: Int = 110,
-                    readyDelay: Double = 1, namespaceTermination: Double = 0.5) {
+                    readyDelay: Double = 1, namespaceTermination: Double = 0.5, metricResolution: Double = 15) {
+            self.metricResolution = metricResolution
             self.namespaceTermination = namespaceTermination
             self.nodes = nodes
             self.nodeCPU = nodeCPU

@@ -44,6 +44,10 @@ struct SimServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("ready-delay"), help: "Seconds before a changed workload reports ready.")
     var readyDelay: Double = 1
 
+    @Option(name: .customLong("metric-resolution"),
+            help: "Seconds between metrics-server's scrapes: the window of every PodMetrics (an HPA ignores a new pod's CPU until one window after it became Ready).")
+    var metricResolution: Double = 15
+
     @Option(name: .customLong("namespace-termination"), help: "Seconds a deleted Namespace stays Terminating.")
     var namespaceTermination: Double = 0.5
 
@@ -108,7 +112,8 @@ struct SimServeCommand: AsyncParsableCommand {
             }
         }
         let topology = SimCluster.Topology(nodes: nodes, nodeCPU: nodeCPU, nodeMemory: nodeMemory, readyDelay: readyDelay,
-                                              namespaceTermination: namespaceTermination)
+                                              namespaceTermination: namespaceTermination,
+                                              metricResolution: metricResolution)
         // Under swift-service-lifecycle, so SIGTERM and SIGINT stop it cleanly (exit 0).
         let service = SimService(clusters: parsed.map { (SimCluster(name: $0.name, topology: topology), $0.port) },
                                  faults: switches, adminPort: adminPort, stateFile: stateFile, tls: certificates,

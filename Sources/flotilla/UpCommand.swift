@@ -21,6 +21,10 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Poll interval.") var interval: String = "5s"
     @Option(name: .customLong("ready-delay"), help: "Seconds a simulated workload takes to become ready.")
     var readyDelay: Double = 1
+
+    @Option(name: .customLong("metric-resolution"),
+            help: "Seconds between the simulated metrics-server's scrapes (an HPA ignores a new pod's CPU until one window after it became Ready).")
+    var metricResolution: Double = 15
     @Option(name: .customLong("log-level")) var logLevel: String = "notice"
     @Option(name: .customLong("admin-port"), help: "Port of the simulated clusters' admin endpoint (faults, load); default: the status port minus one.")
     var adminPort: Int?
@@ -70,7 +74,8 @@ struct UpCommand: AsyncParsableCommand {
         var logger = Logger(label: "flotilla") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
 
-        let topology = SimCluster.Topology(nodes: 3, nodeCPU: "8", nodeMemory: "32Gi", readyDelay: readyDelay)
+        let topology = SimCluster.Topology(nodes: 3, nodeCPU: "8", nodeMemory: "32Gi", readyDelay: readyDelay,
+                                           metricResolution: metricResolution)
         let sims = ports.map { (cluster: SimCluster(name: $0.name, topology: topology), port: $0.port) }
         var simLogger = logger
         simLogger.logLevel = .warning

@@ -29,7 +29,8 @@ final class Fleet {
         work = repository.work
         kubeconfig = folder.appendingPathComponent("kubeconfig").path
         var ports: [String: Int] = [:]
-        var arguments = [flotillaBinary.path, "sim", "--kubeconfig-out", kubeconfig, "--ready-delay", readyDelay]
+        var arguments = [flotillaBinary.path, "sim", "--kubeconfig-out", kubeconfig, "--ready-delay", readyDelay,
+                         "--metric-resolution", "1"]
         let chosen = freePorts(Self.clusters.count + 1)
         for (index, cluster) in Self.clusters.enumerated() {
             ports[cluster] = chosen[index]

@@ -411,7 +411,8 @@ import Testing
         let port = freePort()
         let log = folder.appendingPathComponent("up.log").path
         let up = try ServerProcess([flotillaBinary.path, "up", "--repo", sample, "--port", "\(port)",
-                                    "--work-dir", folder.appendingPathComponent("up").path, "--ready-delay", "0.2"],
+                                    "--work-dir", folder.appendingPathComponent("up").path, "--ready-delay", "0.2",
+                                    "--metric-resolution", "1"],
                                    port: port, logFile: log)
         let kubeconfig = folder.appendingPathComponent("up/kubeconfig").path
         func kubectl(_ cluster: String, _ arguments: [String]) throws -> CommandResult {

@@ -304,6 +304,29 @@ import Testing
         #expect(write.status != 0)
     }
 
+    /// New pods start and become Ready when they do (what an HPA's CPU initialisation rules read), and every
+    /// PodMetrics carries the metrics-server resolution as its window.
+    @Test func scaledUpPodsCarryTheirOwnStartAndReadyTimes() throws {
+        let sim = try SimKubectlTests.Sim(arguments: ["--ready-delay", "0.2", "--metric-resolution", "2"])
+        #expect(try sim.kubectl(["create", "deployment", "web", "--image=nginx", "--replicas=1"]).status == 0)
+        func times() throws -> [String] {
+            let result = try sim.kubectl(["get", "pods", "-l", "app=web", "-o",
+                                          "jsonpath={range .items[*]}{.status.startTime}/{.status.conditions[?(@.type==\"Ready\")].lastTransitionTime}{\"\\n\"}{end}"])
+            return result.output.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("/") }
+        }
+        #expect(waitUntil(timeout: 10, every: 0.1) { try times().count == 1 })
+        let first = try times()
+        sleep(2)
+        #expect(try sim.kubectl(["scale", "deployment/web", "--replicas=2"]).status == 0)
+        #expect(waitUntil(timeout: 10, every: 0.1) { try times().count == 2 })
+        let both = try times()
+        #expect(both.contains(first[0]), "the first pod keeps its times: \(both)")
+        let second = try #require(both.first { $0 != first[0] })
+        #expect(second > first[0], "the new pod started and became Ready later: \(both)")
+        let window = try sim.kubectl(["get", "--raw", "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods"])
+        #expect(window.output.contains("\"window\":\"2s\""), "\(window.output)")
+    }
+
     @Test func theLoadIsSetAtRunTimeWithFlotillaSimLoad() throws {
         let admin = freePort()
         let sim = try SimKubectlTests.Sim(arguments: ["--admin-port", "\(admin)"])

@@ -27,7 +27,8 @@ struct SimConnector: ClusterConnector {
     init(_ names: [String], readyDelay: Double = 0) {
         var clusters: [String: (SimCluster, SimFaultSwitch)] = [:]
         for name in names {
-            clusters[name] = (SimCluster(name: name, topology: .init(readyDelay: readyDelay)), SimFaultSwitch())
+            clusters[name] = (SimCluster(name: name, topology: .init(readyDelay: readyDelay, metricResolution: 1)),
+                              SimFaultSwitch())
         }
         self.clusters = clusters
     }
