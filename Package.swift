@@ -44,6 +44,10 @@ let package = Package(
             dependencies: ["FlotillaModel"]
         ),
         .target(
+            name: "FlotillaAuthoring",
+            dependencies: ["FlotillaModel", "FlotillaPlacement", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(
             name: "FlotillaDiff",
             dependencies: ["FlotillaModel", "FlotillaPlacement"]
         ),
@@ -92,6 +96,7 @@ let package = Package(
                 "FlotillaGit",
                 "FlotillaPlacement",
                 "FlotillaDiff",
+                "FlotillaAuthoring",
                 "FlotillaSim",
                 "FlotillaEngine",
                 "FlotillaServer",
@@ -104,6 +109,7 @@ let package = Package(
         .testTarget(name: "FlotillaModelTests", dependencies: ["FlotillaModel"]),
         .target(name: "FlotillaTestSupport", dependencies: ["FlotillaKube"], path: "Tests/FlotillaTestSupport"),
         .testTarget(name: "FlotillaDiffTests", dependencies: ["FlotillaDiff"]),
+        .testTarget(name: "FlotillaAuthoringTests", dependencies: ["FlotillaAuthoring"], exclude: ["Golden"]),
         .testTarget(name: "FlotillaAutoscalingTests", dependencies: ["FlotillaAutoscaling", "FlotillaModel"]),
         .testTarget(name: "FlotillaEngineTests", dependencies: ["FlotillaEngine", "FlotillaServer", "FlotillaSim",
                                                              "FlotillaTestSupport"]),

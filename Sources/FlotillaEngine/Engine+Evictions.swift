@@ -26,11 +26,17 @@ extension Engine {
     /// The works with those leaving a reachable cluster by eviction kept there while they drain: a template's
     /// eviction task there (application failover), or a NoExecute taint from a ClusterTaintPolicy on the cluster
     /// (its policy's `failover.cluster.purgeMode`, Gracefully by default).
-    func keepDraining(_ works: [String: [ObjectKey: DesiredWork]], plan: Plan, states: [String: ClusterState])
-        -> [String: [ObjectKey: DesiredWork]] {
+    ///
+    /// A workload a commit moved (`moved`: the clusters it left while it arrived on others, as `flotilla migrate`
+    /// writes it) drains the same way: its old work stays until the new ones are healthy, or 600 s, so a migration
+    /// leaves no gap.
+    func keepDraining(_ works: [String: [ObjectKey: DesiredWork]], plan: Plan, states: [String: ClusterState],
+                      moved: [ResourceIdentity: Set<String>] = [:]) -> [String: [ObjectKey: DesiredWork]] {
         let ready = Set(states.compactMap { $0.value.ready == true ? $0.key : nil })
         let tainted = ready.filter { plan.policyTaints[$0]?.contains { $0.effect == .noExecute } == true }
-        guard !evictions.tasks.isEmpty || !tainted.isEmpty || !evictions.draining.isEmpty else { return works }
+        guard !evictions.tasks.isEmpty || !tainted.isEmpty || !evictions.draining.isEmpty || !moved.isEmpty else {
+            return works
+        }
         let tasks = evictions.tasks
         var choices: [ResourceIdentity: PolicyChoice] = [:]
         if !tainted.isEmpty { for placement in plan.placements { choices[placement.identity] = placement.choice } }
@@ -41,8 +47,23 @@ extension Engine {
             if tainted.contains(cluster) {
                 return (EvictionBook.mode(choices[template]?.spec.failover?.cluster?.purgeMode), nil)
             }
+            if moved[template]?.contains(cluster) == true { return (.gracefully, nil) }
             return nil
         }
+    }
+
+    /// The workloads of a plan that left clusters while arriving on others (a move, not a scale-in): the clusters
+    /// they left, by template.
+    static func moved(_ plan: Plan, previous: [ResourceIdentity: [TargetCluster]]) -> [ResourceIdentity: Set<String>] {
+        var result: [ResourceIdentity: Set<String>] = [:]
+        for placement in plan.placements where placement.error == nil && placement.hasReplicas && !placement.reused {
+            guard let before = previous[placement.identity], !before.isEmpty else { continue }
+            let had = Set(before.map(\.name))
+            let now = Set(placement.clusters.map(\.name))
+            let left = had.subtracting(now)
+            if !left.isEmpty, !now.subtracting(had).isEmpty { result[placement.identity] = left }
+        }
+        return result
     }
 
     /// The works with `statePreservation`'s labels merged into the workloads that moved by an application failover
@@ -130,7 +151,8 @@ extension Engine {
             guard var works = self.inForce?.works[cluster] else { continue }
             for key in keys { works[key] = nil }
             self.inForce?.works[cluster] = works
-            agents[cluster]?.setDesired(works, revision: inForce.commit)
+            agents[cluster]?.setDesired(works, revision: inForce.commit,
+                                        allowPrune: pruneAllowance?.allows(cluster) ?? false)
             logger.notice("eviction done: the old work is removed",
                           metadata: ["cluster": "\(cluster)", "objects": "\(keys.map(\.description).sorted())"])
         }

@@ -140,6 +140,8 @@ public actor Engine {
     /// The templates of the plan in force whose policy has application failover (defaulted).
     var failoverTemplates: [ResourceIdentity: ApplicationFailoverBehavior] = [:]
     var evictionTimerArmed = false
+    /// The `Flotilla-Allow-Prune` trailer of the revision in force (draining works removed later obey it too).
+    var pruneAllowance: PruneAllowance?
     /// Templates a plan moved off each cluster while that cluster was not ready: handed to it with its next works,
     /// so their prunes finish the failover instead of tripping the mass-deletion guard.
     var departures: [String: Set<ResourceIdentity>] = [:]
@@ -421,12 +423,13 @@ public actor Engine {
             }
         }
         var works = LastGoodWorks.retain(rendered: rendered, plan: plan, previous: inForce?.works ?? [:])
-        works = keepDraining(works, plan: plan, states: states)
+        works = keepDraining(works, plan: plan, states: states, moved: Self.moved(plan, previous: previous))
         works = injectPreservedState(works, plan: plan)
         placementsInForce = LastGoodWorks.placements(plan: plan, previous: previous)
         phase("retain")
         for name in agents.keys where works[name] == nil { works[name] = [:] }
         let allowance = PruneAllowance(message: snapshot.message)
+        pruneAllowance = allowance
         if let allowance {
             logger.notice("the commit allows deletions past the guard", metadata: [
                 "revision": "\(snapshot.commit)", "clusters": "\(allowance.clusters.map { $0.sorted().joined(separator: ",") } ?? "all")"])

@@ -163,6 +163,46 @@ extension GitMirror {
         return commit
     }
 
+    /// Writes `request.files` as one commit on top of `base` and points the local branch `request.branch` at it,
+    /// with no work tree touched and nothing pushed (`flotilla import`, `clone`, `migrate`). A branch that already
+    /// exists is an error unless `replacing` (the command's own branch, re-made before it was pushed).
+    public func commitBranch(_ request: GitCommitRequest, base: String, replacing: Bool = false) throws(GitError)
+        -> String {
+        let name = "refs/heads/\(request.branch)"
+        var existing: OpaquePointer?
+        if !replacing, git_reference_lookup(&existing, repository.pointer, name) == 0 {
+            git_reference_free(existing)
+            throw GitError.invalidConfiguration("branch \(request.branch) already exists")
+        }
+        let tree = try writeTree(request, parent: base)
+        let commit = try createCommit(tree: tree, parent: base, request: request)
+        try setReference(name, to: commit)
+        return commit.hex
+    }
+
+    /// Pushes the local branch `branch` to this repository's remote; never forced (a branch of that name already
+    /// there with other commits is refused).
+    public func pushBranch(_ branch: String) throws(GitError) {
+        switch try push(localRef: "refs/heads/\(branch)", branch: branch) {
+        case .accepted: return
+        case .lostRace:
+            throw GitError.pushRejected(url: remote.url, branch: branch, reason: "the remote has another \(branch)")
+        }
+    }
+
+    /// The same repository, with its `origin` remote (and these credentials) as the remote to push to.
+    public func origin(credentials: GitCredentials) throws(GitError) -> GitMirror {
+        var pointer: OpaquePointer?
+        guard git_remote_lookup(&pointer, repository.pointer, "origin") == 0, let pointer else {
+            throw GitError.invalidConfiguration("the repository has no remote named origin")
+        }
+        defer { git_remote_free(pointer) }
+        guard let url = git_remote_url(pointer) else {
+            throw GitError.invalidConfiguration("the origin remote has no URL")
+        }
+        return GitMirror(repository: repository, url: String(cString: url), credentials: credentials)
+    }
+
     private func setReference(_ name: String, to commit: git_oid) throws(GitError) {
         var id = commit
         var reference: OpaquePointer?

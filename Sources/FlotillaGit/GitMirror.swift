@@ -57,9 +57,9 @@ public final class GitMirror {
     }
 
     /// Wraps an already open repository (no cache, no remote operations).
-    init(repository: GitHandle, url: String) {
+    init(repository: GitHandle, url: String, credentials: GitCredentials = GitCredentials()) {
         self.remote = GitRemoteURL(url)
-        self.credentials = GitCredentials()
+        self.credentials = credentials.merged(with: GitRemoteURL(url).embedded)
         self.directory = url
         self.repository = repository
     }

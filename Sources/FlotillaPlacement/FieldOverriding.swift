@@ -49,7 +49,7 @@ enum FieldOverriding {
 
 extension JSONValue {
     /// The value as Foundation objects (for emitters that take them).
-    var foundationObject: Any {
+    public var foundationObject: Any {
         switch self {
         case .null: return NSNull()
         case .bool(let flag): return flag
