@@ -23,9 +23,12 @@ public enum RelocationAuthoring {
         public var move: Move
         /// Replicas for the new clusters (an OverridePolicy), or for the copy.
         public var replicas: Int?
+        /// An image for the new clusters (an OverridePolicy's imageOverrider), or for the copy.
+        public var image: String?
 
         public init(template: KubernetesObject, manifests: Manifests, current: [String], choice: PolicyChoice?,
-                    move: Move, replicas: Int? = nil) {
+                    move: Move, replicas: Int? = nil, image: String? = nil) {
+            self.image = image
             self.template = template
             self.manifests = manifests
             self.current = current
@@ -75,6 +78,7 @@ public enum RelocationAuthoring {
             change.body.insert("It keeps running on \(request.current.sorted().joined(separator: ", ")) and also runs "
                                + "on \(to.joined(separator: ", ")).", at: 0)
             addReplicas(&change, request, on: to, prefix: prefix)
+            addImage(&change, request, on: to, prefix: prefix)
             return change
         case .migrate(let from, let to):
             try requireKnown([to], known)
@@ -88,6 +92,7 @@ public enum RelocationAuthoring {
             change.body.insert("It moves from \(from) to \(to): the daemon brings it up on \(to) and prunes it from "
                                + "\(from) once it is healthy there.", at: 0)
             addReplicas(&change, request, on: [to], prefix: prefix)
+            addImage(&change, request, on: [to], prefix: prefix)
             return change
         }
     }
@@ -131,6 +136,10 @@ public enum RelocationAuthoring {
         placement.clusterAffinity = ClusterAffinity(clusterNames: clusters)
         placement.clusterAffinities = nil
         placement.spreadConstraints = nil
+        if let rules = placement.replicaScheduling?.weightPreference?.staticWeightList, !rules.isEmpty {
+            placement.replicaScheduling?.weightPreference?.staticWeightList = weights(
+                rules, clusters: clusters, manifests: request.manifests, move: request.move)
+        }
         spec.placement = placement
         spec.propagateDeps = true
         spec.activationPreference = nil
@@ -153,6 +162,28 @@ public enum RelocationAuthoring {
                 + (others.isEmpty ? [] : ["Moving with it: " + others.joined(separator: ", ")
                                           + " (it selects its pods); its ConfigMaps and Secrets follow it "
                                           + "(propagateDeps)."]))
+    }
+
+    /// Static weights for the new cluster list, one rule per cluster: a cluster keeps the weight it had; one that
+    /// is new gets the weight of the cluster it replaces (migrate) or the smallest weight in use (clone), so it is
+    /// not left with none.
+    static func weights(_ rules: [StaticClusterWeight], clusters: [String], manifests: Manifests,
+                        move: Move) -> [StaticClusterWeight] {
+        func weight(_ name: String) -> Int64 {
+            guard let cluster = manifests.clusters.first(where: { $0.name == name }) else { return 0 }
+            return rules.filter { $0.targetCluster.matches(cluster) }.map(\.weight).max() ?? 0
+        }
+        let inUse = manifests.clusters.map { weight($0.name) }.filter { $0 > 0 }
+        let inherited: Int64
+        switch move {
+        case .migrate(let from, _): inherited = max(weight(from), 1)
+        case .clone: inherited = inUse.min() ?? 1
+        }
+        return clusters.map { name in
+            let own = weight(name)
+            return StaticClusterWeight(targetCluster: ClusterAffinity(clusterNames: [name]),
+                                       weight: own > 0 ? own : inherited)
+        }
     }
 
     /// An OverridePolicy giving the template `replicas` on `clusters`.
@@ -181,6 +212,38 @@ public enum RelocationAuthoring {
             \(replicas) replicas of \(template.kind) \(template.namespace ?? "")/\(template.name) on \(on).
             """)
         change.body.append("Replicas on \(on): \(replicas) (OverridePolicy \(name)).")
+    }
+
+    /// An OverridePolicy giving the template's containers `image` on `clusters` (Karmada's imageOverrider, by
+    /// component: registry, repository, tag).
+    static func addImage(_ change: inout AuthoredChange, _ request: Request, on clusters: [String], prefix: String) {
+        guard let image = request.image else { return }
+        let template = request.template
+        let reference = ImageReference(parsing: image)
+        let components: [(String, String)] = [("Registry", reference.hostname), ("Repository", reference.repository),
+                                               ("Tag", reference.tag)].filter { !$0.1.isEmpty }
+        let name = "\(template.name)-image"
+        let on = clusters.sorted().joined(separator: ", ")
+        let document: JSONValue = .object([
+            "apiVersion": .string("policy.karmada.io/v1alpha1"), "kind": .string("OverridePolicy"),
+            "metadata": .object(["name": .string(name), "namespace": .string(template.namespace ?? "")]),
+            "spec": .object([
+                "resourceSelectors": .array([.object(["apiVersion": .string(template.apiVersion),
+                                                      "kind": .string(template.kind),
+                                                      "name": .string(template.name)])]),
+                "overrideRules": .array([.object([
+                    "targetCluster": .object(["clusterNames": .array(clusters.sorted().map(JSONValue.string))]),
+                    "overriders": .object(["imageOverrider": .array(components.map { component, value in
+                        .object(["component": .string(component), "operator": .string("replace"),
+                                 "value": .string(value)])
+                    })]),
+                ])]),
+            ]),
+        ])
+        let title = "\(template.kind) \(template.namespace ?? "")/\(template.name)"
+        change.files["\(prefix)\(name).yaml"] = AuthoredYAML.render(
+            [document], comment: "The image of \(title) on \(on): \(image).")
+        change.body.append("Image on \(on): \(image) (OverridePolicy \(name)).")
     }
 
     /// A renamed copy of the template, with its own policy placing it on `to`.
@@ -214,6 +277,11 @@ public enum RelocationAuthoring {
         }
         if let replicas = request.replicas, object.value(at: ["spec", "replicas"]) != nil {
             object.setValue(.int(Int64(replicas)), at: ["spec", "replicas"])
+        }
+        if let image = request.image,
+           var containers = object.value(at: ["spec", "template", "spec", "containers"])?.arrayValue {
+            for index in containers.indices { containers[index]["image"] = .string(image) }
+            object.setValue(.array(containers), at: ["spec", "template", "spec", "containers"])
         }
         var spec = request.choice?.spec ?? PropagationSpec(resourceSelectors: [])
         spec.resourceSelectors = [ResourceSelector(apiVersion: template.apiVersion, kind: template.kind, name: name)]

@@ -18,6 +18,10 @@ struct RelocationTarget: ParsableArguments {
     @Option(help: "Replicas on the new clusters (an OverridePolicy), or of the copy.")
     var replicas: Int?
 
+    @Option(name: .customLong("override-image"),
+            help: "The containers' image on the new clusters (an OverridePolicy's imageOverrider), or of the copy.")
+    var image: String?
+
     @OptionGroup var branchOptions: BranchOptions
 
     @OptionGroup var inputOptions: PlanInputOptions
@@ -52,7 +56,8 @@ struct RelocationTarget: ParsableArguments {
         let placement = plan.placements.first { $0.identity == identity }
         let request = RelocationAuthoring.Request(template: template, manifests: manifests,
                                                   current: placement?.clusters.map(\.name) ?? [],
-                                                  choice: placement?.choice, move: move, replicas: replicas)
+                                                  choice: placement?.choice, move: move, replicas: replicas,
+                                                  image: image)
         let change = try author(request)
         try await AuthoringCommit.run(change, branch: branch(template), options: branchOptions, source: options,
                                       inputs: inputOptions)

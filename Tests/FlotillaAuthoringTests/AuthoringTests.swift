@@ -174,7 +174,8 @@ import Testing
 
         """
 
-    static func relocation(_ move: RelocationAuthoring.Move, replicas: Int? = nil) throws -> AuthoredChange {
+    static func relocation(_ move: RelocationAuthoring.Move, replicas: Int? = nil,
+                           image: String? = nil) throws -> AuthoredChange {
         let manifests = ManifestLoader.load(files: [ManifestFile(path: "apps/shop/all.yaml",
                                                                  contents: Data(source.utf8))])
         #expect(manifests.errors.isEmpty, "\(manifests.errors)")
@@ -182,11 +183,12 @@ import Testing
         let web = try #require(plan.placements.first { $0.template.kind == "Deployment" && $0.template.name == "web" })
         return try RelocationAuthoring.change(RelocationAuthoring.Request(
             template: web.template, manifests: manifests, current: web.clusters.map(\.name), choice: web.choice,
-            move: move, replicas: replicas))
+            move: move, replicas: replicas, image: image))
     }
 
     @Test func migrateWritesADedicatedPolicyThatMovesOnlyTheNamedTemplate() throws {
-        let change = try Self.relocation(.migrate(from: "a", to: "b"), replicas: 3)
+        let change = try Self.relocation(.migrate(from: "a", to: "b"), replicas: 3,
+                                         image: "registry.b.example/team/web:2")
         try Self.check(Self.rendered(change), "migrate.txt")
         // Planned: web (and its Service) on b, the other Deployment still on a.
         var files = [ManifestFile(path: "apps/shop/all.yaml", contents: Data(Self.source.utf8))]
@@ -202,8 +204,21 @@ import Testing
         #expect(clusters("Deployment", "other") == ["a"])
         let web = try #require(plan.placements.first { $0.template.name == "web" && $0.template.kind == "Deployment" })
         #expect(web.works["b"]?.value(at: ["spec", "replicas"]) == .int(3))
+        let image = web.works["b"]?.value(at: ["spec", "template", "spec", "containers"])?.arrayValue?.first?["image"]
+        #expect(image == .string("registry.b.example/team/web:2"))
         #expect(throws: AuthoringError.self) { try Self.relocation(.migrate(from: "b", to: "a")) }
         #expect(throws: AuthoringError.self) { try Self.relocation(.migrate(from: "a", to: "nowhere")) }
+    }
+
+    @Test func staticWeightsGoWithTheMove() {
+        let manifests = ManifestLoader.load(files: [ManifestFile(path: "all.yaml", contents: Data(Self.source.utf8))])
+        let rules = [StaticClusterWeight(targetCluster: ClusterAffinity(clusterNames: ["a"]), weight: 3)]
+        let migrated = RelocationAuthoring.weights(rules, clusters: ["b"], manifests: manifests,
+                                                   move: .migrate(from: "a", to: "b"))
+        #expect(migrated == [StaticClusterWeight(targetCluster: ClusterAffinity(clusterNames: ["b"]), weight: 3)])
+        let cloned = RelocationAuthoring.weights(rules, clusters: ["a", "b"], manifests: manifests,
+                                                 move: .clone(to: ["b"], name: nil))
+        #expect(cloned.map(\.weight) == [3, 3])
     }
 
     @Test func cloneAddsClustersOrWritesARenamedCopy() throws {
