@@ -27,18 +27,8 @@ struct ExplainCommand: AsyncParsableCommand {
     var format: PlanCommand.Format = .text
 
     func run() async throws {
-        var options = sourceOptions
-        var wanted = target
-        if wanted == nil {
-            // One positional argument: it is KIND/NAME, and the source is the current folder.
-            wanted = options.source
-            options.source = nil
-        }
-        guard let wanted, let slash = wanted.firstIndex(of: "/") else {
-            throw CommandError("name the template as KIND/NAME, for example Deployment/web")
-        }
-        let kind = String(wanted[..<slash])
-        let name = String(wanted[wanted.index(after: slash)...])
+        let (options, kind, name) = try sourceOptions.splitting(target)
+        let wanted = "\(kind)/\(name)"
         let loaded: LoadedSource
         let inputs: PlanInputOptions.PlanInputs
         do {

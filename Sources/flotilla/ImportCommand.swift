@@ -74,17 +74,7 @@ struct ImportCommand: AsyncParsableCommand {
     }()
 
     func run() async throws {
-        var options = sourceOptions
-        var wanted = target
-        if wanted == nil {
-            wanted = options.source
-            options.source = nil
-        }
-        guard let wanted, let slash = wanted.firstIndex(of: "/") else {
-            throw CommandError("name the object as KIND/NAME, for example Deployment/web")
-        }
-        let kindText = String(wanted[..<slash])
-        let name = String(wanted[wanted.index(after: slash)...])
+        let (options, kindText, name) = try sourceOptions.splitting(target)
         guard let (apiVersion, kind) = apiVersion.map({ ($0, kindText) }) ?? Self.builtIn[kindText.lowercased()] else {
             throw CommandError("\(kindText) is not a built-in kind: give its --api-version")
         }

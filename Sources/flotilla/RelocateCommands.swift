@@ -30,26 +30,16 @@ struct RelocationTarget: ParsableArguments {
     func run(branch: (KubernetesObject) -> String,
              _ author: (RelocationAuthoring.Request) throws(AuthoringError) -> AuthoredChange,
              move: RelocationAuthoring.Move) async throws {
-        var options = sourceOptions
-        var wanted = target
-        if wanted == nil {
-            wanted = options.source
-            options.source = nil
-        }
-        guard let wanted, let slash = wanted.firstIndex(of: "/") else {
-            throw CommandError("name the template as KIND/NAME, for example Deployment/web")
-        }
+        let (options, kind, name) = try sourceOptions.splitting(target)
         let loaded = try await options.load()
         let manifests = loaded.manifests
         guard manifests.isValid else {
             throw CommandError("the source does not validate: "
                                + manifests.errors.map { loaded.render($0) }.joined(separator: "; "))
         }
-        let identity = try ExplainCommand.find(kind: String(wanted[..<slash]),
-                                               name: String(wanted[wanted.index(after: slash)...]),
-                                               namespace: namespace, in: manifests.templates)
+        let identity = try ExplainCommand.find(kind: kind, name: name, namespace: namespace, in: manifests.templates)
         guard let template = manifests.templates.first(where: { $0.identity == identity }) else {
-            throw CommandError("no template \(wanted)")
+            throw CommandError("no template \(kind)/\(name)")
         }
         let inputs = try await inputOptions.inputs(options)
         let plan = inputs.scheduler(for: manifests, source: "").plan()

@@ -127,6 +127,25 @@ extension SourceOptions {
     }
 }
 
+extension SourceOptions {
+    /// `[SOURCE] KIND/NAME` (explain, import, clone, migrate): with one positional argument it is KIND/NAME and the
+    /// source is the current folder. The source options to read, and the kind and name.
+    func splitting(_ target: String?, example: String = "Deployment/web") throws
+        -> (source: SourceOptions, kind: String, name: String) {
+        var options = self
+        var wanted = target
+        if wanted == nil {
+            wanted = options.source
+            options.source = nil
+        }
+        guard let wanted, let slash = wanted.firstIndex(of: "/"), slash != wanted.startIndex,
+              wanted.index(after: slash) != wanted.endIndex else {
+            throw CommandError("name it as KIND/NAME, for example \(example)")
+        }
+        return (options, String(wanted[..<slash]), String(wanted[wanted.index(after: slash)...]))
+    }
+}
+
 /// A source that has been read.
 struct LoadedSource {
     var label: String

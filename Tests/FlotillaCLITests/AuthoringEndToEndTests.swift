@@ -82,6 +82,7 @@ import Testing
         }
         let resources = ["deployment/shop-api", "service/shop-api", "configmap/shop-config", "secret/shop-db"]
         let before = Dictionary(uniqueKeysWithValues: resources.map { ($0, Self.uid(fleet, "aws-east", $0)) })
+        let generation = fleet.field("aws-east", "deployment/shop-api", "shop", ".metadata.generation")
 
         // import --with-deps: a branch, pushed, with the files and the plan's delta.
         let imported = try Self.flotilla(fleet, ["import", "Deployment/shop-api", "-n", "shop", "--cluster", "aws-east",
@@ -105,6 +106,8 @@ import Testing
         #expect(fleet.field("aws-east", "secret/shop-db", "shop", ".data.password")
                 == Data(Self.secretValue.utf8).base64EncodedString(), "the live Secret keeps its value")
         #expect(fleet.field("aws-east", "deployment/shop-api", "shop", ".status.readyReplicas") == "2")
+        // Its pod template did not change: no rollout, no restart.
+        #expect(fleet.field("aws-east", "deployment/shop-api", "shop", ".metadata.generation") == generation)
 
         // migrate to gcp-west: ready there before it is gone from aws-east.
         try Fleet.git(["pull", "-q", "origin", "main"], in: fleet.work)
