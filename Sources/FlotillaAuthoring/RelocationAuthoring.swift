@@ -186,13 +186,10 @@ public enum RelocationAuthoring {
         }
     }
 
-    /// An OverridePolicy giving the template `replicas` on `clusters`.
-    static func addReplicas(_ change: inout AuthoredChange, _ request: Request, on clusters: [String], prefix: String) {
-        guard let replicas = request.replicas else { return }
-        let template = request.template
-        let name = "\(template.name)-replicas"
-        let on = clusters.sorted().joined(separator: ", ")
-        let document: JSONValue = .object([
+    /// An OverridePolicy named `name` for the template alone, one rule: `overriders` on `clusters`.
+    static func overridePolicy(_ name: String, for template: KubernetesObject, on clusters: [String],
+                               overriders: JSONValue) -> JSONValue {
+        .object([
             "apiVersion": .string("policy.karmada.io/v1alpha1"), "kind": .string("OverridePolicy"),
             "metadata": .object(["name": .string(name), "namespace": .string(template.namespace ?? "")]),
             "spec": .object([
@@ -201,16 +198,25 @@ public enum RelocationAuthoring {
                                                       "name": .string(template.name)])]),
                 "overrideRules": .array([.object([
                     "targetCluster": .object(["clusterNames": .array(clusters.sorted().map(JSONValue.string))]),
-                    "overriders": .object(["plaintext": .array([.object([
-                        "path": .string("/spec/replicas"), "operator": .string("replace"),
-                        "value": .int(Int64(replicas)),
-                    ])])]),
+                    "overriders": overriders,
                 ])]),
             ]),
         ])
-        change.files["\(prefix)\(name).yaml"] = AuthoredYAML.render([document], comment: """
-            \(replicas) replicas of \(template.kind) \(template.namespace ?? "")/\(template.name) on \(on).
-            """)
+    }
+
+    /// An OverridePolicy giving the template `replicas` on `clusters`.
+    static func addReplicas(_ change: inout AuthoredChange, _ request: Request, on clusters: [String], prefix: String) {
+        guard let replicas = request.replicas else { return }
+        let template = request.template
+        let name = "\(template.name)-replicas"
+        let on = clusters.sorted().joined(separator: ", ")
+        let document = overridePolicy(name, for: template, on: clusters, overriders: .object([
+            "plaintext": .array([.object(["path": .string("/spec/replicas"), "operator": .string("replace"),
+                                          "value": .int(Int64(replicas))])]),
+        ]))
+        let title = "\(template.kind) \(template.namespace ?? "")/\(template.name)"
+        change.files["\(prefix)\(name).yaml"] = AuthoredYAML.render(
+            [document], comment: "\(replicas) replicas of \(title) on \(on).")
         change.body.append("Replicas on \(on): \(replicas) (OverridePolicy \(name)).")
     }
 
@@ -224,22 +230,11 @@ public enum RelocationAuthoring {
                                                ("Tag", reference.tag)].filter { !$0.1.isEmpty }
         let name = "\(template.name)-image"
         let on = clusters.sorted().joined(separator: ", ")
-        let document: JSONValue = .object([
-            "apiVersion": .string("policy.karmada.io/v1alpha1"), "kind": .string("OverridePolicy"),
-            "metadata": .object(["name": .string(name), "namespace": .string(template.namespace ?? "")]),
-            "spec": .object([
-                "resourceSelectors": .array([.object(["apiVersion": .string(template.apiVersion),
-                                                      "kind": .string(template.kind),
-                                                      "name": .string(template.name)])]),
-                "overrideRules": .array([.object([
-                    "targetCluster": .object(["clusterNames": .array(clusters.sorted().map(JSONValue.string))]),
-                    "overriders": .object(["imageOverrider": .array(components.map { component, value in
-                        .object(["component": .string(component), "operator": .string("replace"),
-                                 "value": .string(value)])
-                    })]),
-                ])]),
-            ]),
-        ])
+        let document = overridePolicy(name, for: template, on: clusters, overriders: .object([
+            "imageOverrider": .array(components.map { component, value in
+                .object(["component": .string(component), "operator": .string("replace"), "value": .string(value)])
+            }),
+        ]))
         let title = "\(template.kind) \(template.namespace ?? "")/\(template.name)"
         change.files["\(prefix)\(name).yaml"] = AuthoredYAML.render(
             [document], comment: "The image of \(title) on \(on): \(image).")

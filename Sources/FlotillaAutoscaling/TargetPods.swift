@@ -11,23 +11,15 @@ public enum TargetPods {
     public static func usage(cluster: String, podMetrics: [JSONValue], replicas: Int, readyReplicas: Int,
                              podTemplate: JSONValue?, keys: [String]) -> [String: [PodUsage]] {
         let containers = podTemplate?["spec"]?["containers"]?.arrayValue ?? []
-        let sorted = podMetrics.sorted {
-            ($0["metadata"]?["name"]?.stringValue ?? "") < ($1["metadata"]?["name"]?.stringValue ?? "")
-        }
+        let sorted = byName(podMetrics)
         var result: [String: [PodUsage]] = [:]
         for key in keys {
-            let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
-            let resource = parts[0]
-            let container = parts.count > 1 ? parts[1] : nil
+            let (resource, container) = split(key)
             let request = self.request(resource, container: container, containers: containers)
             var pods: [PodUsage] = []
             for item in sorted {
                 let name = item["metadata"]?["name"]?.stringValue ?? "pod-\(pods.count)"
-                var usage: Int64 = 0
-                for entry in item["containers"]?.arrayValue ?? []
-                where container == nil || entry["name"]?.stringValue == container {
-                    usage += entry["usage"]?[resource]?.stringValue.flatMap { Quantity($0).milliValue } ?? 0
-                }
+                let usage = self.usage(of: item, resource: resource, container: container)
                 pods.append(PodUsage(name: "\(cluster)/\(name)", usage: usage, request: request))
             }
             let withMetrics = pods.count
@@ -41,6 +33,27 @@ public enum TargetPods {
             result[key] = pods
         }
         return result
+    }
+
+    /// Objects sorted by `metadata.name`.
+    static func byName(_ objects: [JSONValue]) -> [JSONValue] {
+        objects.sorted { ($0["metadata"]?["name"]?.stringValue ?? "") < ($1["metadata"]?["name"]?.stringValue ?? "") }
+    }
+
+    /// A usage key's resource and container (`cpu`, `cpu/<container>`).
+    static func split(_ key: String) -> (resource: String, container: String?) {
+        let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
+        return (parts[0], parts.count > 1 ? parts[1] : nil)
+    }
+
+    /// A PodMetrics' usage of `resource` (milli-units): summed over its containers, or the one named.
+    static func usage(of metric: JSONValue, resource: String, container: String?) -> Int64 {
+        var total: Int64 = 0
+        for entry in metric["containers"]?.arrayValue ?? []
+        where container == nil || entry["name"]?.stringValue == container {
+            total += entry["usage"]?[resource]?.stringValue.flatMap { Quantity($0).milliValue } ?? 0
+        }
+        return total
     }
 
     /// What one pod requests of `resource` (milli-units): the sum over its containers (or the one named), nil when
@@ -75,26 +88,14 @@ extension TargetPods {
                              now: Date) -> [String: [PodUsage]] {
         let metricsByName = Dictionary(podMetrics.map { ($0["metadata"]?["name"]?.stringValue ?? "", $0) },
                                        uniquingKeysWith: { first, _ in first })
-        let sorted = pods.sorted {
-            ($0["metadata"]?["name"]?.stringValue ?? "") < ($1["metadata"]?["name"]?.stringValue ?? "")
-        }
+        let sorted = byName(pods)
         var result: [String: [PodUsage]] = [:]
         for key in keys {
-            let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
-            let resource = parts[0]
-            let container = parts.count > 1 ? parts[1] : nil
+            let (resource, container) = split(key)
             result[key] = sorted.map { pod in
                 let name = pod["metadata"]?["name"]?.stringValue ?? ""
                 let metric = metricsByName[name]
-                var usage: Int64?
-                if let metric {
-                    var total: Int64 = 0
-                    for entry in metric["containers"]?.arrayValue ?? []
-                    where container == nil || entry["name"]?.stringValue == container {
-                        total += entry["usage"]?[resource]?.stringValue.flatMap { Quantity($0).milliValue } ?? 0
-                    }
-                    usage = total
-                }
+                let usage = metric.map { self.usage(of: $0, resource: resource, container: container) }
                 let request = self.request(resource, container: container,
                                            containers: pod["spec"]?["containers"]?.arrayValue ?? [])
                 return PodUsage(name: "\(cluster)/\(name)", phase: phase(of: pod),
