@@ -169,7 +169,8 @@ public enum ImportAuthoring {
             subject: "Import \(kind) \(namespace)/\(name) from cluster \(request.cluster)",
             body: ["Templates: " + what.joined(separator: ", ") + ".",
                    "Placement: \(placementText).",
-                   "The daemon takes the live objects over in place (same uid, no restart of their pods)."]
+                   "The daemon takes the live objects over in place (same uid, no restart of their pods): the plan's "
+                   + "creates on \(request.cluster) are these adoptions."]
                 + (withheld.isEmpty ? [] : ["Secret values are not in Git: " + withheld.joined(separator: ", ") + "."]),
             warnings: warnings)
     }
