@@ -109,6 +109,21 @@ import Testing
         try Self.check(text, "import-pinned.txt")
     }
 
+    @Test func secretValuesGoToGitOnlyWhenAskedAndTheSecretIsThenPropagated() throws {
+        let request = { (include: Bool) in
+            ImportAuthoring.Request(cluster: "aws-east", workload: Self.liveDeployment,
+                                    dependencies: Self.liveDependencies, into: "apps/shop", includeSecretValues: include)
+        }
+        let encoded = Data(Self.secretValue.utf8).base64EncodedString()
+        let withheld = try ImportAuthoring.change(request(false))
+        #expect(!Self.rendered(withheld).contains(encoded))
+        #expect(!(withheld.files["apps/shop/shop-api-placement.yaml"] ?? "").contains("name: shop-db"))
+        let included = try ImportAuthoring.change(request(true))
+        #expect(included.files["apps/shop/shop-api.yaml"]?.contains("password: \(encoded)") == true)
+        #expect((included.files["apps/shop/shop-api-placement.yaml"] ?? "").contains("name: shop-db"))
+        #expect(included.warnings.isEmpty)
+    }
+
     @Test func importSpreadOverProvidersGivesEachProviderAnEqualShare() throws {
         let clusters = [Self.cluster("aws-east", provider: "aws"), Self.cluster("aws-west", provider: "aws"),
                         Self.cluster("gcp-west", provider: "gcp"), Cluster(metadata: ObjectMeta(name: "lab"),
