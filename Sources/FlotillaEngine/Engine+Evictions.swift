@@ -42,12 +42,12 @@ extension Engine {
         if !tainted.isEmpty { for placement in plan.placements { choices[placement.identity] = placement.choice } }
         return evictions.keep(works, previous: inForce?.works ?? [:], ready: ready, now: clock.now()) { template, cluster in
             if let task = tasks[template]?[cluster] {
-                return (PurgeMode(rawValue: task.purgeMode) ?? .gracefully, task.gracePeriodSeconds)
+                return (PurgeMode(rawValue: task.purgeMode) ?? .gracefully, task.gracePeriodSeconds, task.reason)
             }
             if tainted.contains(cluster) {
-                return (EvictionBook.mode(choices[template]?.spec.failover?.cluster?.purgeMode), nil)
+                return (EvictionBook.mode(choices[template]?.spec.failover?.cluster?.purgeMode), nil, "TaintUntolerated")
             }
-            if moved[template]?.contains(cluster) == true { return (.gracefully, nil) }
+            if moved[template]?.contains(cluster) == true { return (.gracefully, nil, "PlacementChanged") }
             return nil
         }
     }
@@ -164,9 +164,11 @@ extension Engine {
     /// The evictions under way, for the status: tasks, and works draining (a NoExecute taint's have no task).
     func evictionReport() -> [StatusReport.Eviction]? {
         var result: [StatusReport.Eviction] = []
-        var drainingTemplates: [String: Date] = [:]
+        var drainingTemplates: [String: (since: Date, reason: String)] = [:]
         for (cluster, entries) in evictions.draining {
-            for entry in entries.values { drainingTemplates["\(entry.template.description)|\(cluster)"] = entry.since }
+            for entry in entries.values {
+                drainingTemplates["\(entry.template.description)|\(cluster)"] = (entry.since, entry.reason)
+            }
         }
         for byCluster in evictions.tasks.values {
             for task in byCluster.values {
@@ -176,10 +178,10 @@ extension Engine {
                                     draining: drainingTemplates.removeValue(forKey: key) != nil))
             }
         }
-        for (key, since) in drainingTemplates {
+        for (key, entry) in drainingTemplates {
             let parts = key.split(separator: "|", maxSplits: 1).map(String.init)
-            result.append(.init(template: parts[0], cluster: parts.count > 1 ? parts[1] : "", reason: "TaintUntolerated",
-                                purgeMode: "Gracefully", since: since, draining: true))
+            result.append(.init(template: parts[0], cluster: parts.count > 1 ? parts[1] : "", reason: entry.reason,
+                                purgeMode: "Gracefully", since: entry.since, draining: true))
         }
         result.sort { ($0.template, $0.cluster) < ($1.template, $1.cluster) }
         return result.isEmpty ? nil : result

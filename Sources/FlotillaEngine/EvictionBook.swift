@@ -38,6 +38,8 @@ struct EvictionBook: Sendable {
         var deadline: Date?
         /// `Never`: removed only when the eviction ends (the template or its policy changed).
         var never = false
+        /// Why it leaves, for the status (a task's reason is the task's).
+        var reason = "TaintUntolerated"
     }
 
     /// When each workload (`template` + `cluster`) was first seen unhealthy.
@@ -202,7 +204,7 @@ struct EvictionBook: Sendable {
     /// (a normal reschedule removes the work at once), else the purge mode and grace period.
     mutating func keep(_ works: [String: [ObjectKey: DesiredWork]], previous: [String: [ObjectKey: DesiredWork]],
                        ready: Set<String>, now: Date,
-                       leaving: (ResourceIdentity, String) -> (mode: PurgeMode, grace: Double?)?)
+                       leaving: (ResourceIdentity, String) -> (mode: PurgeMode, grace: Double?, reason: String)?)
         -> [String: [ObjectKey: DesiredWork]] {
         var result = works
         for cluster in ready.sorted() {
@@ -213,10 +215,11 @@ struct EvictionBook: Sendable {
                     continue
                 }
                 guard Self.isWorkload(key, of: work.template),
-                      let (mode, grace) = leaving(work.template, cluster), mode != .directly else { continue }
+                      let (mode, grace, reason) = leaving(work.template, cluster), mode != .directly else { continue }
                 draining[cluster, default: [:]][key] = Draining(
                     work: work, template: work.template, since: now,
-                    deadline: mode == .never ? nil : now.addingTimeInterval(grace ?? 600), never: mode == .never)
+                    deadline: mode == .never ? nil : now.addingTimeInterval(grace ?? 600), never: mode == .never,
+                    reason: reason)
                 result[cluster, default: [:]][key] = work
             }
         }

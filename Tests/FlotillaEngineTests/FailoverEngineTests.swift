@@ -191,7 +191,7 @@ import Testing
         let (key, old) = Self.work(2)
         let (_, moved) = Self.work(3)
         let works = book.keep(["b": [key: moved]], previous: ["a": [key: old], "b": [key: old]], ready: ["a", "b"],
-                              now: Self.start) { _, cluster in cluster == "a" ? (mode, 60) : nil }
+                              now: Self.start) { _, cluster in cluster == "a" ? (mode, 60, "ApplicationFailure") : nil }
         #expect((works["a"]?[key] != nil) == kept)
         #expect(works["b"]?[key]?.object == moved.object)
         // Not healthy on b yet: still draining; healthy: done (Never only by a change of the template or policy).
@@ -205,7 +205,7 @@ import Testing
     @Test func theGracePeriodEndsTheDrainEvenWhenTheReplacementsNeverBecomeHealthy() {
         var book = EvictionBook()
         let (key, old) = Self.work(2)
-        _ = book.keep([:], previous: ["a": [key: old]], ready: ["a"], now: Self.start) { _, _ in (.gracefully, 30) }
+        _ = book.keep([:], previous: ["a": [key: old]], ready: ["a"], now: Self.start) { _, _ in (.gracefully, 30, "TaintUntolerated") }
         let early = book.finished(health: [:], placed: [Self.web: ["b"]], now: Self.start + 29)
         #expect(early.isEmpty)
         let late = book.finished(health: [:], placed: [Self.web: ["b"]], now: Self.start + 30)
