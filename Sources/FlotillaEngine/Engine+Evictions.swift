@@ -45,7 +45,8 @@ extension Engine {
                 return (PurgeMode(rawValue: task.purgeMode) ?? .gracefully, task.gracePeriodSeconds, task.reason)
             }
             if tainted.contains(cluster) {
-                return (EvictionBook.mode(choices[template]?.spec.failover?.cluster?.purgeMode), nil, "TaintUntolerated")
+                let mode = EvictionBook.mode(choices[template]?.spec.failover?.cluster?.purgeMode)
+                return (mode, nil, "TaintUntolerated")
             }
             if moved[template]?.contains(cluster) == true { return (.gracefully, nil, "PlacementChanged") }
             return nil

@@ -9,7 +9,8 @@ import Testing
 @Suite struct MoveDrainTests {
     static func plan(_ clusters: [String]) -> Plan {
         let yaml = ["a", "b", "c"].map {
-            "apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: \($0)}\nspec: {syncMode: Push}\n---\n"
+            "apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: \($0)}\n"
+                + "spec: {syncMode: Push}\n---\n"
         }.joined() + """
             apiVersion: apps/v1
             kind: Deployment
