@@ -36,15 +36,19 @@ public struct FederatedHPADecision: Sendable, Hashable {
         return (spec.metrics ?? []).isEmpty ? [cpu] : spec.metrics ?? []
     }
 
-    /// What a metric reads from the pods: `cpu`, `memory`, or `cpu/<container>` for a ContainerResource metric;
-    /// nil for metrics that are not read from pods' resource usage.
+    /// What a metric reads from the pods: `cpu`, `memory`, `cpu/<container>` for a ContainerResource metric, or
+    /// `custom:<name>` for a Pods metric (from `custom.metrics.k8s.io`); nil for Object and External metrics.
     public static func usageKey(of metric: MetricSpec) -> String? {
         switch metric.type {
         case .resource: metric.resource?.name
         case .containerResource: metric.containerResource.map { "\($0.name)/\($0.container)" }
+        case .pods: metric.pods.map { customPrefix + $0.metric.name }
         default: nil
         }
     }
+
+    /// The prefix of a Pods metric's usage key.
+    public static let customPrefix = "custom:"
 
     /// Decides one period for `spec` (min and max as a CronFederatedHPA may have changed them), with the target's
     /// `current` replicas and its pods in every ready target cluster, by usage key (`usageKey(of:)`).
@@ -170,6 +174,12 @@ public struct FederatedHPADecision: Sendable, Hashable {
         case .containerResource:
             guard let source = metric.containerResource else { throw .unsupportedMetric(type: "ContainerResource") }
             (name, target, label) = (source.name, source.target, "ContainerResource \(source.name)/\(source.container)")
+        case .pods:
+            // The HPA reads a Pods metric per pod and compares its average to an AverageValue target.
+            guard let source = metric.pods, source.target.type == .averageValue else {
+                throw .unsupportedMetric(type: "Pods")
+            }
+            (name, target, label) = (customPrefix + source.metric.name, source.target, "Pods \(source.metric.name)")
         default:
             throw .unsupportedMetric(type: metric.type.rawValue)
         }
@@ -225,6 +235,7 @@ public struct FederatedHPADecision: Sendable, Hashable {
     /// Milli-units as a quantity: CPU in millicores, memory in bytes.
     static func quantity(_ milli: Int64, resource: String) -> String {
         if resource == "cpu" { return "\(milli)m" }
+        if resource.hasPrefix(customPrefix) { return milli % 1000 == 0 ? "\(milli / 1000)" : "\(milli)m" }
         let bytes = milli / 1000
         if bytes % (1 << 20) == 0 { return "\(bytes >> 20)Mi" }
         return "\(bytes)"

@@ -13,7 +13,8 @@ public enum TargetPods {
         let containers = podTemplate?["spec"]?["containers"]?.arrayValue ?? []
         let sorted = byName(podMetrics)
         var result: [String: [PodUsage]] = [:]
-        for key in keys {
+        // Pods metrics need the pods listed (the other `usage`).
+        for key in keys where !key.hasPrefix(FederatedHPADecision.customPrefix) {
             let (resource, container) = split(key)
             let request = self.request(resource, container: container, containers: containers)
             var pods: [PodUsage] = []
@@ -84,13 +85,24 @@ extension TargetPods {
     /// (within the CPU initialisation period of its start: not Ready, or its metric older than one window after its
     /// Ready transition) or when it is not Ready and has never been (its Ready transition within the initial
     /// readiness delay of its start). Requests are the pod's own containers'. Sorted by pod name; pure.
+    ///
+    /// `custom` holds the Pods metrics read from `custom.metrics.k8s.io`: by metric name, each pod's value
+    /// (milli-units); a key `custom:<name>` reads them (no request, no CPU rules).
     public static func usage(cluster: String, pods: [JSONValue], podMetrics: [JSONValue], keys: [String],
-                             now: Date) -> [String: [PodUsage]] {
+                             custom: [String: [String: Int64]] = [:], now: Date) -> [String: [PodUsage]] {
         let metricsByName = Dictionary(podMetrics.map { ($0["metadata"]?["name"]?.stringValue ?? "", $0) },
                                        uniquingKeysWith: { first, _ in first })
         let sorted = byName(pods)
         var result: [String: [PodUsage]] = [:]
         for key in keys {
+            if key.hasPrefix(FederatedHPADecision.customPrefix) {
+                let values = custom[String(key.dropFirst(FederatedHPADecision.customPrefix.count))] ?? [:]
+                result[key] = sorted.map { pod in
+                    let name = pod["metadata"]?["name"]?.stringValue ?? ""
+                    return PodUsage(name: "\(cluster)/\(name)", phase: phase(of: pod), usage: values[name], request: nil)
+                }
+                continue
+            }
             let (resource, container) = split(key)
             result[key] = sorted.map { pod in
                 let name = pod["metadata"]?["name"]?.stringValue ?? ""

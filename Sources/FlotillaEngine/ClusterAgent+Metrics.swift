@@ -10,6 +10,9 @@ struct AutoscalingSample: Sendable {
     /// The pods the selector matches, listed one by one; nil when they could not be listed (the sample then counts
     /// pods from the workload's status).
     var pods: [JSONValue]? = nil
+    /// Pods metrics from `custom.metrics.k8s.io`: by metric name, each pod's value (milli-units). A metric that
+    /// could not be read is absent (its pods then have no value: missing, as the HPA counts them).
+    var custom: [String: [String: Int64]] = [:]
     /// The live workload's `status.replicas` and `status.readyReplicas`.
     var replicas: Int
     var readyReplicas: Int
@@ -35,7 +38,8 @@ final class MetricsConnection: @unchecked Sendable {
 extension ClusterAgent {
     /// Reads what the autoscaler needs of `workload` (its PodMetrics and pods by `selector`, its live status). Nil when the
     /// cluster has no connection or the caller was cancelled.
-    func autoscalingSample(workload: ObjectKey, selector: String) async -> AutoscalingSample? {
+    func autoscalingSample(workload: ObjectKey, selector: String, customMetrics: [String] = []) async
+        -> AutoscalingSample? {
         guard let connection = metricsConnection else { return nil }
         let live = state.withLock { $0.live[workload] }
         let replicas = Int(live?.value(at: ["status", "replicas"])?.intValue ?? 0)
@@ -51,8 +55,21 @@ extension ClusterAgent {
                                             namespace: workload.namespace, labelSelector: selector).items
                 let pods = try? client.list(apiVersion: "v1", kind: "Pod", namespace: workload.namespace,
                                             labelSelector: selector).items
-                return AutoscalingSample(cluster: cluster, podMetrics: items, pods: pods, replicas: replicas,
-                                         readyReplicas: ready)
+                var custom: [String: [String: Int64]] = [:]
+                for metric in customMetrics {
+                    let path = "/apis/custom.metrics.k8s.io/v1beta2/namespaces/\(workload.namespace ?? "default")"
+                        + "/pods/*/\(metric)"
+                    guard let list = try? client.get(path: path, query: ["labelSelector": selector]) else { continue }
+                    var values: [String: Int64] = [:]
+                    for item in list["items"]?.arrayValue ?? [] {
+                        guard let pod = item.value(at: ["describedObject", "name"])?.stringValue,
+                              let value = item["value"]?.stringValue.flatMap({ Quantity($0).milliValue }) else { continue }
+                        values[pod] = value
+                    }
+                    custom[metric] = values
+                }
+                return AutoscalingSample(cluster: cluster, podMetrics: items, pods: pods, custom: custom,
+                                         replicas: replicas, readyReplicas: ready)
             } catch {
                 return AutoscalingSample(cluster: cluster, podMetrics: [], replicas: replicas, readyReplicas: ready,
                                          error: "\(error)")

@@ -90,17 +90,20 @@ extension Engine {
         let selector = matchLabels.keys.sorted().map { "\($0)=\(matchLabels[$0]?.stringValue ?? "")" }
             .joined(separator: ",")
         let podTemplate = template.content.value(at: ["spec", "template"])
+        let customMetrics = keys.filter { $0.hasPrefix(FederatedHPADecision.customPrefix) }
+            .map { String($0.dropFirst(FederatedHPADecision.customPrefix.count)) }
         var pods: [String: [PodUsage]] = [:]
         for ref in (inForce?.index[identity] ?? []).sorted(by: { $0.cluster < $1.cluster }) {
             guard let agent = agents[ref.cluster], agent.isReady,
-                  let sample = await agent.autoscalingSample(workload: ref.key, selector: selector) else { continue }
+                  let sample = await agent.autoscalingSample(workload: ref.key, selector: selector,
+                                                             customMetrics: customMetrics) else { continue }
             if let error = sample.error {
                 logger.debug("metrics not read", metadata: ["cluster": "\(ref.cluster)", "error": "\(error)"])
                 continue
             }
             let usage = sample.pods.map {
                 TargetPods.usage(cluster: sample.cluster, pods: $0, podMetrics: sample.podMetrics, keys: keys,
-                                 now: clock.now())
+                                 custom: sample.custom, now: clock.now())
             } ?? TargetPods.usage(cluster: sample.cluster, podMetrics: sample.podMetrics, replicas: sample.replicas,
                                   readyReplicas: sample.readyReplicas, podTemplate: podTemplate, keys: keys)
             for (key, list) in usage { pods[key, default: []] += list }

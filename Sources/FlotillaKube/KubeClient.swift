@@ -148,6 +148,13 @@ public final class KubeClient: Sendable {
         return try send(KubeRequest(path: info.path(namespace: namespace, name: name)))
     }
 
+    /// A GET of a path that is not a resource (`/apis/custom.metrics.k8s.io/v1beta2/namespaces/NS/pods/*/NAME`),
+    /// with query parameters (encoded here).
+    public func get(path: String, query: [String: String] = [:]) throws(KubeError) -> JSONValue {
+        let encoded = query.keys.sorted().map { "\($0)=\(Self.encode(query[$0]!))" }.joined(separator: "&")
+        return try send(KubeRequest(path: encoded.isEmpty ? path : path + "?" + encoded))
+    }
+
     /// Every object of a kind (in a namespace, or everywhere), following `continue` tokens page by page.
     /// Returns the items and the list's resourceVersion (to start a watch from).
     public func list(apiVersion: String, kind: String, namespace: String? = nil, labelSelector: String? = nil,

@@ -36,6 +36,43 @@ extension SimCluster {
                                   "metadata": .object([:]), "items": .array(items)]))
     }
 
+    static let customMetricsGroup = "custom.metrics.k8s.io"
+
+    /// `custom.metrics.k8s.io/v1beta2` Pods metrics, as a metrics adapter serves them: `metric` of every running pod
+    /// of `namespace` the label selector matches, whose workload has a value for it (`SimLoad.custom`).
+    func customMetrics(_ metric: String, namespace: String, request: SimRequest) -> SimResponse {
+        guard request.method == "GET", request.path.split(separator: "/")[2] == "v1beta2" else {
+            return status(404, reason: "NotFound", message: "the server could not find the requested resource")
+        }
+        let selector = request.query["labelSelector"].map(SimLabelSelector.init)
+        let loads = state.withLock { $0.loads }
+        let timestamp = JSONValue.string(Date().formatted(.iso8601))
+        var items: [JSONValue] = []
+        for pod in workloadPods(namespace: namespace) where pod.value(at: ["status", "phase"])?.stringValue == "Running" {
+            let labels = pod.value(at: ["metadata", "labels"])?.objectValue?.compactMapValues(\.stringValue) ?? [:]
+            guard selector?.matches(labels) ?? true,
+                  let owner = pod.value(at: ["metadata", "ownerReferences"])?.arrayValue?.first?["name"]?.stringValue
+            else { continue }
+            // A Deployment's pods are owned by its ReplicaSet `<name>-<hash>`.
+            let workload = loads.keys.first { key in
+                guard key.hasPrefix(namespace + "/") else { return false }
+                let name = String(key.dropFirst(namespace.count + 1))
+                return owner == name || owner == "\(name)-\(Self.podHash(name))"
+            }
+            guard let workload, let value = loads[workload]?.custom[metric] else { continue }
+            items.append(.object([
+                "describedObject": .object(["kind": .string("Pod"), "namespace": .string(namespace),
+                                            "name": pod.value(at: ["metadata", "name"]) ?? .null,
+                                            "apiVersion": .string("/v1")]),
+                "metric": .object(["name": .string(metric)]), "timestamp": timestamp,
+                "windowSeconds": .int(Int64(topology.metricResolution)), "value": .string(SimLoad.quantity(value)),
+            ]))
+        }
+        return json(200, .object(["kind": .string("MetricValueList"),
+                                  "apiVersion": .string("\(Self.customMetricsGroup)/v1beta2"),
+                                  "metadata": .object([:]), "items": .array(items)]))
+    }
+
     /// Pod and node metrics now, sorted by namespace and name.
     func metricsSnapshot(now: Date = Date()) -> (pods: [JSONValue], nodes: [JSONValue]) {
         let timestamp = JSONValue.string(now.formatted(.iso8601))
@@ -110,18 +147,29 @@ extension SimCluster {
 public struct SimLoad: Sendable, Hashable {
     public var cpuMillis: Int64?
     public var memoryBytes: Int64?
+    /// Pods metrics a metrics adapter serves (`custom.metrics.k8s.io`): each pod's value, milli-units, by name.
+    public var custom: [String: Int64] = [:]
 
-    public init(cpuMillis: Int64? = nil, memoryBytes: Int64? = nil) {
+    public init(cpuMillis: Int64? = nil, memoryBytes: Int64? = nil, custom: [String: Int64] = [:]) {
+        self.custom = custom
         self.cpuMillis = cpuMillis
         self.memoryBytes = memoryBytes
     }
 
-    /// Parses `cpu=800m memory=256Mi` (either may be left out; `none` clears).
+    /// Whether nothing is set (the workload's load is then its annotations', or half its requests).
+    public var isEmpty: Bool { cpuMillis == nil && memoryBytes == nil && custom.isEmpty }
+
+    /// Parses `cpu=800m memory=256Mi metric/http_requests=30` (any may be left out; `none` clears).
     public init(parsing text: String) throws(SimLoadError) {
         self.init()
         for part in text.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) where part != "none" {
             let pieces = part.split(separator: "=", maxSplits: 1).map(String.init)
             guard pieces.count == 2 else { throw SimLoadError(text: part) }
+            if pieces[0].hasPrefix("metric/"), pieces[0].count > 7 {
+                guard let value = Quantity(pieces[1]).milliValue else { throw SimLoadError(text: part) }
+                custom[String(pieces[0].dropFirst(7))] = value
+                continue
+            }
             switch pieces[0] {
             case "cpu": cpuMillis = Quantity(pieces[1]).milliValue
             case "memory": memoryBytes = Quantity(pieces[1]).integerValue
@@ -131,16 +179,22 @@ public struct SimLoad: Sendable, Hashable {
         }
     }
 
-    /// `cpu=800m memory=268435456` (what is set).
+    /// `cpu=800m memory=268435456 metric/http_requests=30` (what is set).
     public var description: String {
-        [cpuMillis.map { "cpu=\($0)m" }, memoryBytes.map { "memory=\($0)" }].compactMap { $0 }.joined(separator: " ")
+        ([cpuMillis.map { "cpu=\($0)m" }, memoryBytes.map { "memory=\($0)" }].compactMap { $0 }
+            + custom.keys.sorted().map { "metric/\($0)=\(Self.quantity(custom[$0]!))" }).joined(separator: " ")
     }
+
+    /// Milli-units as a quantity (`30`, `2500m`).
+    static func quantity(_ milli: Int64) -> String { milli % 1000 == 0 ? "\(milli / 1000)" : "\(milli)m" }
 }
 
 /// A load description that does not parse.
 public struct SimLoadError: Error, CustomStringConvertible {
     public var text: String
-    public var description: String { "cannot read \"\(text)\": use cpu=QUANTITY and/or memory=QUANTITY, or none" }
+    public var description: String {
+        "cannot read \"\(text)\": use cpu=QUANTITY, memory=QUANTITY, metric/NAME=QUANTITY, or none"
+    }
 }
 
 extension SimCluster {
@@ -148,7 +202,7 @@ extension SimCluster {
     /// metrics API at once.
     public func setLoad(_ load: SimLoad, workload: String) {
         state.withLock { state in
-            if load.cpuMillis == nil && load.memoryBytes == nil {
+            if load.isEmpty {
                 state.loads[workload] = nil
             } else {
                 state.loads[workload] = load

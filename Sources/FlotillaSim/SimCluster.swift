@@ -192,6 +192,9 @@ public final class SimCluster: Sendable {
                                           "clientCIDR": .string("0.0.0.0/0"), "serverAddress": .string("127.0.0.1")])])]))
         case ["apis"]:
             return json(200, groupList())
+        case let path where path.count == 8 && path[0] == "apis" && path[1] == Self.customMetricsGroup
+            && path[3] == "namespaces" && path[5] == "pods" && (path[6] == "*" || path[6] == "%2A"):
+            return customMetrics(path[7], namespace: path[4], request: request)
         default:
             break
         }

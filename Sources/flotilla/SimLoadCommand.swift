@@ -14,14 +14,17 @@ struct SimLoadCommand: ParsableCommand {
     @Argument(help: "The workload, NAMESPACE/NAME.") var workload: String
     @Option(name: .customLong("cpu-per-pod"), help: "CPU each pod uses, e.g. 800m.") var cpu: String?
     @Option(name: .customLong("memory-per-pod"), help: "Memory each pod uses, e.g. 256Mi.") var memory: String?
+    @Option(name: .customLong("metric"),
+            help: "NAME=VALUE: a Pods metric each pod reports through custom.metrics.k8s.io (repeatable).")
+    var metrics: [String] = []
     @Flag(help: "Clear the load set before (pods use half of what they request again).") var clear = false
     @Option(help: "The admin endpoint (flotilla sim --admin-port, or what flotilla up prints).")
     var admin: String = "http://127.0.0.1:8079"
 
     func validate() throws {
         guard workload.split(separator: "/").count == 2 else { throw ValidationError("\(workload): expected NAMESPACE/NAME") }
-        guard clear || cpu != nil || memory != nil else {
-            throw ValidationError("give --cpu-per-pod, --memory-per-pod or --clear")
+        guard clear || cpu != nil || memory != nil || !metrics.isEmpty else {
+            throw ValidationError("give --cpu-per-pod, --memory-per-pod, --metric or --clear")
         }
         let body = self.body
         _ = try SimLoad(parsing: body.split(separator: " ", maxSplits: 1).last.map(String.init) ?? "")
@@ -29,7 +32,8 @@ struct SimLoadCommand: ParsableCommand {
 
     var body: String {
         clear ? "\(workload) none"
-            : ([workload] + [cpu.map { "cpu=\($0)" }, memory.map { "memory=\($0)" }].compactMap { $0 }).joined(separator: " ")
+            : ([workload] + [cpu.map { "cpu=\($0)" }, memory.map { "memory=\($0)" }].compactMap { $0 }
+                + metrics.map { "metric/\($0)" }).joined(separator: " ")
     }
 
     func run() throws {

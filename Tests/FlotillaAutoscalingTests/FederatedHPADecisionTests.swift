@@ -131,3 +131,50 @@ import Testing
         #expect(decision.metrics.first?.target == "80%")
     }
 }
+
+/// Pods metrics (`custom.metrics.k8s.io`): averaged per pod against an AverageValue target, as the HPA's
+/// `GetMetricReplicas` does; a pod without a value is missing.
+@Suite struct PodsMetricTests {
+    static func metric(_ json: String) throws -> MetricSpec {
+        try JSONDecoder().decode(MetricSpec.self, from: Data(json.utf8))
+    }
+
+    static func spec(_ metric: MetricSpec) -> FederatedHPASpec {
+        FederatedHPASpec(scaleTargetRef: CrossVersionObjectReference(kind: "Deployment", name: "web", apiVersion: "apps/v1"),
+                         minReplicas: 1, maxReplicas: 100, metrics: [metric])
+    }
+
+    @Test func theAverageAgainstTheTargetGivesTheReplicas() throws {
+        let metric = try Self.metric("""
+            {"type": "Pods", "pods": {"metric": {"name": "http_requests"},
+                                      "target": {"type": "AverageValue", "averageValue": "10"}}}
+            """)
+        #expect(FederatedHPADecision.usageKey(of: metric) == "custom:http_requests")
+        let pods = ["custom:http_requests": [PodUsage(name: "a/p0", usage: 20_000, request: nil),
+                                             PodUsage(name: "a/p1", usage: 20_000, request: nil)]]
+        let decision = FederatedHPADecision.decide(spec: Self.spec(metric), current: 2, pods: pods, history: .init(),
+                                                   now: FederatedHPADecisionTests.start)
+        #expect(decision.desiredReplicas == 4)
+        #expect(decision.metrics.map(\.metric) == ["Pods http_requests"])
+        #expect(decision.metrics.first?.averageValue == "20" && decision.metrics.first?.target == "10")
+        #expect(decision.metrics.first?.averageUtilization == nil)
+        // One pod without a value on a scale-up counts as 0: (20 + 0) / 2 = 10 → on target, no change.
+        let missing = ["custom:http_requests": [PodUsage(name: "a/p0", usage: 20_000, request: nil),
+                                                PodUsage(name: "a/p1", usage: nil, request: nil)]]
+        let held = FederatedHPADecision.decide(spec: Self.spec(metric), current: 2, pods: missing, history: .init(),
+                                               now: FederatedHPADecisionTests.start)
+        #expect(held.desiredReplicas == 2)
+    }
+
+    @Test func aPodsMetricNeedsAnAverageValueTarget() throws {
+        let metric = try Self.metric("""
+            {"type": "Pods", "pods": {"metric": {"name": "http_requests"},
+                                      "target": {"type": "Utilization", "averageUtilization": 50}}}
+            """)
+        let decision = FederatedHPADecision.decide(spec: Self.spec(metric), current: 2,
+                                                   pods: ["custom:http_requests": []], history: .init(),
+                                                   now: FederatedHPADecisionTests.start)
+        #expect(decision.desiredReplicas == 2)
+        #expect(decision.conditions.contains { $0.type == "ScalingActive" && $0.status == "False" })
+    }
+}

@@ -117,3 +117,16 @@ import Testing
         #expect(TargetPods.duration("5x") == nil)
     }
 }
+
+extension TargetPodsTests {
+    @Test func aPodsMetricIsReadFromTheCustomValues() {
+        let usage = TargetPods.usage(cluster: "c", pods: [Self.pod("a"), Self.pod("b", phase: "Pending", ready: false)],
+                                     podMetrics: [], keys: ["custom:qps"], custom: ["qps": ["a": 2500]], now: Self.now)
+        #expect(usage["custom:qps"]?.map(\.usage) == [2500, nil])
+        #expect(usage["custom:qps"]?.map(\.phase) == [.running, .pending])
+        #expect(usage["custom:qps"]?.allSatisfy { $0.request == nil } == true)
+        // Without a pod list there are no Pods metrics.
+        #expect(TargetPods.usage(cluster: "c", podMetrics: [], replicas: 2, readyReplicas: 2, podTemplate: nil,
+                                 keys: ["custom:qps"])["custom:qps"] == nil)
+    }
+}

@@ -46,6 +46,20 @@ import Testing
 
         """
 
+    /// Takes every free pod slot of a cluster (1,000 small replicas; what does not fit stays Pending).
+    static let hog = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: hog, namespace: default}
+        spec:
+          replicas: 1000
+          selector: {matchLabels: {app: hog}}
+          template:
+            metadata: {labels: {app: hog}}
+            spec: {containers: [{name: hog, image: example/hog:1, resources: {requests: {cpu: 10m}}}]}
+
+        """
+
     /// Runs flotilla on the fleet's working clone with its kubeconfig.
     static func flotilla(_ fleet: Fleet, _ arguments: [String]) throws -> CommandResult {
         var all = arguments + ["--status-branch", "none"]
@@ -109,25 +123,38 @@ import Testing
         // Its pod template did not change: no rollout, no restart.
         #expect(fleet.field("aws-east", "deployment/shop-api", "shop", ".metadata.generation") == generation)
 
-        // migrate to gcp-west: ready there before it is gone from aws-east.
+        // migrate to gcp-west, where a hog holds every free pod slot first (older workloads are placed first): the app
+        // cannot become ready there, so it stays on aws-east, draining; once there is room it is ready on gcp-west
+        // and only then leaves aws-east.
+        let hog = fleet.folder.appendingPathComponent("hog.yaml")
+        try Self.hog.write(to: hog, atomically: true, encoding: .utf8)
+        #expect(try fleet.kubectl("gcp-west", ["apply", "-f", hog.path]).status == 0)
         try Fleet.git(["pull", "-q", "origin", "main"], in: fleet.work)
         let migrated = try Self.flotilla(fleet, ["migrate", "Deployment/shop-api", "-n", "shop", "--from", "aws-east",
                                                  "--to", "gcp-west", "--push"])
         #expect(migrated.status == 0, "\(migrated.errors)")
         #expect(migrated.output.contains("- delete Deployment.apps shop/shop-api on aws-east"), "\(migrated.output)")
         try Self.merge(fleet, "flotilla/migrate/shop-api")
-        var readyThereFirst = false
-        var gone = false
-        let deadline = Date().addingTimeInterval(40)
-        while Date() < deadline && !gone {
-            let there = fleet.field("gcp-west", "deployment/shop-api", "shop", ".status.readyReplicas") == "2"
-            gone = fleet.field("aws-east", "deployment/shop-api", "shop", ".metadata.name") == nil
-            if gone { break }
-            readyThereFirst = readyThereFirst || there
-            usleep(50_000)
+        fleet.eventually("the app is created on gcp-west", timeout: 30) {
+            fleet.field("gcp-west", "deployment/shop-api", "shop", ".metadata.name") == "shop-api"
         }
-        #expect(gone, "the workload left aws-east")
-        #expect(readyThereFirst, "it was ready on gcp-west while still on aws-east")
+        fleet.eventually("the status shows it draining from aws-east") {
+            try fleet.status().evictions?.contains {
+                $0.cluster == "aws-east" && $0.reason == "PlacementChanged" && $0.draining
+            } == true
+        }
+        let holding = Date().addingTimeInterval(2)
+        while Date() < holding {
+            #expect(fleet.field("aws-east", "deployment/shop-api", "shop", ".status.readyReplicas") == "2",
+                    "still serving on aws-east while gcp-west has no room")
+            #expect(fleet.field("gcp-west", "deployment/shop-api", "shop", ".status.readyReplicas") != "2")
+            usleep(200_000)
+        }
+        #expect(try fleet.kubectl("gcp-west", ["delete", "-f", hog.path]).status == 0)
+        fleet.eventually("it leaves aws-east once ready on gcp-west", timeout: 30) {
+            fleet.field("aws-east", "deployment/shop-api", "shop", ".metadata.name") == nil
+        }
+        #expect(fleet.field("gcp-west", "deployment/shop-api", "shop", ".status.readyReplicas") == "2")
 
         // clone with a new name and another replica count, onto dc1.
         try Fleet.git(["pull", "-q", "origin", "main"], in: fleet.work)

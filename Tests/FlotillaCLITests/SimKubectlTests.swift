@@ -344,6 +344,19 @@ import Testing
         let bad = try runFlotilla(["sim", "load", "member1", "default/web", "--cpu-per-pod", "lots",
                                    "--admin", "http://127.0.0.1:\(admin)"])
         #expect(bad.status != 0)
+        // A Pods metric, served as a metrics adapter serves custom.metrics.k8s.io.
+        let custom = try runFlotilla(["sim", "load", "member1", "default/web", "--metric", "http_requests=30",
+                                      "--admin", "http://127.0.0.1:\(admin)"])
+        #expect(custom.status == 0 && custom.output == "default/web metric/http_requests=30\n",
+                "\(custom.output)\(custom.errors)")
+        let raw = try sim.kubectl(["get", "--raw",
+                                   "/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/*/http_requests"
+                                   + "?labelSelector=app%3Dweb"])
+        let list = try JSONSerialization.jsonObject(with: Data(raw.output.utf8)) as? [String: Any]
+        let items = list?["items"] as? [[String: Any]] ?? []
+        #expect(list?["kind"] as? String == "MetricValueList" && items.count == 2, "\(raw.output)\(raw.errors)")
+        #expect(items.allSatisfy { $0["value"] as? String == "30" })
+        #expect(items.allSatisfy { ($0["describedObject"] as? [String: Any])?["kind"] as? String == "Pod" })
         let cleared = try runFlotilla(["sim", "load", "member1", "default/web", "--clear", "--admin", "http://127.0.0.1:\(admin)"])
         #expect(cleared.status == 0 && cleared.output.isEmpty)
     }

@@ -183,6 +183,43 @@ import Testing
         }
     }
 
+    /// A Pods metric (requests per second each pod reports through `custom.metrics.k8s.io`, as a metrics adapter
+    /// serves it): on target nothing moves; 30 per pod against an average of 10 scales the total up, divided over the
+    /// clusters.
+    @Test func aPodsMetricFromTheCustomMetricsAPIScalesTheTotal() async throws {
+        var files = Self.files()
+        files["apps/web.yaml"] = files["apps/web.yaml"]!.replacingOccurrences(
+            of: "- type: Resource\n      resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}",
+            with: "- type: Pods\n      pods: {metric: {name: http_requests}, target: {type: AverageValue, averageValue: \"10\"}}")
+        #expect(files["apps/web.yaml"]!.contains("http_requests"))
+        let repository = try TestRepository(files)
+        let sims = SimConnector(Self.names)
+        let controllers = sims.runControllers()
+        defer { controllers.cancel() }
+        let engine = try Self.engine(repository, sims)
+        try await InMemoryEngineTests.whileRunning(engine) {
+            #expect(await InMemoryEngineTests.eventually(90) { await InMemoryEngineTests.converged(engine) })
+            for name in Self.names {
+                sims.clusters[name]!.0.setLoad(SimLoad(custom: ["http_requests": 10_000]), workload: "shop/web")
+            }
+            #expect(await InMemoryEngineTests.eventually {
+                let metric = await engine.report().autoscalers.first?.currentMetrics?.first
+                return metric?.metric == "Pods http_requests" && metric?.averageValue == "10" && metric?.target == "10"
+            })
+            #expect(Self.total(sims) == 3, "on target: no scale")
+            for name in Self.names {
+                sims.clusters[name]!.0.setLoad(SimLoad(custom: ["http_requests": 30_000]), workload: "shop/web")
+            }
+            // 30 per pod against 10: ×3 (9), and again while each pod still reports 30, up to the maximum.
+            #expect(await InMemoryEngineTests.eventually {
+                Self.names.allSatisfy { sims.replicas($0, "shop", "web") == 4 }
+            })
+            let scaled = try #require(await engine.report().autoscalers.first)
+            #expect(scaled.desiredReplicas == 12)
+            #expect(scaled.currentMetrics?.first?.averageValue == "30")
+        }
+    }
+
     @Test func cronRuleScalesAWorkloadDirectly() async throws {
         var files = Self.files()
         files["apps/web.yaml"] = files["apps/web.yaml"]!.components(separatedBy: "---\napiVersion: autoscaling")[0]
