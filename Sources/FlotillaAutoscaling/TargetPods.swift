@@ -99,7 +99,8 @@ extension TargetPods {
                 let values = custom[String(key.dropFirst(FederatedHPADecision.customPrefix.count))] ?? [:]
                 result[key] = sorted.map { pod in
                     let name = pod["metadata"]?["name"]?.stringValue ?? ""
-                    return PodUsage(name: "\(cluster)/\(name)", phase: phase(of: pod), usage: values[name], request: nil)
+                    return PodUsage(name: "\(cluster)/\(name)", phase: phase(of: pod), usage: values[name],
+                                    request: nil)
                 }
                 continue
             }

@@ -36,8 +36,8 @@ final class MetricsConnection: @unchecked Sendable {
 }
 
 extension ClusterAgent {
-    /// Reads what the autoscaler needs of `workload` (its PodMetrics and pods by `selector`, its live status). Nil when the
-    /// cluster has no connection or the caller was cancelled.
+    /// Reads what the autoscaler needs of `workload` (its PodMetrics and pods by `selector`, the Pods metrics named,
+    /// its live status). Nil when the cluster has no connection or the caller was cancelled.
     func autoscalingSample(workload: ObjectKey, selector: String, customMetrics: [String] = []) async
         -> AutoscalingSample? {
         guard let connection = metricsConnection else { return nil }
@@ -63,7 +63,9 @@ extension ClusterAgent {
                     var values: [String: Int64] = [:]
                     for item in list["items"]?.arrayValue ?? [] {
                         guard let pod = item.value(at: ["describedObject", "name"])?.stringValue,
-                              let value = item["value"]?.stringValue.flatMap({ Quantity($0).milliValue }) else { continue }
+                              let value = item["value"]?.stringValue.flatMap({ Quantity($0).milliValue }) else {
+                            continue
+                        }
                         values[pod] = value
                     }
                     custom[metric] = values
