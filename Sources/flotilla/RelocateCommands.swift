@@ -59,7 +59,8 @@ struct CloneCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clone",
         abstract: "Also run a template on other clusters (or a renamed copy there), as a commit on a new branch.",
-        discussion: "Usage: flotilla clone [SOURCE] KIND/NAME [-n NS] --to C1[,C2...] [--name NEW] [--replicas N].")
+        discussion: "Usage: flotilla clone [SOURCE] KIND/NAME [-n NS] --to C1[,C2...] [--name NEW] [--replicas N] "
+            + "[--override-image IMAGE] [--branch B] [--push].")
 
     @OptionGroup var common: RelocationTarget
 
@@ -82,7 +83,8 @@ struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
         abstract: "Move a template from one cluster to another, as a commit on a new branch.",
-        discussion: "Usage: flotilla migrate [SOURCE] KIND/NAME [-n NS] --from A --to B [--replicas N].")
+        discussion: "Usage: flotilla migrate [SOURCE] KIND/NAME [-n NS] --from A --to B [--replicas N] "
+            + "[--override-image IMAGE] [--branch B] [--push].")
 
     @OptionGroup var common: RelocationTarget
 
