@@ -59,6 +59,10 @@ public enum ImportAuthoring {
               let namespace = workload.value(at: ["metadata", "namespace"])?.stringValue else {
             throw AuthoringError("the object has no name or namespace: only namespaced workloads are imported")
         }
+        let segments = request.into.split(separator: "/", omittingEmptySubsequences: true)
+        guard !request.into.hasPrefix("/"), !segments.contains(where: { $0 == ".." || $0 == "." }) else {
+            throw AuthoringError("--into \(request.into): a folder inside the source (no '..', not absolute)")
+        }
         var warnings: [String] = []
         var documents: [JSONValue] = []
         var withheld: [String] = []

@@ -42,6 +42,9 @@ public enum RelocationAuthoring {
     public static func policyName(_ template: String) -> String { "flotilla-\(template)" }
 
     public static func change(_ request: Request) throws(AuthoringError) -> AuthoredChange {
+        if let image = request.image, let problem = ImageReference.parseProblem(image) {
+            throw AuthoringError("--override-image \(image): \(problem)")
+        }
         var change = try authored(request)
         // Secrets imported without their values follow the workload (propagateDeps) with the placeholders.
         let templates = Dictionary(request.manifests.templates.map { ($0.identity, $0) },
@@ -68,6 +71,9 @@ public enum RelocationAuthoring {
         let prefix = folder.isEmpty ? "" : folder + "/"
         switch request.move {
         case .clone(let to, let name?):
+            if let problem = ResourceNames.dns1123SubdomainProblem(name) {
+                throw AuthoringError("--name \(name): \(problem)")
+            }
             try requireKnown(to, known)
             return try copy(request, to: to, name: name, prefix: prefix)
         case .clone(let to, nil):

@@ -180,6 +180,17 @@ extension GitMirror {
         return commit.hex
     }
 
+    /// Deletes the local branch `branch` (one `commitBranch` made that is not wanted after all).
+    public func deleteBranch(_ branch: String) throws(GitError) {
+        var reference: OpaquePointer?
+        guard git_reference_lookup(&reference, repository.pointer, "refs/heads/\(branch)") == 0 else { return }
+        defer { git_reference_free(reference) }
+        let code = git_reference_delete(reference)
+        guard code == 0 else {
+            throw GitError.libgit2(operation: "deleting \(branch)", code: code, message: GitLibrary.lastErrorMessage())
+        }
+    }
+
     /// Pushes the local branch `branch` to this repository's remote; never forced (a branch of that name already
     /// there with other commits is refused).
     public func pushBranch(_ branch: String) throws(GitError) {

@@ -164,6 +164,11 @@ struct ManifestBuilder {
                 return nil
             }
         }
+        if let problem = Self.labelProblem(in: object.content) {
+            errors.append(.invalidValue(document.location(ofField: problem.path), kind: kind, field: problem.path,
+                                        message: problem.message))
+            return nil
+        }
         if let problem = Self.quantityProblem(in: object.content) {
             errors.append(.invalidValue(document.location(ofField: problem.path), kind: kind, field: problem.path,
                                         message: problem.message))
@@ -171,6 +176,23 @@ struct ManifestBuilder {
         }
         object.content["metadata"] = metadata
         return object
+    }
+
+    /// The first label (of the object, or of its pod template) whose key or value the API server would refuse.
+    static func labelProblem(in content: JSONValue) -> (path: String, message: String)? {
+        for path in [["metadata", "labels"], ["spec", "template", "metadata", "labels"]] {
+            guard let labels = content.value(at: path)?.objectValue else { continue }
+            for key in labels.keys.sorted() {
+                let field = (path + [key]).joined(separator: ".")
+                if let problem = ResourceNames.labelKeyProblem(key) {
+                    return (field, "invalid label key \"\(key)\": \(problem)")
+                }
+                if let value = labels[key]?.stringValue, let problem = ResourceNames.labelValueProblem(value) {
+                    return (field, "invalid label value \"\(value)\": \(problem)")
+                }
+            }
+        }
+        return nil
     }
 
     /// The first container resource quantity (requests, limits, pod overhead) that is not a quantity or is out of

@@ -22,6 +22,47 @@ public enum ResourceNames {
         return nil
     }
 
+    /// Why `key` is not a label key (apimachinery's `IsQualifiedName`: an optional DNS-1123 subdomain prefix and
+    /// `/`, then a name of at most 63 alphanumerics, `-`, `_`, `.`, starting and ending alphanumeric), or nil.
+    public static func labelKeyProblem(_ key: String) -> String? {
+        let parts = key.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        if parts.count == 2 {
+            if parts[0].isEmpty { return "prefix part must be non-empty" }
+            if let problem = dns1123SubdomainProblem(parts[0]) { return "prefix part \(problem)" }
+        }
+        let name = parts.last ?? ""
+        if name.isEmpty { return "name part must be non-empty" }
+        if name.utf8.count > 63 { return "name part must be no more than 63 characters" }
+        if !isQualifiedNameShaped(name) {
+            return "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with "
+                + "an alphanumeric character"
+        }
+        return nil
+    }
+
+    /// Why `value` is not a label value (`IsValidLabelValue`: empty, or at most 63 characters shaped as a label
+    /// key's name), or nil.
+    public static func labelValueProblem(_ value: String) -> String? {
+        if value.isEmpty { return nil }
+        if value.utf8.count > 63 { return "must be no more than 63 characters" }
+        if !isQualifiedNameShaped(value) {
+            return "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
+                + "and must start and end with an alphanumeric character"
+        }
+        return nil
+    }
+
+    private static func isQualifiedNameShaped(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        func alphanumeric(_ byte: UInt8) -> Bool {
+            (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122)
+        }
+        guard let first = bytes.first, let last = bytes.last, alphanumeric(first), alphanumeric(last) else {
+            return false
+        }
+        return bytes.allSatisfy { alphanumeric($0) || $0 == 45 || $0 == 95 || $0 == 46 }
+    }
+
     /// Why `name` cannot be a path segment (RBAC names may hold `:`), or nil when it can.
     public static func pathSegmentProblem(_ name: String) -> String? {
         if name.isEmpty { return "must not be empty" }

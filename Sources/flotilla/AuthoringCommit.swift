@@ -86,6 +86,14 @@ enum AuthoringRepository {
         return ManifestLoader.load(files: files.map { ManifestFile(path: $0.path, contents: $0.contents) })
     }
 
+    func delete(_ branch: String) async throws {
+        switch self {
+        case .local(let repository, _): try repository.deleteBranch(branch)
+        case .remote(let source, _):
+            try await source.run("delete") { mirror throws(GitError) in try mirror.deleteBranch(branch) }
+        }
+    }
+
     func push(_ branch: String, credentials: GitCredentials) async throws {
         switch self {
         case .local(let repository, _): try repository.origin(credentials: credentials).pushBranch(branch)
@@ -118,7 +126,9 @@ enum AuthoringCommit {
         let baseManifests = try await repository.manifests(at: base)
         let headManifests = try await repository.manifests(at: commit)
         guard headManifests.isValid else {
-            throw CommandError("the change does not validate: "
+            // Nothing is left behind: the branch goes, the source is as it was.
+            try await repository.delete(branch)
+            throw CommandError("the change does not validate (no branch made): "
                                + headManifests.errors.map(\.description).joined(separator: "; "))
         }
         let label = source.gitURL ?? (source.source ?? ".")

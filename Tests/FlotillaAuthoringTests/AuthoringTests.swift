@@ -241,5 +241,13 @@ import Testing
         let copy = try Self.relocation(.clone(to: ["b"], name: "web-canary"), replicas: 1)
         try Self.check(Self.rendered(copy), "clone-copy.txt")
         #expect(throws: AuthoringError.self) { try Self.relocation(.clone(to: ["b"], name: "other")) }
+        #expect(throws: AuthoringError.self) { try Self.relocation(.clone(to: ["b"], name: "Bad_Name")) }
+        #expect(throws: AuthoringError.self) {
+            try Self.relocation(.migrate(from: "a", to: "b"), image: "BAD IMAGE!!")
+        }
+        #expect(throws: AuthoringError.self) {
+            try ImportAuthoring.change(ImportAuthoring.Request(cluster: "a", workload: Self.liveDeployment,
+                                                               into: "../../etc"))
+        }
     }
 }

@@ -34,6 +34,28 @@ import Testing
         #expect(again.errors.contains("branch flotilla/migrate/ledger already exists"), "\(again.errors)")
     }
 
+    @Test func aChangeThatDoesNotValidateLeavesNoBranch() throws {
+        let root = try PlanBaseTests.makeRepository()
+        defer { try? FileManager.default.removeItem(at: root) }
+        // A valid object name, but the copy's selector label would be 100 characters: the API server refuses it.
+        let name = String(repeating: "a", count: 100)
+        let result = try runFlotilla(["clone", "sample-repo", "Deployment/ledger", "-n", "ledger", "--to", "onprem-dc1",
+                                      "--name", name, "--status-branch", "none"], in: root)
+        #expect(result.status != 0)
+        #expect(result.errors.contains("the change does not validate (no branch made)"), "\(result.errors)")
+        #expect(result.errors.contains("invalid label value"), "\(result.errors)")
+        #expect(try Self.git(["branch", "--list", "flotilla/*"], in: root).isEmpty)
+        // Refused before anything is written: a bad name, a bad image.
+        let badName = try runFlotilla(["clone", "sample-repo", "Deployment/ledger", "-n", "ledger",
+                                       "--to", "onprem-dc1", "--name", "Bad_Name", "--status-branch", "none"], in: root)
+        #expect(badName.status != 0 && badName.errors.contains("--name Bad_Name"))
+        let badImage = try runFlotilla(["migrate", "sample-repo", "Deployment/ledger", "-n", "ledger", "--from",
+                                        "onprem-dc2", "--to", "onprem-dc1", "--override-image", "BAD IMAGE!!",
+                                        "--status-branch", "none"], in: root)
+        #expect(badImage.status != 0 && badImage.errors.contains("--override-image BAD IMAGE!!"))
+        #expect(try Self.git(["branch", "--list", "flotilla/*"], in: root).isEmpty)
+    }
+
     @Test func aRemoteGetsTheBranchPushed() throws {
         let root = try PlanBaseTests.makeRepository()
         defer { try? FileManager.default.removeItem(at: root) }
