@@ -28,7 +28,8 @@ public enum SimServer {
                 group.addTask {
                     var saved = clusters.map { $0.cluster.revision }
                     while !stopping {
-                        try await Task.sleep(for: .milliseconds(500))
+                        // A sleep cut short by a cancellation is the end, not an error (the loop sees `stopping`).
+                        try? await Task.sleep(for: .milliseconds(500))
                         let now = clusters.map { $0.cluster.revision }
                         if now != saved {
                             try SimStateFile.save(clusters.map(\.cluster), to: stateFile)
@@ -147,12 +148,12 @@ public enum SimServer {
                 group.addTask {
                     while !stopping {
                         if faultSwitch.current.down {
-                            try await Task.sleep(for: .milliseconds(50))
+                            try? await Task.sleep(for: .milliseconds(50))
                             continue
                         }
                         try? await serveOnce()
                         // Not a tight loop when the port cannot be bound.
-                        if !stopping { try await Task.sleep(for: .milliseconds(100)) }
+                        if !stopping { try? await Task.sleep(for: .milliseconds(100)) }
                     }
                 }
                 group.addTask {
@@ -161,7 +162,7 @@ public enum SimServer {
                     while !stopping {
                         cluster.runControllers(onlyIfChanged: tick % 10 != 0)
                         tick += 1
-                        try await Task.sleep(for: .milliseconds(10))
+                        try? await Task.sleep(for: .milliseconds(10))
                     }
                 }
             }

@@ -470,6 +470,9 @@ import Testing
             return log.status == 0 && log.output.contains("status: ")
         }
         kill(up.process.processIdentifier, SIGINT)
-        #expect(exitStatus(of: up.process) == 0)
+        let status = exitStatus(of: up.process)
+        let tail = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(30)
+            .joined(separator: "\n")
+        #expect(status == 0, "flotilla up ended with \(status) on SIGINT:\n\(tail)")
     }
 }
