@@ -166,7 +166,9 @@ public enum SimServer {
                     }
                 }
             }
-            try await group.waitForAll()
+            // The first task to fail (a port that cannot be bound, say) ends the simulator at once, with its error,
+            // instead of at shutdown (`waitForAll` would hold the error until every other task had ended).
+            while try await group.next() != nil {}
         }
     }
 

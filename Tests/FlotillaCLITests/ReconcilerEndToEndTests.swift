@@ -408,7 +408,8 @@ import Testing
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let sample = DeployManifestTests.projectRoot.appendingPathComponent("sample-repo").path
-        let port = freePort()
+        // `up` uses the port before it (the admin endpoint) and one per cluster after it: all must be free.
+        let port = freeConsecutivePorts(6) + 1
         let log = folder.appendingPathComponent("up.log").path
         let up = try ServerProcess([flotillaBinary.path, "up", "--repo", sample, "--port", "\(port)",
                                     "--work-dir", folder.appendingPathComponent("up").path, "--ready-delay", "0.2",

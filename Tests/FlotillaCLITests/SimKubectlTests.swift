@@ -560,6 +560,19 @@ import Testing
         #expect(result.errors.contains("--cluster b=\(port): port \(port) is already taken by a"), "\(result.errors)")
         #expect(!isListening(port))
     }
+
+    /// An admin port someone else holds ends the simulator at once with the error (it used to run without its admin
+    /// endpoint and report the error only when stopped).
+    @Test func anAdminPortInUseEndsTheSimulatorAtOnce() throws {
+        let (fd, taken) = bindLoopbackSocket()
+        defer { close(fd) }
+        #expect(listen(fd, 1) == 0)
+        let started = Date()
+        let result = try runProcess(flotillaBinary, ["sim", "--cluster", "a=\(freePort())", "--admin-port", "\(taken)"])
+        #expect(result.status != 0)
+        #expect(result.errors.contains("Address already in use"), "\(result.errors)")
+        #expect(Date().timeIntervalSince(started) < 20)
+    }
 }
 
 /// Fault injection through the admin endpoint: errors, latency, hang, down and back up.

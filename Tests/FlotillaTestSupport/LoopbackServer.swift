@@ -99,3 +99,25 @@ public func waitUntil(timeout: Double, every interval: Double = 0.05, _ conditio
     }
     return false
 }
+
+/// Whether 127.0.0.1:port can be bound now.
+public func canBind(_ port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    } == 0
+}
+
+/// The first of `count` consecutive free ports (for a program that derives its ports from one, as `flotilla up`).
+public func freeConsecutivePorts(_ count: Int) -> Int {
+    for _ in 0..<200 {
+        let base = freePort()
+        if base + count < 65_536, (base..<base + count).allSatisfy(canBind) { return base }
+    }
+    return freePort()
+}
