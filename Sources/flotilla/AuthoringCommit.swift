@@ -132,12 +132,8 @@ enum AuthoringCommit {
                                + headManifests.errors.map(\.description).joined(separator: "; "))
         }
         let label = source.gitURL ?? (source.source ?? ".")
-        let baseScheduler = inputs.scheduler(for: baseManifests, source: "\(label)@\(base)")
-        let basePlan = baseScheduler.plan(revision: base)
-        let previous = LastGoodWorks.placements(plan: basePlan, previous: baseScheduler.previous)
-        let headPlan = inputs.scheduler(for: headManifests, previous: previous, source: "\(label)@\(commit)")
-            .plan(revision: commit)
-        let changes = PlanComparison.changes(from: basePlan, to: headPlan)
+        let (_, changes) = inputs.delta(base: baseManifests, baseRevision: base, head: headManifests,
+                                        headRevision: commit, source: "\(label)@\(commit)")
         let held = PruneGuardCheck.warnings(changes, guardPercent: options.pruneGuard,
                                             trailer: PruneAllowance.line(for:), allowed: { _ in false })
         if !held.isEmpty {

@@ -68,13 +68,9 @@ struct PlanCommand: AsyncParsableCommand {
                     throw CommandError("the base revision \(base) does not validate: "
                                        + (baseSource.manifests.errors.first?.description ?? ""))
                 }
-                let baseScheduler = inputs.scheduler(for: baseSource.manifests, source: source)
-                let basePlan = baseScheduler.plan(revision: baseSource.revision)
-                // The daemon reaches the head with the base's placement in force: placement is sticky from there.
-                let previous = LastGoodWorks.placements(plan: basePlan, previous: baseScheduler.previous)
-                let plan = inputs.scheduler(for: manifests, previous: previous, source: source)
-                    .plan(revision: loaded.revision)
-                changes = PlanComparison.changes(from: basePlan, to: plan)
+                let (plan, delta) = inputs.delta(base: baseSource.manifests, baseRevision: baseSource.revision,
+                                                 head: manifests, headRevision: loaded.revision, source: source)
+                changes = delta
                 try report(plan, quotas: manifests.federatedResourceQuotas, changes: changes, message: loaded.message)
                 return
             } catch let exit as ExitCode {

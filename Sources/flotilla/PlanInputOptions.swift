@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlotillaDiff
 import FlotillaEngine
 import FlotillaModel
 import FlotillaPlacement
@@ -59,6 +60,17 @@ struct PlanInputOptions: ParsableArguments {
         /// The daemon's recorded state.
         var recorded: PersistedState?
         var note: String?
+
+        /// The head planned as the daemon reaches it from the base (the base's placement in force: placement is
+        /// sticky from there), and what changes per cluster.
+        func delta(base: Manifests, baseRevision: String?, head: Manifests, headRevision: String?,
+                   source: String) -> (plan: Plan, changes: [WorkChange]) {
+            let baseScheduler = scheduler(for: base, source: source)
+            let basePlan = baseScheduler.plan(revision: baseRevision)
+            let previous = LastGoodWorks.placements(plan: basePlan, previous: baseScheduler.previous)
+            let plan = scheduler(for: head, previous: previous, source: source).plan(revision: headRevision)
+            return (plan, PlanComparison.changes(from: basePlan, to: plan))
+        }
 
         /// The scheduler for `manifests`: the daemon's, when it recorded its state; `previous` replaces the previous
         /// placement.

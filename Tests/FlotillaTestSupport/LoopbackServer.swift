@@ -42,6 +42,11 @@ public func freePorts(_ count: Int) -> [Int] {
 
 /// Whether something accepts connections on 127.0.0.1:port.
 public func isListening(_ port: Int) -> Bool {
+    withLoopbackSocket(port) { connect($0, $1, $2) } == 0
+}
+
+/// Runs `call` (connect, bind) on a new TCP socket with the address 127.0.0.1:port; the socket is closed after.
+func withLoopbackSocket(_ port: Int, _ call: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_in()
@@ -50,7 +55,7 @@ public func isListening(_ port: Int) -> Bool {
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     return withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            call(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
         }
     }
 }
@@ -102,15 +107,7 @@ public func waitUntil(timeout: Double, every interval: Double = 0.05, _ conditio
 
 /// Whether 127.0.0.1:port can be bound now.
 public func canBind(_ port: Int) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    return withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    } == 0
+    withLoopbackSocket(port) { bind($0, $1, $2) } == 0
 }
 
 /// The first of `count` consecutive free ports (for a program that derives its ports from one, as `flotilla up`).
