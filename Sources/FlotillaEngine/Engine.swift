@@ -290,7 +290,12 @@ public actor Engine {
         do {
             fetched = try await source.snapshot(ref: configuration.ref, path: configuration.path, include: include)
         } catch {
-            sourceErrors = ["fetch failed: \(error)"]
+            let message = "fetch failed: \(error)"
+            // Once per new error (a missing ref or path is not logged by the Git layer, which cannot tell it matters).
+            if sourceErrors != [message] {
+                logger.warning("the source cannot be read", metadata: ["error": "\(error)"])
+            }
+            sourceErrors = [message]
             metrics.reconciled("fetch_error")
             return
         }

@@ -102,7 +102,15 @@ public final class GitSource: Sendable {
                                                "duration": "\(ContinuousClock.now - started)"])
             return snapshot
         } catch {
-            logger.notice("fetch failed", metadata: ["error": "\(error)", "error.reason": "\(error.shortDescription)"])
+            switch error {
+            case .refNotFound, .pathNotFound:
+                // The fetch worked; what was asked for is not there (a status branch not written yet): the caller's
+                // answer, not a failure to report every poll.
+                logger.debug("not in the repository", metadata: ["error": "\(error)"])
+            default:
+                logger.notice("fetch failed", metadata: ["error": "\(error)",
+                                                         "error.reason": "\(error.shortDescription)"])
+            }
             throw error
         }
     }
