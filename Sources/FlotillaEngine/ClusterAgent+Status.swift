@@ -154,6 +154,20 @@ extension ClusterAgent {
     }
 
     /// True when every desired work is applied, unchanged since, and healthy.
+    /// Whether the works of these templates, as last handed to the agent, are applied (no error, no open drift, no
+    /// failure) and healthy on the cluster: a rollout stage's "Synced and Healthy".
+    public func isSettled(templates: Set<ResourceIdentity>) -> Bool {
+        state.withLock { state in
+            guard state.ready, state.currentKnown else { return false }
+            for (key, work) in state.desired where templates.contains(work.template) {
+                guard work.failure == nil, state.errors[key] == nil, state.openDrift[key] == nil,
+                      state.current.contains(key), let live = state.live[key],
+                      HealthCheck.assess(live).status == .healthy else { return false }
+            }
+            return true
+        }
+    }
+
     public func isConverged(revision: String?) -> Bool {
         state.withLock { state in
             guard state.ready, state.currentKnown, !state.desiredHasFailures,

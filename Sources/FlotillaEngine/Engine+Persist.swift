@@ -15,12 +15,13 @@ extension Engine {
         let taints = policyTaints
         let autoscaled = Dictionary(uniqueKeysWithValues: autoscaling.replicas.map { ($0.key.description, $0.value) })
         let evicted = evictions.persisted
+        let rollouts = self.rollouts
         let (source, path, logger) = (stateKey, PersistedState.path(cacheRoot: configuration.cacheRoot,
                                                                     instance: configuration.agent.instance), logger)
         Self.persistQueue.async {
             let state = PersistedState(source: source, revision: revision, placements: Dictionary(
                 uniqueKeysWithValues: placements.map { ($0.key.description, $0.value) }), rebalanced: rebalanced,
-                taints: taints, autoscaled: autoscaled, evictions: evicted)
+                taints: taints, autoscaled: autoscaled, evictions: evicted, rollouts: rollouts)
             do { try state.save(path: path) } catch {
                 logger.warning("cannot record the state for the next start", metadata: ["error": "\(error)"])
             }
@@ -44,7 +45,7 @@ extension Engine {
             uniqueKeysWithValues: placementsInForce.map { ($0.key.description, $0.value) }), rebalanced: rebalanced,
             taints: policyTaints,
             autoscaled: Dictionary(uniqueKeysWithValues: autoscaling.replicas.map { ($0.key.description, $0.value) }),
-            evictions: evictions.persisted)
+            evictions: evictions.persisted, rollouts: rollouts)
         return Data(state.encoded().utf8)
     }
 

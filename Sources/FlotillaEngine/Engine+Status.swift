@@ -88,7 +88,10 @@ extension Engine {
                             sourceWarnings: (inForce?.manifests.warnings).flatMap { $0.isEmpty ? nil : $0 },
                             rebalances: rebalances.isEmpty ? nil : rebalances,
                             cronAutoscalers: crons.isEmpty ? nil : crons,
-                            evictions: evictionReport())
+                            evictions: evictionReport(),
+                            rollouts: rollouts.isEmpty ? nil : rollouts.keys.sorted().compactMap { name in
+                                rollouts[name].map { StatusReport.Rollout($0, clusters: rolloutKnowledge[name]?.scope.clusters ?? []) }
+                            })
     }
 
     /// Writes the status files when they changed (at most once per status interval, unless `force`).
@@ -96,7 +99,8 @@ extension Engine {
         // Nothing changed in any cluster since the last time, and that one was written: nothing to do (an idle
         // daemon then does no work for its status at all).
         let changes = signals.generation
-        let key = (changes: changes, revision: inForce?.commit, seen: lastSeenCommit, errors: sourceErrors.count)
+        let key = (changes: changes, revision: inForce?.commit, seen: lastSeenCommit, errors: sourceErrors.count,
+                   rollouts: rolloutChanges)
         if !force, lastPushError == nil, let last = statusComputedAt, last == key { return }
         statusComputedAt = key
         let report = report()

@@ -90,7 +90,9 @@ public actor Engine {
     var placementsInForce: [ResourceIdentity: [TargetCluster]] = [:]
     /// The clusters the revision in force places works on.
     var targetClusters: [String] = []
-    var statusComputedAt: (changes: Int, revision: String?, seen: String?, errors: Int)?
+    var statusComputedAt: (changes: Int, revision: String?, seen: String?, errors: Int, rollouts: Int)?
+    /// Bumped by every change of a rollout (the status is written again).
+    var rolloutChanges = 0
 
     /// The engine over the Git source and the cluster connector the command line chose. Without a connector,
     /// clusters are reached over libcurl through the configuration's kubeconfig and credentials folder.
@@ -145,6 +147,15 @@ public actor Engine {
     /// Templates a plan moved off each cluster while that cluster was not ready: handed to it with its next works,
     /// so their prunes finish the failover instead of tripping the mass-deletion guard.
     var departures: [String: Set<ResourceIdentity>] = [:]
+    /// Each RolloutPolicy's progress, by policy name, and what the engine knows to move it on.
+    var rollouts: [String: RolloutProgress] = [:]
+    var rolloutKnowledge: [String: RolloutKnowledge] = [:]
+    var rolloutsRestored = false
+    var rolloutTimerArmed = false
+    /// The source's tags under `flotilla/` at the last fetch (approvals).
+    var flotillaTags: Set<String> = []
+    /// The manifests of earlier revisions some rollout stage still has, by commit.
+    var rolloutManifests: [String: Manifests] = [:]
     /// Set once `run` has ended its loops (timers then do nothing).
     var stopped = false
 
@@ -208,7 +219,10 @@ public actor Engine {
             if Task.isCancelled { break }
             let noted = signals.take()
             for cluster in noted.readiness.sorted() { clusterChanged(cluster, readinessChanged: true) }
-            if noted.any { checkConvergence(changed: noted.clusters) }
+            if noted.any {
+                checkConvergence(changed: noted.clusters)
+                if !rollouts.isEmpty { evaluateRollouts() }
+            }
             guard noted.woken || noted.pollDue || noted.retryDue || replanNeeded else {
                 // A burst of watch events (a cold sync makes tens of thousands) is looked at in batches: after a
                 // change, at most 100 times a second. Idle, nothing wakes the loop at all.
@@ -304,6 +318,7 @@ public actor Engine {
         phase("fetch")
         let newCommit = snapshot.commit != lastSeenCommit
         lastSeenCommit = snapshot.commit
+        noteTags(snapshot.tags)
         if inForce?.files == snapshot.files, !replanNeeded {
             if newCommit, inForce?.commit != snapshot.commit, statusOnSourceBranch,
                snapshot.message.contains("\nFlotilla-Revision: ") {
@@ -428,6 +443,8 @@ public actor Engine {
             }
         }
         var works = LastGoodWorks.retain(rendered: rendered, plan: plan, previous: inForce?.works ?? [:])
+        works = await stageWorks(works, manifests: manifests, commit: snapshot.commit, states: states,
+                                 previous: previous, include: include)
         works = keepDraining(works, plan: plan, states: states, moved: Self.moved(plan, previous: previous))
         works = injectPreservedState(works, plan: plan)
         placementsInForce = LastGoodWorks.placements(plan: plan, previous: previous)
@@ -472,6 +489,7 @@ public actor Engine {
                     metadata: ["revision": "\(snapshot.commit)", "templates": "\(plan.placements.count)",
                                "works": "\(works.values.map(\.count).reduce(0, +))"])
         checkConvergence(changed: Set(agents.keys))
+        evaluateRollouts()
         runCronRules()
         armEvictionTimer()
     }

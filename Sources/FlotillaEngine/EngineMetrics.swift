@@ -90,6 +90,19 @@ public final class EngineMetrics: Sendable {
     }
 
     /// A FederatedHPA scaled its target up or down.
+    /// `flotilla_rollout_stage{rollout,stage,state}`: 1 for each stage's state, 0 for its other states.
+    func rollouts(_ rollouts: [String: RolloutProgress]) {
+        for (name, progress) in rollouts {
+            for stage in progress.stages {
+                for state in RolloutStageState.allCases {
+                    registry.makeGauge(name: "flotilla_rollout_stage",
+                                       labels: [("rollout", name), ("stage", stage.name), ("state", state.rawValue)],
+                                       help: "1 for the state each rollout stage is in").set(Double(stage.state == state ? 1 : 0))
+                }
+            }
+        }
+    }
+
     func autoscaled(_ autoscaler: String, direction: String) {
         registry.makeCounter(name: "flotilla_autoscaler_scale_total",
                              labels: [("autoscaler", autoscaler), ("direction", direction)],

@@ -22,10 +22,14 @@ public struct PersistedState: Sendable, Equatable {
     public var autoscaled: [String: ScaledTemplate] = [:]
     /// Application failover's eviction tasks (the evicted workload stays off its cluster across restarts).
     public var evictions: [PersistedEviction] = []
+    /// RolloutPolicies' progress (which revision each stage's clusters have), by policy name.
+    public var rollouts: [String: RolloutProgress] = [:]
 
     public init(source: String, revision: String?, placements: [String: [TargetCluster]],
                 rebalanced: [String: RebalanceRuns.Record] = [:], taints: [String: [Taint]] = [:],
-                autoscaled: [String: ScaledTemplate] = [:], evictions: [PersistedEviction] = []) {
+                autoscaled: [String: ScaledTemplate] = [:], evictions: [PersistedEviction] = [],
+                rollouts: [String: RolloutProgress] = [:]) {
+        self.rollouts = rollouts
         self.evictions = evictions
         self.autoscaled = autoscaled
         self.taints = taints
@@ -84,7 +88,19 @@ public struct PersistedState: Sendable, Equatable {
                          + "\(task.gracePeriodSeconds.map { String(Int($0)) } ?? "-")\t\(Int(task.createdAt.timeIntervalSince1970))\t"
                          + "\(task.fingerprint)" + Self.preservedFields(task))
         }
+        // Rollouts: `!rollout <name> <progress as sorted JSON>`.
+        for (name, progress) in rollouts.sorted(by: { $0.key < $1.key }) {
+            lines.append("\(Self.rolloutPrefix)\(name)\t\(Self.json(progress))")
+        }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A rollout's progress as one line of sorted JSON (dates as Unix seconds).
+    static func json(_ progress: RolloutProgress) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .secondsSince1970
+        return (try? encoder.encode(progress)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
     /// The state of an `encoded()` text; nil when it is not one.
@@ -101,7 +117,17 @@ public struct PersistedState: Sendable, Equatable {
         var taints: [String: [Taint]] = [:]
         var autoscaled: [String: ScaledTemplate] = [:]
         var evictions: [PersistedEviction] = []
+        var rollouts: [String: RolloutProgress] = [:]
         for line in lines where !line.isEmpty {
+            if line.hasPrefix(rolloutPrefix) {
+                let fields = line.dropFirst(rolloutPrefix.count).split(separator: "\t", maxSplits: 1)
+                let decoder = JSONDecoder()
+                decoder.dateDecodingStrategy = .secondsSince1970
+                guard fields.count == 2,
+                      let progress = try? decoder.decode(RolloutProgress.self, from: Data(fields[1].utf8)) else { return nil }
+                rollouts[String(fields[0])] = progress
+                continue
+            }
             if line.hasPrefix(evictedPrefix) {
                 let fields = line.dropFirst(evictedPrefix.count).split(separator: "\t", omittingEmptySubsequences: false)
                     .map(String.init)
@@ -151,7 +177,8 @@ public struct PersistedState: Sendable, Equatable {
             placements[String(parts[0])] = clusters
         }
         return PersistedState(source: source, revision: revision.isEmpty ? nil : revision, placements: placements,
-                              rebalanced: rebalanced, taints: taints, autoscaled: autoscaled, evictions: evictions)
+                              rebalanced: rebalanced, taints: taints, autoscaled: autoscaled, evictions: evictions,
+                              rollouts: rollouts)
     }
 
     static let header = "# flotilla state v1"
@@ -161,6 +188,8 @@ public struct PersistedState: Sendable, Equatable {
     static let taintPrefix = "!taint\t"
     /// Marks an eviction task's line.
     static let evictedPrefix = "!evicted\t"
+    /// Marks a rollout's line.
+    static let rolloutPrefix = "!rollout\t"
 
     /// A task's preserved state, as two more fields (`clusters,before` and the labels as sorted JSON), or nothing.
     static func preservedFields(_ task: PersistedEviction) -> String {

@@ -87,6 +87,8 @@ public struct StatusReport: Sendable, Codable {
     public var rebalances: [Rebalance]? = nil
     public var cronAutoscalers: [CronAutoscaler]? = nil
     public var evictions: [Eviction]? = nil
+    /// RolloutPolicies' progress, by name.
+    public var rollouts: [Rollout]? = nil
 
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
@@ -128,6 +130,9 @@ public enum StatusFiles {
         for cron in report.cronAutoscalers ?? [] {
             let path = "\(prefix)/autoscaling/\(cron.namespace)/CronFederatedHPA.\(cron.name).yaml"
             files[path] = Data(cronFile(cron).utf8)
+        }
+        for rollout in report.rollouts ?? [] {
+            files["\(prefix)/rollouts/\(rollout.name).yaml"] = Data(rolloutFile(rollout).utf8)
         }
         return files
     }
@@ -183,6 +188,7 @@ public enum StatusFiles {
                     + "| \(cell(note)) |\n"
             }
         }
+        text += rolloutSummary(report.rollouts ?? [])
         if let evictions = report.evictions, !evictions.isEmpty {
             text += "\n## Evictions\n\n| template | cluster | reason | purge mode | since | old work |\n"
             text += "| --- | --- | --- | --- | --- | --- |\n"

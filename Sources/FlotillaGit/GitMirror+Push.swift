@@ -33,15 +33,15 @@ extension GitMirror {
         throw GitError.pushRetriesExhausted(url: remote.url, branch: request.branch, attempts: request.maxAttempts)
     }
 
-    private enum PushOutcome { case accepted, lostRace }
+    enum PushOutcome { case accepted, lostRace }
 
-    private func push(localRef: String, branch: String) throws(GitError) -> PushOutcome {
+    func push(localRef: String, branch: String, remoteRef: String? = nil) throws(GitError) -> PushOutcome {
         try withRemote("push") { remote, context throws(GitError) -> PushOutcome in
             var options = git_push_options()
             git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION))
             context.install(into: &options.callbacks)
             // No leading "+": a push that is not a fast-forward is refused, never forced.
-            let code = withStringArray(["\(localRef):refs/heads/\(branch)"]) { array in
+            let code = withStringArray(["\(localRef):\(remoteRef ?? "refs/heads/\(branch)")"]) { array in
                 git_remote_push(remote, &array, &options)
             }
             if code != 0 {
@@ -120,7 +120,7 @@ extension GitMirror {
         return tree
     }
 
-    private func treeID(ofCommit commit: String) throws(GitError) -> String {
+    func treeID(ofCommit commit: String) throws(GitError) -> String {
         var commitID = git_oid(hex: commit)!
         var pointer: OpaquePointer?
         guard git_commit_lookup(&pointer, repository.pointer, &commitID) == 0, let pointer else {
@@ -130,7 +130,7 @@ extension GitMirror {
         return git_commit_tree_id(pointer).pointee.hex
     }
 
-    private func createCommit(tree treeID: git_oid, parent: String?,
+    func createCommit(tree treeID: git_oid, parent: String?,
                               request: GitCommitRequest) throws(GitError) -> git_oid {
         var treeOID = treeID
         var tree: OpaquePointer?
@@ -214,7 +214,7 @@ extension GitMirror {
         return GitMirror(repository: repository, url: String(cString: url), credentials: credentials)
     }
 
-    private func setReference(_ name: String, to commit: git_oid) throws(GitError) {
+    func setReference(_ name: String, to commit: git_oid) throws(GitError) {
         var id = commit
         var reference: OpaquePointer?
         let code = git_reference_create(&reference, repository.pointer, name, &id, 1, "flotilla")

@@ -9,11 +9,14 @@ public struct GitSnapshot: Sendable {
     public var files: [GitFile]
     /// The commit's message (status commits are recognised by their `Flotilla-Revision:` trailer).
     public var message: String = ""
+    /// The repository's tags under `flotilla/` (without `refs/tags/`), sorted: approvals of rollout stages.
+    public var tags: [String] = []
 
-    public init(commit: String, files: [GitFile], message: String = "") {
+    public init(commit: String, files: [GitFile], message: String = "", tags: [String] = []) {
         self.commit = commit
         self.files = files
         self.message = message
+        self.tags = tags
     }
 }
 
@@ -95,7 +98,9 @@ public final class GitSource: Sendable {
                 let commit = try mirror.resolve(ref)
                 return GitSnapshot(commit: commit, files: try mirror.readFiles(commit: commit, path: path,
                                                                                  include: include),
-                                   message: mirror.message(commit: commit))
+                                   message: mirror.message(commit: commit),
+                                   tags: mirror.referenceNames(prefix: "refs/tags/flotilla/")
+                                    .map { String($0.dropFirst("refs/tags/".count)) })
             }
             logger.debug("fetched", metadata: ["git.revision": "\(snapshot.commit)", "git.ref": "\(ref ?? "HEAD")",
                                                "git.files": "\(snapshot.files.count)",

@@ -44,6 +44,7 @@ struct ManifestBuilder {
         "policy.karmada.io/ClusterOverridePolicy", "autoscaling.karmada.io/FederatedHPA",
         "policy.karmada.io/FederatedResourceQuota", "apps.karmada.io/WorkloadRebalancer",
         "policy.karmada.io/ClusterTaintPolicy", "autoscaling.karmada.io/CronFederatedHPA",
+        "flotilla.dev/RolloutPolicy",
     ]
 
     /// Karmada API kinds Flotilla accepts in a source but does not act on yet: a real Karmada repository holding them
@@ -76,6 +77,10 @@ struct ManifestBuilder {
                 KarmadaDecoder(document: document, object: object).decode(into: &manifests)
             } else if Self.acceptedKarmadaKinds.contains(groupKind) {
                 manifests.notActedOn.append(object)
+            } else if object.group == "flotilla.dev" {
+                manifests.errors.append(.invalidValue(
+                    document.location(ofField: "kind"), kind: object.kind, field: "kind",
+                    message: "\(object.kind).flotilla.dev is not a Flotilla kind; supported: RolloutPolicy"))
             } else if object.group.hasSuffix("karmada.io") {
                 manifests.errors.append(.invalidValue(
                     document.location(ofField: "kind"), kind: object.kind, field: "kind",

@@ -13,6 +13,8 @@ public struct Manifests: Sendable {
     public var clusterTaintPolicies: [ClusterTaintPolicy] = []
     /// Scheduled changes of workloads' replicas and of FederatedHPAs' bounds (the daemon's autoscaling runs them).
     public var cronFederatedHPAs: [CronFederatedHPA] = []
+    /// Flotilla's staged promotion of new revisions (`flotilla.dev/v1alpha1` RolloutPolicy), sorted by name once loaded.
+    public var rolloutPolicies: [RolloutPolicy] = []
     /// Karmada control-plane objects Flotilla accepts but does not act on yet (MultiClusterService,
     /// WorkloadRebalancer ...): never propagated to member clusters, reported as warnings.
     public var notActedOn: [KubernetesObject] = []
@@ -47,6 +49,7 @@ public struct Manifests: Sendable {
         workloadRebalancers += other.workloadRebalancers
         clusterTaintPolicies += other.clusterTaintPolicies
         cronFederatedHPAs += other.cronFederatedHPAs
+        rolloutPolicies += other.rolloutPolicies
         notActedOn += other.notActedOn
         readWarnings += other.readWarnings
         errors += other.errors

@@ -106,6 +106,6 @@ public enum ResourceNames {
         "flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration",
         "cluster.karmada.io/Cluster", "policy.karmada.io/ClusterPropagationPolicy",
         "policy.karmada.io/ClusterOverridePolicy", "apps.karmada.io/WorkloadRebalancer",
-        "policy.karmada.io/ClusterTaintPolicy",
+        "policy.karmada.io/ClusterTaintPolicy", "flotilla.dev/RolloutPolicy",
     ]
 }

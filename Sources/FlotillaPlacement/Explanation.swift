@@ -23,6 +23,10 @@ public struct Explanation: Sendable {
     public var division: DivisionExplanation?
     /// Why the template could not be placed.
     public var error: String?
+    /// The RolloutPolicy that promotes the template's changes stage by stage, if one does.
+    public var rollout: String? = nil
+    /// Each cluster's stage of that RolloutPolicy.
+    public var stages: [String: String] = [:]
 }
 
 /// One propagation policy as the detector saw it for a template.

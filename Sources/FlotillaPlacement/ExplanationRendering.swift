@@ -37,6 +37,9 @@ public enum ExplanationRendering {
         }
         if let term = explanation.affinityTerm { lines.append("Cluster affinity term in force: \"\(term)\"") }
         if let error = explanation.error { lines.append("Error: \(error)") }
+        if let rollout = explanation.rollout {
+            lines.append("Rollout: RolloutPolicy \(rollout) promotes changes stage by stage (stage of each cluster below)")
+        }
         lines.append("")
         lines.append("Policies:")
         if explanation.policies.isEmpty { lines.append("  (none in the template's namespace or cluster-wide)") }
@@ -52,7 +55,8 @@ public enum ExplanationRendering {
             let state = cluster.selected ? "+ \(cluster.cluster)" + (cluster.replicas.map { "  \(replicasText($0))" }
                                                                       ?? "  placed")
                 : "- \(cluster.cluster)"
-            lines.append("  \(state)  \(cluster.outcome.joined(separator: "; "))")
+            let stage = explanation.stages[cluster.cluster].map { "  [stage \($0)]" } ?? ""
+            lines.append("  \(state)\(stage)  \(cluster.outcome.joined(separator: "; "))")
             if let had = cluster.previousReplicas { lines.append("      previously: \(replicasText(had))") }
             for verdict in cluster.filters { lines.append("      \(filterLine(verdict))") }
             if let available = cluster.availableReplicas {
@@ -89,6 +93,11 @@ public enum ExplanationRendering {
         }
         if let term = explanation.affinityTerm { lines.append("Cluster affinity term in force: `\(term)`.") }
         if let error = explanation.error { lines += ["", "❌ \(escape(error))"] }
+        if let rollout = explanation.rollout {
+            lines.append("Rollout: RolloutPolicy `\(rollout)` promotes changes stage by stage; stages: "
+                         + explanation.stages.sorted { $0.key < $1.key }.map { "\($0.key) → \($0.value)" }
+                            .joined(separator: ", ") + ".")
+        }
         lines += ["", "### Policies", "", "| | Policy | Priority | Match | Verdict |", "|---|---|---|---|---|"]
         for policy in explanation.policies {
             lines.append("| \(policy.chosen ? "✅" : "") | \(escape(policy.policy.description)) | "
@@ -172,6 +181,10 @@ public enum ExplanationRendering {
                 }),
             ])
         } ?? .null
+        if let rollout = explanation.rollout {
+            document["rollout"] = .object(["policy": .string(rollout),
+                                           "stages": .object(explanation.stages.mapValues(JSONValue.string))])
+        }
         return JSONValue.object(document).prettyJSON() + "\n"
     }
 }

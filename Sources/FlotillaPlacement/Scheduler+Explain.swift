@@ -15,6 +15,12 @@ extension Scheduler {
             template: template, policies: policies, placedBy: placedBy(template, placement: placement, plan: plan),
             strategy: spec.map { ReplicaStrategy($0.placement?.replicaScheduling) }, replicas: replicas,
             affinityTerm: placement?.affinityTerm, clusters: [], division: nil, error: placement?.error)
+        if let scope = RolloutScope.of(manifests).first(where: { $0.templates.contains(identity) }) {
+            explanation.rollout = scope.policy
+            for (index, members) in scope.clusters.enumerated() {
+                for cluster in members { explanation.stages[cluster] = scope.stages[index] }
+            }
+        }
         guard let placement else {
             explanation.clusters = context.clusters.map { cluster in
                 ClusterExplanation(cluster: cluster.name, filters: [], availableReplicas: nil, arithmetic: [],

@@ -203,6 +203,19 @@ enum StatusPage {
             html += "<tr><td>\(escape(placement.template))</td><td>\(escape(placement.policy ?? "-"))</td>"
                 + "<td>\(escape(placement.error ?? targets))</td></tr>"
         }
+        if let rollouts = report.rollouts, !rollouts.isEmpty {
+            html += "</table><h2>Rollouts</h2><table><tr><th>rollout</th><th>stage</th><th>state</th><th>revision</th>"
+                + "<th>clusters</th><th>note</th></tr>"
+            for rollout in rollouts {
+                for stage in rollout.stages {
+                    let good = stage.state == "Succeeded" ? "good" : stage.state == "Failed" ? "bad" : ""
+                    html += "<tr><td>\(escape(rollout.name))</td><td>\(escape(stage.name))</td>"
+                        + "<td class=\"\(good)\">\(stage.state)</td><td><code>\(escape(String(stage.revision.prefix(12))))</code></td>"
+                        + "<td>\(escape(stage.clusters.map(\.name).joined(separator: ", ")))</td>"
+                        + "<td>\(escape(stage.message ?? ""))</td></tr>"
+                }
+            }
+        }
         html += "</table><h2>Works</h2><table><tr><th>cluster</th><th>object</th><th>replicas</th><th>sync</th><th>health</th>"
             + "<th>message</th></tr>"
         for work in report.works {

@@ -94,6 +94,32 @@ enum AuthoringRepository {
         }
     }
 
+    /// Makes the lightweight tag `name` on `commit` and pushes it (to the local repository's origin).
+    func pushTag(_ name: String, commit: String, credentials: GitCredentials) async throws {
+        switch self {
+        case .local(let repository, _):
+            try repository.createTag(name, commit: commit)
+            try repository.origin(credentials: credentials).pushTag(name)
+        case .remote(let source, _):
+            try await source.run("tag") { mirror throws(GitError) in
+                try mirror.createTag(name, commit: commit)
+                try mirror.pushTag(name)
+            }
+        }
+    }
+
+    /// The full commit id `revision` (a commit id or a prefix of one, a branch, a tag) names.
+    func resolve(_ revision: String) async throws -> String {
+        switch self {
+        case .local(let repository, _): return try repository.resolveLocal(revision)
+        case .remote(let source, _):
+            return try await source.run("fetch") { mirror throws(GitError) in
+                try mirror.fetch()
+                return try mirror.resolve(revision)
+            }
+        }
+    }
+
     func push(_ branch: String, credentials: GitCredentials) async throws {
         switch self {
         case .local(let repository, _): try repository.origin(credentials: credentials).pushBranch(branch)

@@ -71,7 +71,7 @@ struct PlanCommand: AsyncParsableCommand {
                 let (plan, delta) = inputs.delta(base: baseSource.manifests, baseRevision: baseSource.revision,
                                                  head: manifests, headRevision: loaded.revision, source: source)
                 changes = delta
-                try report(plan, quotas: manifests.federatedResourceQuotas, changes: changes, message: loaded.message)
+                try report(plan, manifests: manifests, changes: changes, message: loaded.message)
                 return
             } catch let exit as ExitCode {
                 throw exit
@@ -81,12 +81,12 @@ struct PlanCommand: AsyncParsableCommand {
             }
         }
         let plan = inputs.scheduler(for: manifests, source: source).plan(revision: loaded.revision)
-        try report(plan, quotas: manifests.federatedResourceQuotas, changes: nil, message: loaded.message)
+        try report(plan, manifests: manifests, changes: nil, message: loaded.message)
     }
 
     /// Prints the plan (and the comparison with the base) and exits as `--exit-code` says.
-    private func report(_ plan: Plan, quotas: [FederatedResourceQuota], changes: [WorkChange]?,
-                        message: String?) throws {
+    private func report(_ plan: Plan, manifests: Manifests, changes: [WorkChange]?, message: String?) throws {
+        let quotas = manifests.federatedResourceQuotas
         // FederatedResourceQuotas' overall limits, checked against what this plan places.
         let violations = QuotaCheck.violations(plan, quotas: quotas)
         let quotaText = violations.isEmpty ? ""
@@ -98,18 +98,19 @@ struct PlanCommand: AsyncParsableCommand {
         }
         switch format {
         case .text:
-            print(PlanRendering.text(plan) + quotaText
+            print(PlanRendering.text(plan) + RolloutRendering.text(manifests) + quotaText
                   + (changes.map { ChangeRendering.text($0, base: base ?? "") } ?? "")
                   + PruneGuardCheck.text(held ?? []), terminator: "")
         case .markdown:
             let quotaMarkdown = violations.isEmpty ? ""
                 : "\n### Over quota\n\n" + violations.map { "- \($0)\n" }.joined()
-            print(PlanRendering.markdown(plan) + quotaMarkdown
+            print(PlanRendering.markdown(plan) + RolloutRendering.markdown(manifests) + quotaMarkdown
                   + (changes.map { ChangeRendering.markdown($0, base: base ?? "") } ?? "")
                   + PruneGuardCheck.markdown(held ?? []), terminator: "")
         case .json:
             print(PlanRendering.json(plan, changes: changes.map(ChangeRendering.json), quotaViolations: violations,
-                                     extra: held.map { ["pruneGuard": PruneGuardCheck.json($0)] } ?? [:]),
+                                     extra: (held.map { ["pruneGuard": PruneGuardCheck.json($0)] } ?? [:])
+                                        .merging(RolloutRendering.json(manifests).map { ["rolloutStages": $0] } ?? [:]) { a, _ in a }),
                   terminator: "")
         }
         for violation in violations { FileHandle.standardError.write(Data("warning: \(violation)\n".utf8)) }

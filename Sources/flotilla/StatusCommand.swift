@@ -62,6 +62,16 @@ struct StatusCommand: AsyncParsableCommand {
             works.append(row)
         }
         text += render(works)
+        if let rollouts = report.rollouts, !rollouts.isEmpty {
+            var rows = [["ROLLOUT", "STAGE", "STATE", "REVISION", "CLUSTERS", "NOTE"]]
+            for rollout in rollouts {
+                for stage in rollout.stages {
+                    rows.append([rollout.name, stage.name, stage.state, String(stage.revision.prefix(12)),
+                                 stage.clusters.map(\.name).joined(separator: ","), stage.message ?? ""])
+                }
+            }
+            text += "\n" + render(rows)
+        }
         if !report.openDrift.isEmpty {
             text += "\nOPEN DRIFT\n"
             for drift in report.openDrift {

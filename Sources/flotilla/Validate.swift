@@ -89,7 +89,7 @@ struct ValidationSummary {
             ("ClusterOverridePolicy", manifests.clusterOverridePolicies.count),
             ("FederatedHPA", manifests.federatedHPAs.count),
             ("CronFederatedHPA", manifests.cronFederatedHPAs.count),
-        ]
+        ] + (manifests.rolloutPolicies.isEmpty ? [] : [("RolloutPolicy", manifests.rolloutPolicies.count)])
         for (kind, count) in policies {
             lines.append("  \(kind.padding(toLength: 24, withPad: " ", startingAt: 0))  \(count)")
         }

@@ -90,6 +90,11 @@ struct KarmadaDecoder {
                                          { $0.validate(clusterTaintPolicy: $1) }) {
                 manifests.clusterTaintPolicies.append(policy)
             }
+        case "RolloutPolicy":
+            if let policy = decodePolicy(RolloutPolicyKind.self, metadata, &errors,
+                                         { $0.validate(rolloutPolicy: $1) }) {
+                manifests.rolloutPolicies.append(policy)
+            }
         default:
             break
         }

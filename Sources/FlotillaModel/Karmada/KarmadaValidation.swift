@@ -155,7 +155,7 @@ struct KarmadaValidation {
         return errors
     }
 
-    private func validate(labelSelector: LabelSelector, at path: String) -> [ManifestError] {
+    func validate(labelSelector: LabelSelector, at path: String) -> [ManifestError] {
         var errors: [ManifestError] = []
         for (index, requirement) in (labelSelector.matchExpressions ?? []).enumerated() {
             let field = "\(path).matchExpressions[\(index)]"
@@ -180,7 +180,7 @@ struct KarmadaValidation {
         return errors
     }
 
-    private func validate(selectors: [ResourceSelector], policyNamespace: String?) -> [ManifestError] {
+    func validate(selectors: [ResourceSelector], policyNamespace: String?) -> [ManifestError] {
         var errors: [ManifestError] = []
         for (index, selector) in selectors.enumerated() {
             let path = "spec.resourceSelectors[\(index)]"

@@ -1,0 +1,262 @@
+import FlotillaGit
+import FlotillaModel
+import FlotillaPlacement
+import Foundation
+import Logging
+
+/// What the engine learnt at the last handout for one RolloutPolicy: its scope, the templates it governs in any
+/// revision its clusters have, the revision each cluster was handed, and which revisions' works equal the target's.
+struct RolloutKnowledge: Sendable {
+    var scope: RolloutScope
+    var spec: RolloutPolicySpec
+    var governed: Set<ResourceIdentity>
+    var handed: [String: String]
+    var sameAsTarget: [String: Set<String>]
+}
+
+/// An earlier revision as a rollout stage has it: its works (planned with the clusters' state of now) and manifests.
+struct PlannedRevision: Sendable {
+    var works: [String: [ObjectKey: DesiredWork]]
+    var manifests: Manifests
+}
+
+extension Engine {
+    typealias ClusterWorks = [String: [ObjectKey: DesiredWork]]
+
+    /// The works with, on every cluster of a RolloutPolicy's stages, the governed templates' works of the revision
+    /// that cluster has (the target's only where the stage before has passed). Starts a rollout when the head
+    /// changes the governed works, and records what `evaluateRollouts` needs.
+    func stageWorks(_ works: ClusterWorks, manifests: Manifests, commit: String, states: [String: ClusterState],
+                    previous: [ResourceIdentity: [TargetCluster]],
+                    include: @escaping @Sendable (String) -> Bool) async -> ClusterWorks {
+        if !rolloutsRestored {
+            rolloutsRestored = true
+            if rollouts.isEmpty { rollouts = restored?.rollouts ?? [:] }
+        }
+        let scopes = RolloutScope.of(manifests)
+        let specs = Dictionary(manifests.rolloutPolicies.map { ($0.metadata.name, $0.spec) }, uniquingKeysWith: { a, _ in a })
+        rollouts = rollouts.filter { specs[$0.key] != nil }
+        guard !scopes.isEmpty else {
+            rolloutKnowledge = [:]
+            rolloutManifests = [:]
+            return works
+        }
+        var planned: [String: PlannedRevision?] = [commit: PlannedRevision(works: works, manifests: manifests)]
+        var result = works
+        var knowledge: [String: RolloutKnowledge] = [:]
+        var kept: [String: Manifests] = [:]
+        let now = clock.now()
+        for scope in scopes {
+            guard let spec = specs[scope.policy] else { continue }
+            var progress: RolloutProgress
+            if let current = rollouts[scope.policy] {
+                progress = current
+                if current.target != commit {
+                    let old = await plannedRevision(current.target, cache: &planned, states: states, previous: previous, include: include)
+                    let governed = scope.templates.union(old.map { Self.governed(by: scope.policy, in: $0.manifests) } ?? [])
+                    let unchanged = old.map { old in
+                        scope.allClusters.allSatisfy { Self.same(works[$0], old.works[$0], governed) }
+                    } ?? false
+                    if unchanged {
+                        progress = RolloutDecisions.retarget(current, to: commit)
+                    } else {
+                        progress = RolloutDecisions.begin(current, policy: scope.policy, revision: commit, scope: scope,
+                                                          at: now)
+                        logger.notice("rollout started", metadata: ["rollout": "\(scope.policy)",
+                                                                    "revision": "\(commit)",
+                                                                    "first_stage": "\(scope.stages.first ?? "")"])
+                    }
+                }
+            } else {
+                progress = RolloutDecisions.begin(nil, policy: scope.policy, revision: commit, scope: scope, at: now)
+            }
+            rollouts[scope.policy] = progress
+            var governed = scope.templates
+            var sameAsTarget: [String: Set<String>] = [:]
+            for other in progress.referencedRevisions.sorted() where other != commit {
+                guard let old = await plannedRevision(other, cache: &planned, states: states, previous: previous, include: include) else { continue }
+                kept[other] = old.manifests
+                let oldGoverned = Self.governed(by: scope.policy, in: old.manifests)
+                governed.formUnion(oldGoverned)
+                let both = scope.templates.union(oldGoverned)
+                for cluster in scope.allClusters where Self.same(works[cluster], old.works[cluster], both) {
+                    sameAsTarget[cluster, default: []].insert(other)
+                }
+            }
+            var handed: [String: String] = [:]
+            for cluster in scope.allClusters {
+                let wanted = progress.revision(of: cluster)
+                guard wanted != commit, let old = await plannedRevision(wanted, cache: &planned, states: states, previous: previous, include: include) else {
+                    handed[cluster] = commit
+                    continue
+                }
+                let both = scope.templates.union(Self.governed(by: scope.policy, in: old.manifests))
+                var clusterWorks = (result[cluster] ?? [:]).filter { !both.contains($0.value.template) }
+                for (key, work) in old.works[cluster] ?? [:] where both.contains(work.template) { clusterWorks[key] = work }
+                result[cluster] = clusterWorks
+                handed[cluster] = wanted
+            }
+            knowledge[scope.policy] = RolloutKnowledge(scope: scope, spec: spec, governed: governed, handed: handed,
+                                                       sameAsTarget: sameAsTarget)
+        }
+        rolloutKnowledge = knowledge
+        rolloutManifests = kept
+        rolloutChanges += 1
+        metrics.rollouts(rollouts)
+        return result
+    }
+
+    /// An earlier revision's works, planned now (with the clusters' state of now): its manifests from memory or
+    /// from Git. Nil when it cannot be read or does not validate (its clusters then get the head's works).
+    private func plannedRevision(_ revision: String, cache: inout [String: PlannedRevision?],
+                                 states: [String: ClusterState], previous: [ResourceIdentity: [TargetCluster]],
+                                 include: @escaping @Sendable (String) -> Bool) async -> PlannedRevision? {
+        if let known = cache[revision] { return known }
+        let result = await plan(revision, states: states, previous: previous, include: include)
+        cache[revision] = result
+        return result
+    }
+
+    private func plan(_ revision: String, states: [String: ClusterState], previous: [ResourceIdentity: [TargetCluster]],
+                      include: @escaping @Sendable (String) -> Bool) async -> PlannedRevision? {
+        var manifests = rolloutManifests[revision]
+        if manifests == nil {
+            do {
+                let snapshot = try await source.snapshot(ref: revision, path: configuration.path, include: include)
+                manifests = await load(snapshot)
+            } catch {
+                logger.warning("a rollout's revision cannot be read; its clusters get the head's works",
+                               metadata: ["revision": "\(revision)", "error": "\(error)"])
+                return nil
+            }
+        }
+        guard let manifests, manifests.isValid else { return nil }
+        let (_, works) = Self.desiredWorks(manifests: autoscaling.scaled(manifests), states: states, previous: previous,
+                                           revision: revision, path: configuration.path,
+                                           instance: configuration.agent.instance)
+        return PlannedRevision(works: works, manifests: manifests)
+    }
+
+    /// The templates a RolloutPolicy governs in a revision (none when the revision has no such policy).
+    static func governed(by policy: String, in manifests: Manifests) -> Set<ResourceIdentity> {
+        RolloutScope.of(manifests).first { $0.policy == policy }?.templates ?? []
+    }
+
+    /// Whether two clusters' works of these templates are the same objects.
+    static func same(_ lhs: [ObjectKey: DesiredWork]?, _ rhs: [ObjectKey: DesiredWork]?,
+                     _ templates: Set<ResourceIdentity>) -> Bool {
+        let left = (lhs ?? [:]).filter { templates.contains($0.value.template) }
+        let right = (rhs ?? [:]).filter { templates.contains($0.value.template) }
+        guard left.count == right.count else { return false }
+        return left.allSatisfy { key, work in right[key]?.comparable == work.comparable }
+    }
+
+    /// Moves every rollout on (health, bake, approvals, deadlines); a change of the revisions clusters have is
+    /// handed out with a re-plan. Runs after each handout, on cluster events and every second while one is moving.
+    func evaluateRollouts() {
+        guard !rollouts.isEmpty, !stopped else { return }
+        var replan = false
+        var changed = false
+        for (name, knowledge) in rolloutKnowledge.sorted(by: { $0.key < $1.key }) {
+            guard let progress = rollouts[name] else { continue }
+            let target = progress.target
+            let settled = Set(knowledge.scope.allClusters.filter { cluster in
+                knowledge.handed[cluster] == progress.revision(of: cluster)
+                    && agents[cluster]?.isSettled(templates: knowledge.governed) == true
+            })
+            let same = knowledge.sameAsTarget
+            let world = RolloutWorld(now: clock.now(), settled: { settled.contains($0) },
+                                     differs: { cluster, revision in
+                                         revision != target && !(same[cluster]?.contains(revision) ?? false)
+                                     }, tags: flotillaTags)
+            let (next, events) = RolloutDecisions.step(progress, spec: knowledge.spec, scope: knowledge.scope,
+                                                       world: world)
+            guard next != progress else { continue }
+            changed = true
+            if next.revisions != progress.revisions { replan = true }
+            rollouts[name] = next
+            for event in events { report(event, rollout: name, progress: next) }
+        }
+        if changed {
+            rolloutChanges += 1
+            metrics.rollouts(rollouts)
+            if let revision = inForce?.commit, !replan { persist(revision: revision) }
+        }
+        if replan { requestReplan() }
+        armRolloutTimer()
+    }
+
+    private func report(_ event: RolloutEvent, rollout: String, progress: RolloutProgress) {
+        let base: Logger.Metadata = ["rollout": "\(rollout)", "revision": "\(progress.target)"]
+        switch event {
+        case .batchStarted(let stage, let clusters):
+            logger.notice("rollout stage updating clusters", metadata: base.merging([
+                "stage": "\(stage)", "clusters": "\(clusters.joined(separator: ","))"]) { a, _ in a })
+        case .awaitingApproval(let stage, let tag):
+            logger.notice("rollout stage awaiting approval", metadata: base.merging([
+                "stage": "\(stage)", "tag": "\(tag)"]) { a, _ in a })
+        case .baking(let stage, let seconds):
+            logger.info("rollout stage baking", metadata: base.merging([
+                "stage": "\(stage)", "seconds": "\(seconds)"]) { a, _ in a })
+        case .succeeded(let stage):
+            logger.notice("rollout stage succeeded", metadata: base.merging(["stage": "\(stage)"]) { a, _ in a })
+        case .failed(let stage, let unhealthy, let rolledBack):
+            logger.error("rollout stage failed; the rollout is halted", metadata: base.merging([
+                "stage": "\(stage)", "unhealthy": "\(unhealthy.joined(separator: ","))",
+                "rolled_back": "\(rolledBack)"]) { a, _ in a })
+            pushRevertBranch(rollout: rollout, progress: progress, stage: stage)
+        }
+    }
+
+    /// Pushes `flotilla/revert/<short revision>`: a commit on the failed revision whose tree is the revision the
+    /// failed stage had before, for the team to review and merge. Never forced; a failure is logged.
+    private func pushRevertBranch(rollout: String, progress: RolloutProgress, stage: String) {
+        let members = rolloutKnowledge[rollout]?.scope.clusters[
+            rolloutKnowledge[rollout]?.scope.stages.firstIndex(of: stage) ?? 0] ?? []
+        guard let before = members.compactMap({ progress.before[$0] }).first(where: { $0 != progress.target }) else {
+            return
+        }
+        let target = progress.target
+        let branch = RolloutProgress.revertBranch(revision: target)
+        let message = "Revert to \(RolloutProgress.short(before)): rollout \(rollout) failed at stage \(stage)\n\n"
+            + "The revision \(target) was not Synced and Healthy on stage \(stage) in time. This commit's tree is\n"
+            + "\(before)'s, the revision the stage had before. Flotilla-Rollout: \(rollout)\n"
+        let source = self.source
+        let logger = self.logger
+        Task {
+            do {
+                try await source.run("revert") { mirror throws(GitError) in
+                    _ = try mirror.commitTree(of: before, parent: target, branch: branch, message: message,
+                                              author: GitSignature(name: "Flotilla", email: "flotilla@localhost"))
+                    try mirror.pushBranch(branch)
+                }
+                logger.notice("pushed a revert branch", metadata: ["branch": "\(branch)", "rollout": "\(rollout)"])
+            } catch {
+                logger.warning("cannot push the revert branch", metadata: ["branch": "\(branch)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Ticks every second of the engine's clock while some rollout is moving (bake times, deadlines, approvals).
+    func armRolloutTimer() {
+        guard !rolloutTimerArmed, !stopped, rollouts.values.contains(where: { !$0.isSettled }) else { return }
+        rolloutTimerArmed = true
+        clock.schedule(after: 1, tag: "rollouts") { [weak self] in
+            guard let self else { return }
+            Task { await self.rolloutTick() }
+        }
+    }
+
+    private func rolloutTick() {
+        rolloutTimerArmed = false
+        evaluateRollouts()
+    }
+
+    /// Records the source's `flotilla/` tags; new approvals move rollouts on.
+    func noteTags(_ tags: [String]) {
+        let set = Set(tags)
+        guard set != flotillaTags else { return }
+        flotillaTags = set
+        evaluateRollouts()
+    }
+}
