@@ -162,6 +162,8 @@ extension ClusterAgent {
             for (key, work) in state.desired where templates.contains(work.template) {
                 guard work.failure == nil, state.errors[key] == nil, state.openDrift[key] == nil,
                       state.current.contains(key), let live = state.live[key],
+                      // The watch has shown the object as applied (until it does, `live` is the one before).
+                      work.differences(from: live, ignoring: state.dropped[key] ?? []).isEmpty,
                       HealthCheck.assess(live).status == .healthy else { return false }
             }
             return true

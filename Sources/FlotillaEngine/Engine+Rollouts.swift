@@ -57,7 +57,8 @@ extension Engine {
                     let unchanged = old.map { old in
                         scope.allClusters.allSatisfy { Self.same(works[$0], old.works[$0], governed) }
                     } ?? false
-                    if unchanged {
+                    // After a failure any new revision is a new attempt (a fix, or the policy changed).
+                    if unchanged, !current.stages.contains(where: { $0.state == .failed }) {
                         progress = RolloutDecisions.retarget(current, to: commit)
                     } else {
                         progress = RolloutDecisions.begin(current, policy: scope.policy, revision: commit, scope: scope,

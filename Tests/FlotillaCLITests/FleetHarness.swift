@@ -21,7 +21,8 @@ final class Fleet {
     var daemonLog: String { folder.appendingPathComponent("daemon.log").path }
     static let clusters = ["aws-east", "gcp-west", "dc1"]
 
-    init(files: [String: String] = Fleet.baseFiles, readyDelay: String = "0.2") throws {
+    init(files: [String: String] = Fleet.baseFiles, readyDelay: String = "0.2",
+         clusters names: [String] = Fleet.clusters) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-fleet-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         repository = try GitWorkingCopy(in: folder)
@@ -31,16 +32,16 @@ final class Fleet {
         var ports: [String: Int] = [:]
         var arguments = [flotillaBinary.path, "sim", "--kubeconfig-out", kubeconfig, "--ready-delay", readyDelay,
                          "--metric-resolution", "1"]
-        let chosen = freePorts(Self.clusters.count + 1)
-        for (index, cluster) in Self.clusters.enumerated() {
+        let chosen = freePorts(names.count + 1)
+        for (index, cluster) in names.enumerated() {
             ports[cluster] = chosen[index]
             arguments += ["--cluster", "\(cluster)=\(ports[cluster]!)"]
         }
         simPorts = ports
-        adminPort = chosen[Self.clusters.count]
+        adminPort = chosen[names.count]
         arguments += ["--admin-port", "\(adminPort)"]
         sim = try ServerProcess(arguments, port: adminPort, logFile: folder.appendingPathComponent("sim.log").path)
-        for cluster in Self.clusters { try Self.waitForPort(ports[cluster]!) }
+        for cluster in names { try Self.waitForPort(ports[cluster]!) }
         daemonPort = freePort()
         try commit(files, message: "fleet")
     }
