@@ -4,14 +4,23 @@ import FlotillaPlacement
 import Foundation
 import Logging
 
-/// What the engine learnt at the last handout for one RolloutPolicy: its scope, the templates it governs in any
-/// revision its clusters have, the revision each cluster was handed, and which revisions' works equal the target's.
+/// What the engine learnt at the last handout for one RolloutPolicy: its scope, the templates whose health gates each
+/// cluster, the revision each cluster was handed, and which revisions' works equal the target's.
 struct RolloutKnowledge: Sendable {
     var scope: RolloutScope
     var spec: RolloutPolicySpec
-    var governed: Set<ResourceIdentity>
+    /// Per cluster, the governed templates whose works differ between the revision its stage last passed with and
+    /// the target: what "Synced and Healthy" looks at (an unrelated workload's health does not gate a rollout).
+    var watched: [String: Set<ResourceIdentity>]
     var handed: [String: String]
     var sameAsTarget: [String: Set<String>]
+}
+
+/// What an earlier revision is planned with: the clusters' state and the placements of now, and the source's filter.
+struct RevisionInputs: Sendable {
+    var states: [String: ClusterState]
+    var previous: [ResourceIdentity: [TargetCluster]]
+    var include: @Sendable (String) -> Bool
 }
 
 /// An earlier revision as a rollout stage has it: its works (planned with the clusters' state of now) and manifests.
@@ -34,7 +43,8 @@ extension Engine {
             if rollouts.isEmpty { rollouts = restored?.rollouts ?? [:] }
         }
         let scopes = RolloutScope.of(manifests)
-        let specs = Dictionary(manifests.rolloutPolicies.map { ($0.metadata.name, $0.spec) }, uniquingKeysWith: { a, _ in a })
+        let specs = Dictionary(manifests.rolloutPolicies.map { ($0.metadata.name, $0.spec) },
+                               uniquingKeysWith: { first, _ in first })
         rollouts = rollouts.filter { specs[$0.key] != nil }
         guard !scopes.isEmpty else {
             rolloutKnowledge = [:]
@@ -42,6 +52,7 @@ extension Engine {
             return works
         }
         var planned: [String: PlannedRevision?] = [commit: PlannedRevision(works: works, manifests: manifests)]
+        let inputs = RevisionInputs(states: states, previous: previous, include: include)
         var result = works
         var knowledge: [String: RolloutKnowledge] = [:]
         var kept: [String: Manifests] = [:]
@@ -52,13 +63,15 @@ extension Engine {
             if let current = rollouts[scope.policy] {
                 progress = current
                 if current.target != commit {
-                    let old = await plannedRevision(current.target, cache: &planned, states: states, previous: previous, include: include)
-                    let governed = scope.templates.union(old.map { Self.governed(by: scope.policy, in: $0.manifests) } ?? [])
+                    let old = await plannedRevision(current.target, inputs, cache: &planned)
+                    let governed = scope.templates
+                        .union(old.map { Self.governed(by: scope.policy, in: $0.manifests) } ?? [])
                     let unchanged = old.map { old in
                         scope.allClusters.allSatisfy { Self.same(works[$0], old.works[$0], governed) }
                     } ?? false
                     // After a failure any new revision is a new attempt (a fix, or the policy changed).
-                    if unchanged, !current.stages.contains(where: { $0.state == .failed }) {
+                    if unchanged, !current.stages.contains(where: { $0.state == .failed }),
+                       current.stages.map(\.name) == scope.stages {
                         progress = RolloutDecisions.retarget(current, to: commit)
                     } else {
                         progress = RolloutDecisions.begin(current, policy: scope.policy, revision: commit, scope: scope,
@@ -72,33 +85,43 @@ extension Engine {
                 progress = RolloutDecisions.begin(nil, policy: scope.policy, revision: commit, scope: scope, at: now)
             }
             rollouts[scope.policy] = progress
-            var governed = scope.templates
             var sameAsTarget: [String: Set<String>] = [:]
             for other in progress.referencedRevisions.sorted() where other != commit {
-                guard let old = await plannedRevision(other, cache: &planned, states: states, previous: previous, include: include) else { continue }
+                guard let old = await plannedRevision(other, inputs, cache: &planned) else { continue }
                 kept[other] = old.manifests
-                let oldGoverned = Self.governed(by: scope.policy, in: old.manifests)
-                governed.formUnion(oldGoverned)
-                let both = scope.templates.union(oldGoverned)
+                let both = scope.templates.union(Self.governed(by: scope.policy, in: old.manifests))
                 for cluster in scope.allClusters where Self.same(works[cluster], old.works[cluster], both) {
                     sameAsTarget[cluster, default: []].insert(other)
                 }
             }
+            var watched: [String: Set<ResourceIdentity>] = [:]
+            for cluster in scope.allClusters {
+                let base = progress.before[cluster] ?? progress.revision(of: cluster)
+                guard base != commit else { continue }
+                guard let old = await plannedRevision(base, inputs, cache: &planned) else {
+                    watched[cluster] = scope.templates
+                    continue
+                }
+                let both = scope.templates.union(Self.governed(by: scope.policy, in: old.manifests))
+                watched[cluster] = Self.differing(works[cluster], old.works[cluster], both)
+            }
             var handed: [String: String] = [:]
             for cluster in scope.allClusters {
                 let wanted = progress.revision(of: cluster)
-                guard wanted != commit, let old = await plannedRevision(wanted, cache: &planned, states: states, previous: previous, include: include) else {
+                guard wanted != commit, let old = await plannedRevision(wanted, inputs, cache: &planned) else {
                     handed[cluster] = commit
                     continue
                 }
                 let both = scope.templates.union(Self.governed(by: scope.policy, in: old.manifests))
                 var clusterWorks = (result[cluster] ?? [:]).filter { !both.contains($0.value.template) }
-                for (key, work) in old.works[cluster] ?? [:] where both.contains(work.template) { clusterWorks[key] = work }
+                for (key, work) in old.works[cluster] ?? [:] where both.contains(work.template) {
+                    clusterWorks[key] = work
+                }
                 result[cluster] = clusterWorks
                 handed[cluster] = wanted
             }
-            knowledge[scope.policy] = RolloutKnowledge(scope: scope, spec: spec, governed: governed, handed: handed,
-                                                       sameAsTarget: sameAsTarget)
+            knowledge[scope.policy] = RolloutKnowledge(scope: scope, spec: spec, watched: watched,
+                                                       handed: handed, sameAsTarget: sameAsTarget)
         }
         rolloutKnowledge = knowledge
         rolloutManifests = kept
@@ -109,11 +132,10 @@ extension Engine {
 
     /// An earlier revision's works, planned now (with the clusters' state of now): its manifests from memory or
     /// from Git. Nil when it cannot be read or does not validate (its clusters then get the head's works).
-    private func plannedRevision(_ revision: String, cache: inout [String: PlannedRevision?],
-                                 states: [String: ClusterState], previous: [ResourceIdentity: [TargetCluster]],
-                                 include: @escaping @Sendable (String) -> Bool) async -> PlannedRevision? {
+    private func plannedRevision(_ revision: String, _ inputs: RevisionInputs,
+                                 cache: inout [String: PlannedRevision?]) async -> PlannedRevision? {
         if let known = cache[revision] { return known }
-        let result = await plan(revision, states: states, previous: previous, include: include)
+        let result = await plan(revision, states: inputs.states, previous: inputs.previous, include: inputs.include)
         cache[revision] = result
         return result
     }
@@ -152,6 +174,21 @@ extension Engine {
         return left.allSatisfy { key, work in right[key]?.comparable == work.comparable }
     }
 
+    /// The templates among `templates` whose works differ between two clusters' works.
+    static func differing(_ lhs: [ObjectKey: DesiredWork]?, _ rhs: [ObjectKey: DesiredWork]?,
+                          _ templates: Set<ResourceIdentity>) -> Set<ResourceIdentity> {
+        func byTemplate(_ works: [ObjectKey: DesiredWork]?) -> [ResourceIdentity: [ObjectKey: JSONValue]] {
+            var result: [ResourceIdentity: [ObjectKey: JSONValue]] = [:]
+            for (key, work) in works ?? [:] where templates.contains(work.template) {
+                result[work.template, default: [:]][key] = work.comparable
+            }
+            return result
+        }
+        let left = byTemplate(lhs)
+        let right = byTemplate(rhs)
+        return Set(Set(left.keys).union(right.keys).filter { left[$0] != right[$0] })
+    }
+
     /// Moves every rollout on (health, bake, approvals, deadlines); a change of the revisions clusters have is
     /// handed out with a re-plan. Runs after each handout, on cluster events and every second while one is moving.
     func evaluateRollouts() {
@@ -159,11 +196,12 @@ extension Engine {
         var replan = false
         var changed = false
         for (name, knowledge) in rolloutKnowledge.sorted(by: { $0.key < $1.key }) {
-            guard let progress = rollouts[name] else { continue }
+            // A rollout that has passed or halted does not move until a new revision: no health to look at.
+            guard let progress = rollouts[name], !progress.isSettled else { continue }
             let target = progress.target
             let settled = Set(knowledge.scope.allClusters.filter { cluster in
                 knowledge.handed[cluster] == progress.revision(of: cluster)
-                    && agents[cluster]?.isSettled(templates: knowledge.governed) == true
+                    && agents[cluster]?.isSettled(templates: knowledge.watched[cluster] ?? []) == true
             })
             let same = knowledge.sameAsTarget
             let world = RolloutWorld(now: clock.now(), settled: { settled.contains($0) },

@@ -3,7 +3,8 @@ import FlotillaModel
 /// The stages of a source's RolloutPolicies as `plan` prints them: which stage each cluster belongs to, and the
 /// gates between stages. Empty when the source has no RolloutPolicy.
 public enum RolloutRendering {
-    static func gates(_ stage: RolloutStageSpec) -> String {
+    /// The gates of a stage, as `plan` prints them (`manual approval, bake 60 s`), or `-`.
+    public static func gates(_ stage: RolloutStageSpec) -> String {
         var parts: [String] = []
         if stage.needsApproval { parts.append("manual approval") }
         if let bake = stage.bakeSeconds, bake > 0 { parts.append("bake \(bake) s") }

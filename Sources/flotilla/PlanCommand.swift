@@ -71,7 +71,8 @@ struct PlanCommand: AsyncParsableCommand {
                 let (plan, delta) = inputs.delta(base: baseSource.manifests, baseRevision: baseSource.revision,
                                                  head: manifests, headRevision: loaded.revision, source: source)
                 changes = delta
-                try report(plan, manifests: manifests, changes: changes, message: loaded.message)
+                try report(plan, manifests: manifests, changes: changes, message: loaded.message,
+                           order: RolloutOrder.steps(delta, head: manifests, base: baseSource.manifests))
                 return
             } catch let exit as ExitCode {
                 throw exit
@@ -85,7 +86,8 @@ struct PlanCommand: AsyncParsableCommand {
     }
 
     /// Prints the plan (and the comparison with the base) and exits as `--exit-code` says.
-    private func report(_ plan: Plan, manifests: Manifests, changes: [WorkChange]?, message: String?) throws {
+    private func report(_ plan: Plan, manifests: Manifests, changes: [WorkChange]?, message: String?,
+                        order: [RolloutOrder.Step] = []) throws {
         let quotas = manifests.federatedResourceQuotas
         // FederatedResourceQuotas' overall limits, checked against what this plan places.
         let violations = QuotaCheck.violations(plan, quotas: quotas)
@@ -99,18 +101,19 @@ struct PlanCommand: AsyncParsableCommand {
         switch format {
         case .text:
             print(PlanRendering.text(plan) + RolloutRendering.text(manifests) + quotaText
-                  + (changes.map { ChangeRendering.text($0, base: base ?? "") } ?? "")
+                  + (changes.map { ChangeRendering.text($0, base: base ?? "") } ?? "") + RolloutOrder.text(order)
                   + PruneGuardCheck.text(held ?? []), terminator: "")
         case .markdown:
             let quotaMarkdown = violations.isEmpty ? ""
                 : "\n### Over quota\n\n" + violations.map { "- \($0)\n" }.joined()
             print(PlanRendering.markdown(plan) + RolloutRendering.markdown(manifests) + quotaMarkdown
-                  + (changes.map { ChangeRendering.markdown($0, base: base ?? "") } ?? "")
+                  + (changes.map { ChangeRendering.markdown($0, base: base ?? "") } ?? "") + RolloutOrder.markdown(order)
                   + PruneGuardCheck.markdown(held ?? []), terminator: "")
         case .json:
             print(PlanRendering.json(plan, changes: changes.map(ChangeRendering.json), quotaViolations: violations,
                                      extra: (held.map { ["pruneGuard": PruneGuardCheck.json($0)] } ?? [:])
-                                        .merging(RolloutRendering.json(manifests).map { ["rolloutStages": $0] } ?? [:]) { a, _ in a }),
+                                        .merging(RolloutRendering.json(manifests).map { ["rolloutStages": $0] } ?? [:]) { a, _ in a }
+                                        .merging(order.isEmpty ? [:] : ["rolloutOrder": RolloutOrder.json(order)]) { a, _ in a }),
                   terminator: "")
         }
         for violation in violations { FileHandle.standardError.write(Data("warning: \(violation)\n".utf8)) }

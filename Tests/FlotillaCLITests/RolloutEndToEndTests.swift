@@ -131,6 +131,18 @@ import Testing
         #expect(firstProd == ["example/app:2", "example/app:1"], "prod is updated one cluster at a time")
         #expect(fleet.eventually("v2 everywhere") { Self.images(fleet).allSatisfy { $0 == "example/app:2" } })
         #expect(fleet.eventually("prod succeeded") { Self.stage(fleet, "prod")?.state == "Succeeded" })
+        // The same progress in the metrics, on the status page and in `flotilla status`.
+        #expect(fleet.eventually("the stage metric") {
+            let (_, metrics) = try fleet.http("GET", "/metrics")
+            return metrics.contains(#"flotilla_rollout_stage{rollout="environments",stage="prod",state="Succeeded"} 1"#)
+        })
+        let (_, page) = try fleet.http("GET", "/")
+        #expect(page.contains("<h2>Rollouts</h2>") && page.contains("environments"))
+        let table = try runFlotilla(["status", "--server", "http://127.0.0.1:\(fleet.daemonPort)"])
+        #expect(table.output.contains("ROLLOUT"), "\(table.output)")
+        #expect(table.output.split(separator: "\n").contains { line in
+            ["environments", "prod", "Succeeded", "prod1,prod2"].allSatisfy { line.contains($0) }
+        }, "\(table.output)")
 
         // v3, then a restart in the middle: the rollout resumes where it was (test still waits, nothing skips ahead).
         try fleet.commit(["apps/app.yaml": Self.app(image: "3")], message: "app 3")

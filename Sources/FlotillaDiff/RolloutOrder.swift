@@ -1,0 +1,69 @@
+import FlotillaModel
+import FlotillaPlacement
+
+/// In which order a change reaches the clusters when RolloutPolicies govern its templates: the changes of each stage's
+/// clusters, stage by stage, with the gate before each. (`plan --base` prints it under the delta: the daemon applies
+/// only the first stage's part at once.)
+public enum RolloutOrder {
+    /// One stage's part of a change.
+    public struct Step: Sendable, Equatable {
+        public var policy: String
+        public var stage: String
+        public var clusters: [String]
+        /// The governed changes on the stage's clusters.
+        public var changes: Int
+        public var gates: String
+    }
+
+    /// The steps of every RolloutPolicy of the head; empty without RolloutPolicies or without governed changes.
+    public static func steps(_ changes: [WorkChange], head: Manifests, base: Manifests?) -> [Step] {
+        let specs = Dictionary(head.rolloutPolicies.map { ($0.metadata.name, $0.spec) }, uniquingKeysWith: { a, _ in a })
+        let baseScopes = base.map(RolloutScope.of) ?? []
+        var steps: [Step] = []
+        for scope in RolloutScope.of(head) {
+            guard let spec = specs[scope.policy] else { continue }
+            let governed = scope.templates.union(baseScopes.first { $0.policy == scope.policy }?.templates ?? [])
+            let relevant = changes.filter { $0.action != .unchanged && governed.contains($0.template) }
+            var policySteps: [Step] = []
+            for (index, stage) in spec.stages.enumerated() {
+                let members = Set(scope.clusters[index])
+                policySteps.append(Step(policy: scope.policy, stage: stage.name, clusters: scope.clusters[index],
+                                        changes: relevant.filter { members.contains($0.cluster) }.count,
+                                        gates: RolloutRendering.gates(stage)))
+            }
+            if policySteps.contains(where: { $0.changes > 0 }) { steps += policySteps }
+        }
+        return steps
+    }
+
+    public static func text(_ steps: [Step]) -> String {
+        guard !steps.isEmpty else { return "" }
+        var text = "\nRollout order (the daemon applies the first stage's part at once, each later one after the stage "
+            + "before passes):\n"
+        for step in steps {
+            let clusters = step.clusters.isEmpty ? "(no cluster)" : step.clusters.joined(separator: ", ")
+            text += "  \(step.policy)/\(step.stage): \(clusters): "
+                + (step.changes == 0 ? "no change" : "\(step.changes) change(s)") + "  [\(step.gates)]\n"
+        }
+        return text + "  Changes to templates no RolloutPolicy governs, and on clusters in no stage, apply at once.\n"
+    }
+
+    public static func markdown(_ steps: [Step]) -> String {
+        guard !steps.isEmpty else { return "" }
+        var text = "\n### Rollout order\n\nThe daemon applies the first stage's part at once, each later one after the "
+            + "stage before passes.\n\n| RolloutPolicy | Stage | Clusters | Changes | Gates |\n|---|---|---|---|---|\n"
+        for step in steps {
+            text += "| \(step.policy) | \(step.stage) | \(step.clusters.joined(separator: ", ")) | \(step.changes) "
+                + "| \(step.gates) |\n"
+        }
+        return text
+    }
+
+    public static func json(_ steps: [Step]) -> JSONValue {
+        .array(steps.map { step in
+            .object(["policy": .string(step.policy), "stage": .string(step.stage),
+                     "clusters": .array(step.clusters.map(JSONValue.string)), "changes": .int(Int64(step.changes)),
+                     "gates": .string(step.gates)])
+        })
+    }
+}
