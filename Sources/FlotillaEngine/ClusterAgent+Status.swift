@@ -158,7 +158,8 @@ extension ClusterAgent {
     /// failure) and healthy on the cluster: a rollout stage's "Synced and Healthy".
     public func isSettled(templates: Set<ResourceIdentity>) -> Bool {
         state.withLock { state in
-            guard state.ready, state.currentKnown else { return false }
+            // Nothing to look at: a reachable cluster is settled (no need to wait for a sync of other works).
+            guard state.ready, templates.isEmpty || state.currentKnown else { return false }
             for (key, work) in state.desired where templates.contains(work.template) {
                 guard work.failure == nil, state.errors[key] == nil, state.openDrift[key] == nil,
                       state.current.contains(key), let live = state.live[key],

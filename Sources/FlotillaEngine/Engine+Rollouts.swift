@@ -60,6 +60,7 @@ extension Engine {
         for scope in scopes {
             guard let spec = specs[scope.policy] else { continue }
             var progress: RolloutProgress
+            var started = false
             if let current = rollouts[scope.policy] {
                 progress = current
                 if current.target != commit {
@@ -76,9 +77,7 @@ extension Engine {
                     } else {
                         progress = RolloutDecisions.begin(current, policy: scope.policy, revision: commit, scope: scope,
                                                           at: now)
-                        logger.notice("rollout started", metadata: ["rollout": "\(scope.policy)",
-                                                                    "revision": "\(commit)",
-                                                                    "first_stage": "\(scope.stages.first ?? "")"])
+                        started = true
                     }
                 }
             } else {
@@ -119,6 +118,14 @@ extension Engine {
                 }
                 result[cluster] = clusterWorks
                 handed[cluster] = wanted
+            }
+            if started {
+                // What the revision changes, per cluster: what each stage waits for.
+                let changes = watched.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { cluster, templates in
+                    "\(cluster): " + templates.map(\.description).sorted().joined(separator: ", ")
+                }
+                logger.notice("rollout started", metadata: ["rollout": "\(scope.policy)", "revision": "\(commit)",
+                                                            "changes": "\(changes.joined(separator: "; "))"])
             }
             knowledge[scope.policy] = RolloutKnowledge(scope: scope, spec: spec, watched: watched,
                                                        handed: handed, sameAsTarget: sameAsTarget)

@@ -178,7 +178,11 @@ public enum RolloutDecisions {
                     next.stages[index] = stage
                     return (next, events)
                 }
-                let bake = Int(stageSpec.bakeSeconds ?? 0)
+                // Only a stage whose clusters got a change bakes (one that only had to be healthy does not).
+                let changed = members.contains { cluster in
+                    next.before[cluster].map { world.differs(cluster, $0) } ?? true
+                }
+                let bake = changed ? Int(stageSpec.bakeSeconds ?? 0) : 0
                 if stage.state == .progressing, bake > 0 {
                     enter(.baking, message: "Synced and Healthy; baking for \(bake) s")
                     events.append(.baking(stage: stage.name, seconds: bake))

@@ -142,6 +142,24 @@ import Testing
         #expect(progress.revision(of: "d1") == Self.v2 && progress.revision(of: "p2") == Self.v1)
     }
 
+    @Test func anUnchangedStageWaitsForHealthButDoesNotBake() {
+        let first = RolloutDecisions.begin(nil, policy: "environments", revision: Self.v1, scope: Self.scope, at: Self.t0)
+        var progress = RolloutDecisions.begin(first, policy: "environments", revision: Self.v2, scope: Self.scope,
+                                              at: Self.t0)
+        func world(_ seconds: Double, healthy: Bool) -> RolloutWorld {
+            RolloutWorld(now: Self.t0.addingTimeInterval(seconds), settled: { $0 != "d1" || healthy },
+                         differs: { cluster, _ in cluster.hasPrefix("p") }, tags: [])
+        }
+        (progress, _) = RolloutDecisions.step(progress, spec: Self.spec(), scope: Self.scope, world: world(0, healthy: false))
+        #expect(progress.stages[0].state == .progressing && progress.revision(of: "d1") == Self.v2)
+        var events: [RolloutEvent]
+        (progress, events) = RolloutDecisions.step(progress, spec: Self.spec(), scope: Self.scope,
+                                                   world: world(1, healthy: true))
+        // dev's 60 s bake is for changes; test's approval too: both pass, prod starts.
+        #expect(events == [.succeeded(stage: "dev"), .succeeded(stage: "test"),
+                           .batchStarted(stage: "prod", clusters: ["p1"])])
+    }
+
     @Test func aNewRevisionInFlightStartsOverFromTheFirstStageAndLaterStagesKeepWhatTheyHave() {
         let first = RolloutDecisions.begin(nil, policy: "environments", revision: Self.v1, scope: Self.scope, at: Self.t0)
         var progress = RolloutDecisions.begin(first, policy: "environments", revision: Self.v2, scope: Self.scope,
