@@ -33,7 +33,7 @@ metadata: {{name: {name}, namespace: bench}}
 spec:
   scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: {name}}}
   minReplicas: {replicas}
-  maxReplicas: 60
+  maxReplicas: {maximum}
   metrics: [{{type: Resource, resource: {{name: cpu, target: {{type: Utilization, averageUtilization: 50}}}}}}]
   behavior: {{scaleDown: {{stabilizationWindowSeconds: 0}}}}
 """
@@ -59,7 +59,7 @@ class DynamicFleet:
             for name in self.workloads:
                 f.write("---\n" + WORKLOAD.format(name=name, replicas=replicas))
                 if autoscaled:
-                    f.write(AUTOSCALER.format(name=name, replicas=replicas))
+                    f.write(AUTOSCALER.format(name=name, replicas=replicas, maximum=2 * replicas))
         bare = os.path.join(self.work, "source.git")
         git = ["git", "-c", "user.email=bench@flotilla.dev", "-c", "user.name=bench", "-C", source]
         subprocess.run(["git", "init", "-q", "--bare", "-b", "main", bare], check=True)

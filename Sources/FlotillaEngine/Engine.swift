@@ -9,35 +9,6 @@ import ServiceLifecycle
 import Synchronization
 
 
-extension GitSnapshot {
-    /// The manifests of the snapshot's files.
-    public var manifests: Manifests { manifests(cache: nil) }
-
-    /// The manifests, re-parsing only files that changed since the cache last saw them.
-    public func manifests(cache: ManifestParseCache?) -> Manifests {
-        ManifestLoader.load(files: files.map { ManifestFile(path: $0.path, contents: $0.contents) }, cache: cache)
-    }
-}
-
-/// The revision in force.
-struct InForce: Sendable {
-    var commit: String
-    var files: [GitFile]
-    var manifests: Manifests
-    var plan: Plan
-    /// The works handed to each cluster (with the last good works of templates this revision could not render).
-    var works: [String: [ObjectKey: DesiredWork]]
-    /// What the plan was computed from (the next revision reuses the placements whose inputs did not change).
-    var inputs: ReusablePlacements.Inputs
-    /// The works as the plan rendered them (without last good works kept for failed templates), and where each
-    /// template's are.
-    var rendered: [String: [ObjectKey: DesiredWork]]
-    var index: Engine.WorkIndex
-    var appliedAt: Date
-    /// The replicas autoscaling had set on templates when this plan was made.
-    var scaled: [ResourceIdentity: Int32] = [:]
-}
-
 /// The reconciler: source → load → validate → plan → per-cluster agents; status and metrics.
 public actor Engine {
     public nonisolated let metrics: EngineMetrics
@@ -494,76 +465,5 @@ public actor Engine {
         evaluateRollouts()
         runCronRules()
         armEvictionTimer()
-    }
-
-    /// Loads a revision off the engine's actor (the status and the clusters' events are served meanwhile), within
-    /// `loadTimeout`: a load that outlasts it refuses the revision (it finishes in the background, unused).
-    func load(_ snapshot: GitSnapshot) async -> Manifests {
-        let cache = parseCache
-        let limit = configuration.loadTimeout
-        let once = ResumeOnce()
-        return await withCheckedContinuation { (continuation: CheckedContinuation<Manifests, Never>) in
-            DispatchQueue.global(qos: .userInitiated).async {
-                let manifests = snapshot.manifests(cache: cache)
-                if once.claim() { continuation.resume(returning: manifests) }
-            }
-            DispatchQueue.global().asyncAfter(deadline: .now() + limit) {
-                guard once.claim() else { return }
-                var refused = Manifests()
-                let reason = "loading the revision took longer than \(String(format: "%g", limit)) s; refused"
-                refused.errors = [.unreadable(file: snapshot.files.first?.path ?? "(source)", reason: reason)]
-                continuation.resume(returning: refused)
-            }
-        }
-    }
-
-    func clusterChanged(_ cluster: String, readinessChanged: Bool) {
-        if readinessChanged, let agent = agents[cluster] {
-            metrics.clusterReady(cluster, agent.isReady)
-            if inForce != nil, plannedReadiness[cluster] != agent.isReady {
-                replanNeeded = true
-                logger.notice("re-planning: cluster readiness changed",
-                              metadata: ["cluster": "\(cluster)", "ready": "\(agent.isReady)"])
-            } else if inForce != nil, let planned = plannedAPIs[cluster], planned != agent.apiEnablements {
-                replanNeeded = true
-                logger.notice("re-planning: the APIs the cluster serves changed", metadata: ["cluster": "\(cluster)"])
-            } else if agent.isReady {
-                agent.requestSync()
-            }
-        }
-    }
-
-    func checkConvergence(changed: Set<String>) {
-        guard let pending, let inForce, pending.revision == inForce.commit else { return }
-        convergedClusters.subtract(changed)
-        for name in targetClusters where !convergedClusters.contains(name) {
-            guard let agent = agents[name], agent.isConverged(revision: pending.revision) else { return }
-            convergedClusters.insert(name)
-        }
-        let elapsed = Self.seconds(ContinuousClock.now - pending.seenAt)
-        metrics.commitToConverged.record(elapsed)
-        let clusters = handedOutAt.map { Self.seconds(ContinuousClock.now - $0) } ?? 0
-        logger.info("converged", metadata: ["revision": "\(pending.revision)",
-                                            "seconds": "\(String(format: "%.3f", elapsed))",
-                                            "clusters_seconds": "\(String(format: "%.3f", clusters))"])
-        self.pending = nil
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-
-}
-
-/// Runs the engine under swift-service-lifecycle: SIGTERM cancels it, and it returns once in-flight writes are done.
-public struct EngineService: Service {
-    public let engine: Engine
-
-    public init(engine: Engine) { self.engine = engine }
-
-    public func run() async throws {
-        let engine = self.engine
-        // Structured: the engine (and each cluster's child task under it) is cancelled by the graceful shutdown.
-        await cancelWhenGracefulShutdown { await engine.run() }
     }
 }
