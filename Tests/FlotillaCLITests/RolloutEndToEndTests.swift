@@ -5,8 +5,9 @@ import Testing
 
 /// Health-gated promotion on four simulated clusters (dev, test, two prod), driven from Git as a team would: an image
 /// change reaches dev first, test only after dev baked and `flotilla approve test` pushed its tag, prod one cluster
-/// at a time; a restart in the middle resumes the rollout; a commit that breaks dev halts it with test and prod
-/// untouched; with `onFailure: rollback` dev returns to the last good revision and a revert branch is pushed.
+/// at a time; a restart in the middle (its cache folder lost) resumes the rollout from the status branch; a commit
+/// that breaks dev halts it with test and prod untouched; with `onFailure: rollback` dev returns to the last good
+/// revision and a revert branch is pushed.
 @Suite(.serialized) struct RolloutEndToEndTests {
     static let clusters = ["dev1", "test1", "prod1", "prod2"]
 
@@ -152,6 +153,8 @@ import Testing
             Self.stage(fleet, "test")?.state == "AwaitingApproval" && Self.image(fleet, "dev1") == "example/app:3"
         })
         #expect(fleet.stopDaemon() == 0)
+        // The cache folder is lost too: the progress comes back from the status branch's state.txt.
+        try FileManager.default.removeItem(at: fleet.folder.appendingPathComponent("cache"))
         try fleet.startDaemon()
         #expect(fleet.eventually("the daemon is back") { (try? fleet.status())?.revision == v3 })
         Thread.sleep(forTimeInterval: 2)
