@@ -28,8 +28,8 @@ import Testing
         try gitCommand(["commit", "-q", "-am", "ledger 16.5"], in: root)
         let result = try runFlotilla(["plan", "sample-repo", "--base", "HEAD~1", "--cluster-state", "none"], in: root)
         #expect(result.status == 0, "\(result.errors)")
-        #expect(result.output.contains("environments/dev: onprem-dc1: 1 change(s)  [bake 60 s]"), "\(result.output)")
-        #expect(result.output.contains("environments/test: onprem-dc2: 1 change(s)  [manual approval]"))
+        #expect(result.output.contains("environments/dev: onprem-dc1: 1 change(s), now  [bake 60 s]"), "\(result.output)")
+        #expect(result.output.contains("environments/test: onprem-dc2: 1 change(s), after dev passes  [manual approval]"))
         #expect(result.output.contains("environments/prod: ali-hangzhou, hw-shanghai: no change"))
     }
 }

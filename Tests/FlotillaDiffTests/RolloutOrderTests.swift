@@ -46,8 +46,11 @@ import Testing
         #expect(steps.map(\.stage) == ["dev", "prod"] && steps.map(\.changes) == [1, 1])
         #expect(steps.map(\.gates) == ["bake 30 s", "manual approval"])
         let text = RolloutOrder.text(steps)
-        #expect(text.contains("environments/dev: d1: 1 change(s)  [bake 30 s]"))
-        #expect(text.contains("environments/prod: p1: 1 change(s)  [manual approval]"))
+        #expect(text.contains("environments/dev: d1: 1 change(s), now  [bake 30 s]"), "\(text)")
+        #expect(text.contains("environments/prod: p1: 1 change(s), after dev passes  [manual approval]"))
+        // A change on prod only: dev has nothing to do, prod waits for its approval.
+        let prodOnly = RolloutOrder.steps([changes[1]], head: Self.head, base: nil)
+        #expect(prodOnly.map(\.when) == ["-", "after approval"])
         // Only ungoverned changes: nothing to order.
         #expect(RolloutOrder.steps([changes[2]], head: Self.head, base: nil).isEmpty)
         #expect(RolloutOrder.text([]).isEmpty && RolloutOrder.markdown([]).isEmpty)
