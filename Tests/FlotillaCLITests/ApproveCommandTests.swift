@@ -19,6 +19,25 @@ import Testing
         #expect(noRemote.status != 0 && noRemote.errors.contains("origin"), "\(noRemote.errors)")
     }
 
+    @Test func approvingThroughARemotePushesTheTagThere() throws {
+        let root = try PlanBaseTests.makeRepository()
+        let bare = root.deletingLastPathComponent().appendingPathComponent("flotilla-approve-\(UUID()).git")
+        try gitCommand(["clone", "-q", "--bare", root.path, bare.path], in: root)
+        let head = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["git", "rev-parse", "HEAD"], in: root)
+            .output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let cache = root.appendingPathComponent(".cache").path
+        let result = try runFlotilla(["approve", "prod", "--repo", "file://\(bare.path)", "--path", "sample-repo",
+                                      "--cache-dir", cache], in: root)
+        #expect(result.status == 0, "\(result.errors)")
+        let tags = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["git", "--git-dir", bare.path, "tag", "--list",
+                                                                         "--points-at", head], in: root).output
+        #expect(tags.contains("flotilla/approve/prod/\(head.prefix(7))"), "\(tags)")
+        // The same tag again is refused by nothing and changes nothing (it points at the same commit).
+        let again = try runFlotilla(["approve", "prod", "--repo", "file://\(bare.path)", "--path", "sample-repo",
+                                     "--cache-dir", cache], in: root)
+        #expect(again.status == 0, "\(again.errors)")
+    }
+
     @Test func planBaseShowsTheRolloutOrderOfAGovernedChange() throws {
         let root = try PlanBaseTests.makeRepository()
         let file = root.appendingPathComponent("sample-repo/apps/ledger/ledger.yaml")
