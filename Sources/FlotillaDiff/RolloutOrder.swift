@@ -19,16 +19,14 @@ public enum RolloutOrder {
 
     /// The steps of every RolloutPolicy of the head; empty without RolloutPolicies or without governed changes.
     public static func steps(_ changes: [WorkChange], head: Manifests, base: Manifests?) -> [Step] {
-        let specs = Dictionary(head.rolloutPolicies.map { ($0.metadata.name, $0.spec) }, uniquingKeysWith: { a, _ in a })
         let baseScopes = base.map(RolloutScope.of) ?? []
         var steps: [Step] = []
         for scope in RolloutScope.of(head) {
-            guard let spec = specs[scope.policy] else { continue }
             let governed = scope.templates.union(baseScopes.first { $0.policy == scope.policy }?.templates ?? [])
             let relevant = changes.filter { $0.action != .unchanged && governed.contains($0.template) }
             var policySteps: [Step] = []
             var gated: String?
-            for (index, stage) in spec.stages.enumerated() {
+            for (index, stage) in scope.spec.stages.enumerated() {
                 let members = Set(scope.clusters[index])
                 let count = relevant.filter { members.contains($0.cluster) }.count
                 // Stages without a change pass (the daemon still waits for their clusters to be reachable); the

@@ -153,7 +153,6 @@ extension ClusterAgent {
         }
     }
 
-    /// True when every desired work is applied, unchanged since, and healthy.
     /// Whether the works of these templates, as last handed to the agent, are applied (no error, no open drift, no
     /// failure) and healthy on the cluster: a rollout stage's "Synced and Healthy".
     public func isSettled(templates: Set<ResourceIdentity>) -> Bool {
@@ -161,40 +160,42 @@ extension ClusterAgent {
             // Nothing to look at: a reachable cluster is settled (no need to wait for a sync of other works).
             guard state.ready, templates.isEmpty || state.currentKnown else { return false }
             for (key, work) in state.desired where templates.contains(work.template) {
-                guard work.failure == nil, state.errors[key] == nil, state.openDrift[key] == nil,
-                      state.current.contains(key), let live = state.live[key],
+                guard work.failure == nil, let live = state.live[key],
                       // The watch has shown the object as applied (until it does, `live` is the one before).
                       work.differences(from: live, ignoring: state.dropped[key] ?? []).isEmpty,
-                      HealthCheck.assess(live).status == .healthy else { return false }
+                      Self.settled(key, &state) else { return false }
             }
             return true
         }
     }
 
+    /// True when every desired work is applied, unchanged since, and healthy.
     public func isConverged(revision: String?) -> Bool {
         state.withLock { state in
             guard state.ready, state.currentKnown, !state.desiredHasFailures,
                   state.current.count >= state.desired.count else { return false }
-            func settled(_ key: ObjectKey, _ state: inout AgentState) -> Bool {
-                guard state.errors[key] == nil, state.openDrift[key] == nil, state.current.contains(key),
-                      let live = state.live[key] else { return false }
-                // Health is judged once per resourceVersion of the object (this runs on every batch of events).
-                let version = live.value(at: ["metadata", "resourceVersion"])?.stringValue ?? ""
-                if state.healthyAt[key] == version, !version.isEmpty { return true }
-                guard HealthCheck.assess(live).status == .healthy else { return false }
-                state.healthyAt[key] = version
-                return true
-            }
             // What held convergence back last time usually still does: looked at first, a "no" costs one key.
-            if let blocker = state.convergenceBlocker, state.desired[blocker] != nil, !settled(blocker, &state) {
+            if let blocker = state.convergenceBlocker, state.desired[blocker] != nil, !Self.settled(blocker, &state) {
                 return false
             }
-            for key in state.desired.keys where !settled(key, &state) {
+            for key in state.desired.keys where !Self.settled(key, &state) {
                 state.convergenceBlocker = key
                 return false
             }
             state.convergenceBlocker = nil
             return true
         }
+    }
+
+    /// Whether one work is applied (no error, no open drift) and its live object healthy. Health is judged once per
+    /// resourceVersion of the object (this runs on every batch of events).
+    static func settled(_ key: ObjectKey, _ state: inout AgentState) -> Bool {
+        guard state.errors[key] == nil, state.openDrift[key] == nil, state.current.contains(key),
+              let live = state.live[key] else { return false }
+        let version = live.value(at: ["metadata", "resourceVersion"])?.stringValue ?? ""
+        if state.healthyAt[key] == version, !version.isEmpty { return true }
+        guard HealthCheck.assess(live).status == .healthy else { return false }
+        state.healthyAt[key] = version
+        return true
     }
 }

@@ -8,7 +8,6 @@ import Logging
 /// cluster, the revision each cluster was handed, and which revisions' works equal the target's.
 struct RolloutKnowledge: Sendable {
     var scope: RolloutScope
-    var spec: RolloutPolicySpec
     /// Per cluster, the governed templates whose works differ between the revision its stage last passed with and
     /// the target: what "Synced and Healthy" looks at (an unrelated workload's health does not gate a rollout).
     var watched: [String: Set<ResourceIdentity>]
@@ -23,10 +22,20 @@ struct RevisionInputs: Sendable {
     var include: @Sendable (String) -> Bool
 }
 
-/// An earlier revision as a rollout stage has it: its works (planned with the clusters' state of now) and manifests.
+/// An earlier revision as a rollout stage has it: its works (planned with the clusters' state of now), manifests, and
+/// the templates each of its RolloutPolicies governs.
 struct PlannedRevision: Sendable {
     var works: [String: [ObjectKey: DesiredWork]]
     var manifests: Manifests
+    var governed: [String: Set<ResourceIdentity>]
+
+    init(works: [String: [ObjectKey: DesiredWork]], manifests: Manifests,
+         scopes: [RolloutScope]? = nil) {
+        self.works = works
+        self.manifests = manifests
+        governed = Dictionary((scopes ?? RolloutScope.of(manifests)).map { ($0.policy, $0.templates) },
+                              uniquingKeysWith: { first, _ in first })
+    }
 }
 
 extension Engine {
@@ -43,32 +52,35 @@ extension Engine {
             if rollouts.isEmpty { rollouts = restored?.rollouts ?? [:] }
         }
         let scopes = RolloutScope.of(manifests)
-        let specs = Dictionary(manifests.rolloutPolicies.map { ($0.metadata.name, $0.spec) },
-                               uniquingKeysWith: { first, _ in first })
-        rollouts = rollouts.filter { specs[$0.key] != nil }
+        let names = Set(scopes.map(\.policy))
+        rollouts = rollouts.filter { names.contains($0.key) }
         guard !scopes.isEmpty else {
             rolloutKnowledge = [:]
             rolloutManifests = [:]
             return works
         }
-        var planned: [String: PlannedRevision?] = [commit: PlannedRevision(works: works, manifests: manifests)]
+        var planned: [String: PlannedRevision?] = [commit: PlannedRevision(works: works, manifests: manifests,
+                                                                            scopes: scopes)]
         let inputs = RevisionInputs(states: states, previous: previous, include: include)
         var result = works
         var knowledge: [String: RolloutKnowledge] = [:]
         var kept: [String: Manifests] = [:]
         let now = clock.now()
         for scope in scopes {
-            guard let spec = specs[scope.policy] else { continue }
+            // The templates the policy governs in the head or in an earlier revision.
+            func governed(_ old: PlannedRevision) -> Set<ResourceIdentity> {
+                scope.templates.union(old.governed[scope.policy] ?? [])
+            }
             var progress: RolloutProgress
             var started = false
             if let current = rollouts[scope.policy] {
                 progress = current
                 if current.target != commit {
                     let old = await plannedRevision(current.target, inputs, cache: &planned)
-                    let governed = scope.templates
-                        .union(old.map { Self.governed(by: scope.policy, in: $0.manifests) } ?? [])
                     let unchanged = old.map { old in
-                        scope.allClusters.allSatisfy { Self.same(works[$0], old.works[$0], governed) }
+                        scope.allClusters.allSatisfy {
+                            Self.differing(works[$0], old.works[$0], governed(old)).isEmpty
+                        }
                     } ?? false
                     // After a failure any new revision is a new attempt (a fix, or the policy changed).
                     if unchanged, !current.stages.contains(where: { $0.state == .failed }),
@@ -88,8 +100,8 @@ extension Engine {
             for other in progress.referencedRevisions.sorted() where other != commit {
                 guard let old = await plannedRevision(other, inputs, cache: &planned) else { continue }
                 kept[other] = old.manifests
-                let both = scope.templates.union(Self.governed(by: scope.policy, in: old.manifests))
-                for cluster in scope.allClusters where Self.same(works[cluster], old.works[cluster], both) {
+                for cluster in scope.allClusters
+                where Self.differing(works[cluster], old.works[cluster], governed(old)).isEmpty {
                     sameAsTarget[cluster, default: []].insert(other)
                 }
             }
@@ -101,8 +113,7 @@ extension Engine {
                     watched[cluster] = scope.templates
                     continue
                 }
-                let both = scope.templates.union(Self.governed(by: scope.policy, in: old.manifests))
-                watched[cluster] = Self.differing(works[cluster], old.works[cluster], both)
+                watched[cluster] = Self.differing(works[cluster], old.works[cluster], governed(old))
             }
             var handed: [String: String] = [:]
             for cluster in scope.allClusters {
@@ -111,7 +122,7 @@ extension Engine {
                     handed[cluster] = commit
                     continue
                 }
-                let both = scope.templates.union(Self.governed(by: scope.policy, in: old.manifests))
+                let both = governed(old)
                 var clusterWorks = (result[cluster] ?? [:]).filter { !both.contains($0.value.template) }
                 for (key, work) in old.works[cluster] ?? [:] where both.contains(work.template) {
                     clusterWorks[key] = work
@@ -127,7 +138,7 @@ extension Engine {
                 logger.notice("rollout started", metadata: ["rollout": "\(scope.policy)", "revision": "\(commit)",
                                                             "changes": "\(changes.joined(separator: "; "))"])
             }
-            knowledge[scope.policy] = RolloutKnowledge(scope: scope, spec: spec, watched: watched,
+            knowledge[scope.policy] = RolloutKnowledge(scope: scope, watched: watched,
                                                        handed: handed, sameAsTarget: sameAsTarget)
         }
         rolloutKnowledge = knowledge
@@ -167,20 +178,6 @@ extension Engine {
         return PlannedRevision(works: works, manifests: manifests)
     }
 
-    /// The templates a RolloutPolicy governs in a revision (none when the revision has no such policy).
-    static func governed(by policy: String, in manifests: Manifests) -> Set<ResourceIdentity> {
-        RolloutScope.of(manifests).first { $0.policy == policy }?.templates ?? []
-    }
-
-    /// Whether two clusters' works of these templates are the same objects.
-    static func same(_ lhs: [ObjectKey: DesiredWork]?, _ rhs: [ObjectKey: DesiredWork]?,
-                     _ templates: Set<ResourceIdentity>) -> Bool {
-        let left = (lhs ?? [:]).filter { templates.contains($0.value.template) }
-        let right = (rhs ?? [:]).filter { templates.contains($0.value.template) }
-        guard left.count == right.count else { return false }
-        return left.allSatisfy { key, work in right[key]?.comparable == work.comparable }
-    }
-
     /// The templates among `templates` whose works differ between two clusters' works.
     static func differing(_ lhs: [ObjectKey: DesiredWork]?, _ rhs: [ObjectKey: DesiredWork]?,
                           _ templates: Set<ResourceIdentity>) -> Set<ResourceIdentity> {
@@ -215,7 +212,7 @@ extension Engine {
                                      differs: { cluster, revision in
                                          revision != target && !(same[cluster]?.contains(revision) ?? false)
                                      }, tags: flotillaTags)
-            let (next, events) = RolloutDecisions.step(progress, spec: knowledge.spec, scope: knowledge.scope,
+            let (next, events) = RolloutDecisions.step(progress, scope: knowledge.scope,
                                                        world: world)
             guard next != progress else { continue }
             changed = true
@@ -257,11 +254,9 @@ extension Engine {
     /// Pushes `flotilla/revert/<short revision>`: a commit on the failed revision whose tree is the revision the
     /// failed stage had before, for the team to review and merge. Never forced; a failure is logged.
     private func pushRevertBranch(rollout: String, progress: RolloutProgress, stage: String) {
-        let members = rolloutKnowledge[rollout]?.scope.clusters[
-            rolloutKnowledge[rollout]?.scope.stages.firstIndex(of: stage) ?? 0] ?? []
-        guard let before = members.compactMap({ progress.before[$0] }).first(where: { $0 != progress.target }) else {
-            return
-        }
+        guard let scope = rolloutKnowledge[rollout]?.scope, let index = scope.stages.firstIndex(of: stage),
+              let before = scope.clusters[index].compactMap({ progress.before[$0] })
+                .first(where: { $0 != progress.target }) else { return }
         let target = progress.target
         let branch = RolloutProgress.revertBranch(revision: target)
         let message = "Revert to \(RolloutProgress.short(before)): rollout \(rollout) failed at stage \(stage)\n\n"

@@ -414,13 +414,14 @@ public actor Engine {
             }
         }
         var works = LastGoodWorks.retain(rendered: rendered, plan: plan, previous: inForce?.works ?? [:])
+        let placements = LastGoodWorks.placements(plan: plan, previous: previous)
         // Earlier revisions held by rollout stages are planned with this plan's placements as the previous ones, so
         // a template the revisions do not change is placed where this plan placed it (sticky), replicas included.
         works = await stageWorks(works, manifests: manifests, commit: snapshot.commit, states: states,
-                                 previous: LastGoodWorks.placements(plan: plan, previous: previous), include: include)
+                                 previous: placements, include: include)
         works = keepDraining(works, plan: plan, states: states, moved: Self.moved(plan, previous: previous))
         works = injectPreservedState(works, plan: plan)
-        placementsInForce = LastGoodWorks.placements(plan: plan, previous: previous)
+        placementsInForce = placements
         phase("retain")
         for name in agents.keys where works[name] == nil { works[name] = [:] }
         let allowance = PruneAllowance(message: snapshot.message)

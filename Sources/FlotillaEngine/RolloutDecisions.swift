@@ -86,11 +86,12 @@ public enum RolloutDecisions {
     /// it needs one), its clusters given the target a batch at a time as the batch before becomes Synced and Healthy,
     /// then baked; a batch not healthy by the deadline fails the stage, which halts the rollout (and, with
     /// `onFailure: rollback`, returns its updated clusters to the revision they had).
-    public static func step(_ progress: RolloutProgress, spec: RolloutPolicySpec, scope: RolloutScope,
+    public static func step(_ progress: RolloutProgress, scope: RolloutScope,
                             world: RolloutWorld) -> (RolloutProgress, [RolloutEvent]) {
         var next = progress
         var events: [RolloutEvent] = []
         let target = progress.target
+        let spec = scope.spec
         for (index, stageSpec) in spec.stages.enumerated() where index < next.stages.count {
             var stage = next.stages[index]
             defer { next.stages[index] = stage }  // on `continue`; each `return` stores it first

@@ -14,15 +14,11 @@ public enum RolloutRendering {
 
     private static func rows(_ manifests: Manifests) -> [(policy: String, stage: String, clusters: [String], gates: String,
                                                          templates: Int)] {
-        let specs = Dictionary(manifests.rolloutPolicies.map { ($0.metadata.name, $0.spec) }, uniquingKeysWith: { a, _ in a })
-        var rows: [(String, String, [String], String, Int)] = []
-        for scope in RolloutScope.of(manifests) {
-            guard let spec = specs[scope.policy] else { continue }
-            for (index, stage) in spec.stages.enumerated() {
-                rows.append((scope.policy, stage.name, scope.clusters[index], gates(stage), scope.templates.count))
+        RolloutScope.of(manifests).flatMap { scope in
+            scope.spec.stages.enumerated().map { index, stage in
+                (scope.policy, stage.name, scope.clusters[index], gates(stage), scope.templates.count)
             }
         }
-        return rows
     }
 
     /// Lines for the text plan.

@@ -6,19 +6,22 @@ import FlotillaModel
 public struct RolloutScope: Sendable, Equatable {
     /// The policy's name.
     public var policy: String
-    /// The stages' names, in order.
-    public var stages: [String]
+    /// The policy's spec (its stages in order, deadline, failure mode).
+    public var spec: RolloutPolicySpec
     /// Each stage's clusters, sorted.
     public var clusters: [[String]]
     /// The templates the policy governs.
     public var templates: Set<ResourceIdentity>
 
-    public init(policy: String, stages: [String], clusters: [[String]], templates: Set<ResourceIdentity>) {
+    public init(policy: String, spec: RolloutPolicySpec, clusters: [[String]], templates: Set<ResourceIdentity>) {
         self.policy = policy
-        self.stages = stages
+        self.spec = spec
         self.clusters = clusters
         self.templates = templates
     }
+
+    /// The stages' names, in order.
+    public var stages: [String] { spec.stages.map(\.name) }
 
     /// Every cluster of every stage.
     public var allClusters: [String] { clusters.flatMap { $0 } }
@@ -51,8 +54,8 @@ public struct RolloutScope: Sendable, Equatable {
                 placed.formUnion(members)
                 clusters.append(members)
             }
-            scopes.append(RolloutScope(policy: policy.metadata.name, stages: policy.spec.stages.map(\.name),
-                                       clusters: clusters, templates: templates))
+            scopes.append(RolloutScope(policy: policy.metadata.name, spec: policy.spec, clusters: clusters,
+                                       templates: templates))
         }
         return scopes
     }

@@ -12,14 +12,7 @@ struct ExplainCommand: AsyncParsableCommand {
         discussion: "Usage: flotilla explain [SOURCE] KIND/NAME [-n NAMESPACE]. KIND is the template's kind, "
             + "case-insensitive, optionally with its group (Deployment, deployment.apps) or plural (deployments).")
 
-    @OptionGroup var sourceOptions: SourceOptions
-
-    @Argument(help: "KIND/NAME of the template (when SOURCE is given before it).")
-    var target: String?
-
-    @Option(name: [.short, .customLong("namespace")],
-            help: "The template's namespace (default: the only one that has it).")
-    var namespace: String?
+    @OptionGroup var template: TemplateArguments
 
     @OptionGroup var inputOptions: PlanInputOptions
 
@@ -27,7 +20,7 @@ struct ExplainCommand: AsyncParsableCommand {
     var format: PlanCommand.Format = .text
 
     func run() async throws {
-        let (options, kind, name) = try sourceOptions.splitting(target)
+        let (options, kind, name) = try template.split()
         let wanted = "\(kind)/\(name)"
         let loaded: LoadedSource
         let inputs: PlanInputOptions.PlanInputs
@@ -45,7 +38,7 @@ struct ExplainCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         if let note = inputs.note { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
-        let identity = try Self.find(kind: kind, name: name, namespace: namespace, in: manifests.templates)
+        let identity = try Self.find(kind: kind, name: name, namespace: template.namespace, in: manifests.templates)
         let source = "\(loaded.label.split(separator: " ").first ?? "")@\(loaded.revision ?? "working-tree")"
         let scheduler = inputs.scheduler(for: manifests, source: source)
         guard let explanation = scheduler.explain(identity) else {

@@ -6,14 +6,7 @@ import Foundation
 
 /// What `clone` and `migrate` share: the template named, where the daemon places it now, and the commit.
 struct RelocationTarget: ParsableArguments {
-    @OptionGroup var sourceOptions: SourceOptions
-
-    @Argument(help: "KIND/NAME of the template (when SOURCE is given before it).")
-    var target: String?
-
-    @Option(name: [.short, .customLong("namespace")],
-            help: "The template's namespace (default: the only one that has it).")
-    var namespace: String?
+    @OptionGroup var template: TemplateArguments
 
     @Option(help: "Replicas on the new clusters (an OverridePolicy), or of the copy.")
     var replicas: Int?
@@ -30,14 +23,14 @@ struct RelocationTarget: ParsableArguments {
     func run(branch: (KubernetesObject) -> String,
              _ author: (RelocationAuthoring.Request) throws(AuthoringError) -> AuthoredChange,
              move: RelocationAuthoring.Move) async throws {
-        let (options, kind, name) = try sourceOptions.splitting(target)
+        let (options, kind, name) = try template.split()
         let loaded = try await options.load()
         let manifests = loaded.manifests
         guard manifests.isValid else {
             throw CommandError("the source does not validate: "
                                + manifests.errors.map { loaded.render($0) }.joined(separator: "; "))
         }
-        let identity = try ExplainCommand.find(kind: kind, name: name, namespace: namespace, in: manifests.templates)
+        let identity = try ExplainCommand.find(kind: kind, name: name, namespace: template.namespace, in: manifests.templates)
         guard let template = manifests.templates.first(where: { $0.identity == identity }) else {
             throw CommandError("no template \(kind)/\(name)")
         }

@@ -168,3 +168,21 @@ struct CommandError: Error, CustomStringConvertible {
 
     init(_ description: String) { self.description = description }
 }
+
+/// A template named on the command line, as `explain`, `clone` and `migrate` take it: SOURCE, then KIND/NAME, and its
+/// namespace.
+struct TemplateArguments: ParsableArguments {
+    @OptionGroup var sourceOptions: SourceOptions
+
+    @Argument(help: "KIND/NAME of the template (when SOURCE is given before it).")
+    var target: String?
+
+    @Option(name: [.short, .customLong("namespace")],
+            help: "The template's namespace (default: the only one that has it).")
+    var namespace: String?
+
+    /// The source without the KIND/NAME, and the kind and name.
+    func split() throws -> (source: SourceOptions, kind: String, name: String) {
+        try sourceOptions.splitting(target)
+    }
+}

@@ -7,8 +7,11 @@ import Testing
 /// The rollout state machine as a pure function: stages in order, bake, approval tags, batches, deadline, halt and
 /// rollback, and what a new revision does to a rollout in flight.
 @Suite struct RolloutDecisionsTests {
-    static let scope = RolloutScope(policy: "environments", stages: ["dev", "test", "prod"],
-                                    clusters: [["d1"], ["t1"], ["p1", "p2"]], templates: [])
+    static let scope = scope(rollback: false)
+    static func scope(rollback: Bool) -> RolloutScope {
+        RolloutScope(policy: "environments", spec: spec(rollback: rollback), clusters: [["d1"], ["t1"], ["p1", "p2"]],
+                     templates: [])
+    }
     static func spec(rollback: Bool = false) -> RolloutPolicySpec {
         RolloutPolicySpec(resourceSelectors: nil, stages: [
             RolloutStageSpec(name: "dev", clusterSelector: nil, bakeSeconds: 60, approval: nil,
@@ -29,7 +32,7 @@ import Testing
                      rollback: Bool = false) -> (RolloutProgress, [RolloutEvent]) {
         let world = RolloutWorld(now: t0.addingTimeInterval(seconds), settled: { healthy.contains($0) },
                                  differs: { _, _ in true }, tags: tags)
-        return RolloutDecisions.step(progress, spec: spec(rollback: rollback), scope: scope, world: world)
+        return RolloutDecisions.step(progress, scope: scope(rollback: rollback), world: world)
     }
 
     static func states(_ progress: RolloutProgress) -> [RolloutStageState] { progress.stages.map(\.state) }
@@ -122,9 +125,9 @@ import Testing
             RolloutWorld(now: Self.t0.addingTimeInterval(seconds), settled: { _ in false },
                          differs: { cluster, revision in !(cluster == "d1" && revision == Self.v2) }, tags: [])
         }
-        (progress, _) = RolloutDecisions.step(progress, spec: Self.spec(rollback: true), scope: Self.scope, world: world(701))
+        (progress, _) = RolloutDecisions.step(progress, scope: Self.scope(rollback: true), world: world(701))
         #expect(progress.stages[0].state == .progressing && progress.revision(of: "d1") == Self.v3)
-        (progress, _) = RolloutDecisions.step(progress, spec: Self.spec(rollback: true), scope: Self.scope, world: world(1301))
+        (progress, _) = RolloutDecisions.step(progress, scope: Self.scope(rollback: true), world: world(1301))
         #expect(progress.stages[0].state == .failed && progress.revision(of: "d1") == Self.v1)
     }
 
@@ -136,7 +139,7 @@ import Testing
         let world = RolloutWorld(now: Self.t0, settled: { _ in true }, differs: { cluster, _ in cluster.hasPrefix("p") },
                                  tags: [])
         var events: [RolloutEvent]
-        (progress, events) = RolloutDecisions.step(progress, spec: Self.spec(), scope: Self.scope, world: world)
+        (progress, events) = RolloutDecisions.step(progress, scope: Self.scope, world: world)
         #expect(events == [.succeeded(stage: "dev"), .succeeded(stage: "test"),
                            .batchStarted(stage: "prod", clusters: ["p1"])])
         #expect(progress.revision(of: "d1") == Self.v2 && progress.revision(of: "p2") == Self.v1)
@@ -150,10 +153,10 @@ import Testing
             RolloutWorld(now: Self.t0.addingTimeInterval(seconds), settled: { $0 != "d1" || healthy },
                          differs: { cluster, _ in cluster.hasPrefix("p") }, tags: [])
         }
-        (progress, _) = RolloutDecisions.step(progress, spec: Self.spec(), scope: Self.scope, world: world(0, healthy: false))
+        (progress, _) = RolloutDecisions.step(progress, scope: Self.scope, world: world(0, healthy: false))
         #expect(progress.stages[0].state == .progressing && progress.revision(of: "d1") == Self.v2)
         var events: [RolloutEvent]
-        (progress, events) = RolloutDecisions.step(progress, spec: Self.spec(), scope: Self.scope,
+        (progress, events) = RolloutDecisions.step(progress, scope: Self.scope,
                                                    world: world(1, healthy: true))
         // dev's 60 s bake is for changes; test's approval too: both pass, prod starts.
         #expect(events == [.succeeded(stage: "dev"), .succeeded(stage: "test"),
